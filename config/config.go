@@ -1,0 +1,105 @@
+// Package config reads what neonkeys needs from its environment: the
+// credential (never from a plain command-line value) and the API base URL.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+// Environment variables, named as Neon's own CLI and MCP server name them.
+const (
+	EnvAPIKey     = "NEON_API_KEY"
+	EnvAPIKeyFile = "NEON_API_KEY_FILE"
+	EnvAPIHost    = "NEON_API_HOST"
+)
+
+// ErrNoCredential says how to get and set a key. Its text is shown as is.
+var ErrNoCredential = errors.New("NEON_API_KEY is not set: create a key in the Neon Console " +
+	"(Account settings > API keys), then export NEON_API_KEY=<key> or put it in a file " +
+	"and set NEON_API_KEY_FILE=<path>")
+
+// Getenv looks up an environment variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// CredentialSource says where a credential was read from.
+type CredentialSource struct {
+	Token string
+	From  string // "NEON_API_KEY", "NEON_API_KEY_FILE <path>", "stdin"
+}
+
+// LoadCredential finds the API key: from stdin when apiKeyFlag is "-", else
+// NEON_API_KEY, else the file NEON_API_KEY_FILE names. A file readable by
+// group or others is used but warned about on warn. Any other apiKeyFlag value
+// is refused: a key on the command line shows in ps and shell history.
+func LoadCredential(getenv Getenv, stdin io.Reader, apiKeyFlag string, warn io.Writer) (CredentialSource, error) {
+	switch apiKeyFlag {
+	case "":
+	case "-":
+		token, err := readFirstLine(stdin)
+		if err != nil {
+			return CredentialSource{}, fmt.Errorf("read the API key from stdin: %w", err)
+		}
+		if token == "" {
+			return CredentialSource{}, errors.New("--api-key -: stdin held no key")
+		}
+		return CredentialSource{Token: token, From: "stdin"}, nil
+	default:
+		return CredentialSource{}, errors.New("--api-key takes only '-' (read the key from stdin): " +
+			"a key written on the command line shows in ps and in shell history")
+	}
+	if token := strings.TrimSpace(getenv(EnvAPIKey)); token != "" {
+		return CredentialSource{Token: token, From: EnvAPIKey}, nil
+	}
+	path := getenv(EnvAPIKeyFile)
+	if path == "" {
+		return CredentialSource{}, ErrNoCredential
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return CredentialSource{}, fmt.Errorf("%s: %w", EnvAPIKeyFile, err)
+	}
+	if info.Mode().Perm()&0o077 != 0 && warn != nil {
+		fmt.Fprintf(warn, "warning: %s (%s) is readable by other users (mode %04o): run chmod 600 %s\n",
+			path, EnvAPIKeyFile, info.Mode().Perm(), path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return CredentialSource{}, fmt.Errorf("%s: %w", EnvAPIKeyFile, err)
+	}
+	defer f.Close()
+	token, err := readFirstLine(f)
+	if err != nil {
+		return CredentialSource{}, fmt.Errorf("%s %s: %w", EnvAPIKeyFile, path, err)
+	}
+	if token == "" {
+		return CredentialSource{}, fmt.Errorf("%s %s is empty", EnvAPIKeyFile, path)
+	}
+	return CredentialSource{Token: token, From: EnvAPIKeyFile + " " + path}, nil
+}
+
+// readFirstLine reads one line (at most 4 KiB: no key is longer) and trims it.
+func readFirstLine(r io.Reader) (string, error) {
+	if r == nil {
+		return "", errors.New("no input")
+	}
+	line, err := bufio.NewReaderSize(io.LimitReader(r, 4096), 4096).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// APIHost returns NEON_API_HOST or Neon's production URL.
+func APIHost(getenv Getenv) string {
+	if h := strings.TrimSpace(getenv(EnvAPIHost)); h != "" {
+		return h
+	}
+	return neonapi.DefaultBaseURL
+}

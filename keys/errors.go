@@ -1,0 +1,143 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+// NotFoundError: no key with that id where we looked.
+type NotFoundError struct {
+	ID           int64
+	OrgID        string
+	SearchedOrgs bool
+}
+
+func (e *NotFoundError) Error() string {
+	if e.OrgID != "" {
+		return fmt.Sprintf("no key %d in organization %s", e.ID, e.OrgID)
+	}
+	if e.SearchedOrgs {
+		return fmt.Sprintf("no key %d among your personal keys or your organizations' keys", e.ID)
+	}
+	return fmt.Sprintf("no key %d among your personal keys", e.ID)
+}
+
+// ProjectNotInOrgError: project-scoped keys exist only for organization projects.
+type ProjectNotInOrgError struct{ ProjectID string }
+
+func (e *ProjectNotInOrgError) Error() string {
+	return fmt.Sprintf("project %s belongs to no organization: Neon issues project-scoped keys "+
+		"only for organization projects (move it to an organization, or use a personal key)", e.ProjectID)
+}
+
+// UnverifiedKeyError: Neon answered a create with something we will not hand
+// over; the new key was revoked (or RevokeErr says why not).
+type UnverifiedKeyError struct {
+	Reason    string
+	KeyID     int64
+	RevokeErr error
+}
+
+func (e *UnverifiedKeyError) Error() string {
+	if e.RevokeErr == nil {
+		return fmt.Sprintf("%s, so the new key %d was revoked at once; nothing else changed", e.Reason, e.KeyID)
+	}
+	return fmt.Sprintf("%s, and revoking the new key %d failed too (%v): revoke key %d yourself", e.Reason, e.KeyID, e.RevokeErr, e.KeyID)
+}
+
+func (e *UnverifiedKeyError) Unwrap() error { return e.RevokeErr }
+
+// MaybeCreatedError: the create was interrupted after it may have reached
+// Neon, so a key named Name may exist; it must be checked with a list.
+type MaybeCreatedError struct {
+	Name string
+	Err  error
+}
+
+func (e *MaybeCreatedError) Error() string {
+	return fmt.Sprintf("the create request for %q was interrupted (%v): a key may have been created; list your keys to check", e.Name, e.Err)
+}
+
+func (e *MaybeCreatedError) Unwrap() error { return e.Err }
+
+// Operation names what a caller was doing, for Explain.
+type Operation int
+
+// Operations Explain knows.
+const (
+	OpList Operation = iota
+	OpCreate
+	OpRevoke
+	OpRotate
+	OpWhoami
+)
+
+// Explain turns an error from this package or neonapi into one or two plain
+// sentences for a person or a model. orgIDName is how the caller spells the
+// organization parameter ("org_id" for tools, "--org-id" for the CLI). The
+// result still has to pass the redactor: API messages are quoted.
+func Explain(op Operation, err error, orgIDName string) string {
+	var apiErr *neonapi.APIError
+	var notFound *NotFoundError
+	var maybe *MaybeCreatedError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &notFound):
+		if notFound.OrgID == "" {
+			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), orgIDName)
+		}
+		return notFound.Error()
+	case errors.As(err, &maybe):
+		return fmt.Sprintf("the create request for %q was interrupted (%s): a key may have been created; list your keys to check before trying again",
+			maybe.Name, Explain(OpList, maybe.Err, orgIDName))
+	case errors.As(err, &apiErr):
+		return explainStatus(op, apiErr, orgIDName)
+	case errors.Is(err, context.Canceled):
+		return "cancelled before Neon answered"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Neon did not answer in time; try again, or raise the timeout"
+	}
+	var netErr *neonapi.NetworkError
+	if errors.As(err, &netErr) {
+		return "could not reach the Neon API: " + netErr.Error()
+	}
+	return err.Error()
+}
+
+func explainStatus(op Operation, e *neonapi.APIError, orgIDName string) string {
+	detail := ""
+	if e.Message != "" {
+		detail = ": " + e.Message
+	}
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		return "Neon rejected the API key (401): missing, invalid or revoked"
+	case (e.Status == http.StatusForbidden || e.Status == http.StatusNotFound) && (op == OpCreate || op == OpRotate) && e.Method == http.MethodPost:
+		return fmt.Sprintf("this credential cannot mint keys: a personal key of an organization admin can (Neon answered %d%s)", e.Status, detail)
+	case e.Status == http.StatusNotFound && e.Method == http.MethodDelete:
+		return fmt.Sprintf("no such key (Neon answered 404%s); for an organization key pass %s", detail, orgIDName)
+	case e.Status == http.StatusForbidden:
+		return fmt.Sprintf("this credential may not do that (403%s)", detail)
+	case e.Status == http.StatusTooManyRequests:
+		return "Neon is rate-limiting this credential (429); wait a minute and try again"
+	case e.Status == http.StatusConflict:
+		return fmt.Sprintf("Neon refused: a conflict (409%s); pick another key name", detail)
+	case e.Status >= 500 || e.Status == http.StatusLocked:
+		return fmt.Sprintf("Neon failed to answer (%d %s%s); try again shortly%s",
+			e.Status, http.StatusText(e.Status), detail, requestID(e))
+	default:
+		return fmt.Sprintf("Neon refused the request (%d %s%s)%s", e.Status, http.StatusText(e.Status), detail, requestID(e))
+	}
+}
+
+func requestID(e *neonapi.APIError) string {
+	if e.RequestID == "" {
+		return ""
+	}
+	return " [request id " + e.RequestID + "]"
+}

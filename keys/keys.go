@@ -1,0 +1,181 @@
+// Package keys is the core shared by the CLI and the MCP tools: find a key
+// and its scope, list with filters, create at a scope and verify the answer,
+// revoke, and rotate (create the replacement, then revoke the old key).
+package keys
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+// Scope kinds of a Neon API key.
+const (
+	ScopePersonal     = "personal"     // a user's key: everything the user can reach
+	ScopeOrganization = "organization" // an org-wide key: admin of every project in the org
+	ScopeProject      = "project"      // an org key limited to one project
+)
+
+// MaxNameLen is Neon's limit on key names.
+const MaxNameLen = 64
+
+// Key is an API key with the organization it belongs to (empty for a
+// personal key). Its JSON keeps the API's field names and adds org_id.
+type Key struct {
+	neonapi.APIKey
+	OrgID string `json:"org_id,omitempty"`
+}
+
+// Scope returns ScopePersonal, ScopeOrganization or ScopeProject.
+func (k Key) Scope() string {
+	switch {
+	case k.OrgID == "":
+		return ScopePersonal
+	case k.ProjectID != "":
+		return ScopeProject
+	default:
+		return ScopeOrganization
+	}
+}
+
+// ScopeText describes the scope for a person: "personal",
+// "organization org-x", "project p-1 (organization org-x)".
+func (k Key) ScopeText() string { return describeScope(k.OrgID, k.ProjectID) }
+
+func describeScope(orgID, projectID string) string {
+	switch {
+	case orgID == "":
+		return ScopePersonal
+	case projectID != "":
+		return fmt.Sprintf("project %s (organization %s)", projectID, orgID)
+	default:
+		return "organization " + orgID
+	}
+}
+
+// Service runs key operations against one Neon API client.
+type Service struct {
+	api *neonapi.Client
+	now func() time.Time
+}
+
+// New returns a Service. now may be nil (time.Now).
+func New(api *neonapi.Client, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{api: api, now: now}
+}
+
+// API returns the client the service calls.
+func (s *Service) API() *neonapi.Client { return s.api }
+
+// ListOptions filter a listing. ProjectID implies the project's organization
+// when OrgID is empty. Limit 0 means all.
+type ListOptions struct {
+	OrgID        string
+	ProjectID    string
+	NameContains string
+	Limit        int
+}
+
+// ListResult holds the keys that matched (at most Limit) and how many
+// matched in all, so a caller can say "showing 50 of 4,210".
+type ListResult struct {
+	Keys  []Key
+	Total int
+}
+
+// List lists personal keys, or an organization's keys when OrgID (or a
+// ProjectID) is given, filtered and limited.
+func (s *Service) List(ctx context.Context, opts ListOptions) (*ListResult, error) {
+	orgID := opts.OrgID
+	if opts.ProjectID != "" && orgID == "" {
+		project, err := s.api.GetProject(ctx, opts.ProjectID)
+		if err != nil {
+			return nil, err
+		}
+		if project.OrgID == "" {
+			return nil, &ProjectNotInOrgError{ProjectID: opts.ProjectID}
+		}
+		orgID = project.OrgID
+	}
+	var raw []neonapi.APIKey
+	var err error
+	if orgID == "" {
+		raw, err = s.api.ListAPIKeys(ctx)
+	} else {
+		raw, err = s.api.ListOrgAPIKeys(ctx, orgID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	needle := strings.ToLower(opts.NameContains)
+	res := &ListResult{Keys: make([]Key, 0, min(len(raw), max(opts.Limit, 0)))}
+	if opts.Limit <= 0 {
+		res.Keys = make([]Key, 0, len(raw))
+	}
+	for _, k := range raw {
+		if opts.ProjectID != "" && k.ProjectID != opts.ProjectID {
+			continue
+		}
+		if needle != "" && !strings.Contains(strings.ToLower(k.Name), needle) {
+			continue
+		}
+		res.Total++
+		if opts.Limit <= 0 || len(res.Keys) < opts.Limit {
+			res.Keys = append(res.Keys, Key{APIKey: k, OrgID: orgID})
+		}
+	}
+	return res, nil
+}
+
+// Find locates key id. With an orgID it looks only in that organization;
+// without, it looks among the personal keys, then in every organization of
+// the caller, so "rotate 123" works without knowing where 123 lives.
+func (s *Service) Find(ctx context.Context, id int64, orgID string) (*Key, error) {
+	if orgID != "" {
+		keys, err := s.api.ListOrgAPIKeys(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range keys {
+			if k.ID == id {
+				return &Key{APIKey: k, OrgID: orgID}, nil
+			}
+		}
+		return nil, &NotFoundError{ID: id, OrgID: orgID}
+	}
+	personal, err := s.api.ListAPIKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range personal {
+		if k.ID == id {
+			return &Key{APIKey: k}, nil
+		}
+	}
+	orgs, err := s.api.GetCurrentUserOrganizations(ctx)
+	if err != nil {
+		// Not fatal: the key may simply not exist. Say where we looked.
+		return nil, &NotFoundError{ID: id, SearchedOrgs: false}
+	}
+	for _, org := range orgs {
+		keys, err := s.api.ListOrgAPIKeys(ctx, org.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			continue // not an admin there: its keys are not ours to find
+		}
+		for _, k := range keys {
+			if k.ID == id {
+				return &Key{APIKey: k, OrgID: org.ID}, nil
+			}
+		}
+	}
+	return nil, &NotFoundError{ID: id, SearchedOrgs: true}
+}

@@ -1,0 +1,209 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+// CreateRequest asks for a new key: personal when OrgID and ProjectID are
+// empty, organization-wide with OrgID, project-scoped with ProjectID (OrgID
+// is then resolved from the project when empty).
+type CreateRequest struct {
+	Name      string
+	OrgID     string
+	ProjectID string
+}
+
+// Scope returns the scope the request creates.
+func (r CreateRequest) Scope() string {
+	return Key{APIKey: neonapi.APIKey{ProjectID: r.ProjectID}, OrgID: r.OrgID}.Scope()
+}
+
+// ScopeText describes the scope for a person.
+func (r CreateRequest) ScopeText() string { return describeScope(r.OrgID, r.ProjectID) }
+
+// Created is a freshly minted key. Token is the secret: it goes to exactly
+// one place (the create answer, or a token file) and nowhere else.
+type Created struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Token     string    `json:"key"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	OrgID     string    `json:"org_id,omitempty"`
+	ProjectID string    `json:"project_id,omitempty"`
+}
+
+// Scope returns the scope of the new key.
+func (c Created) Scope() string { return CreateRequest{OrgID: c.OrgID, ProjectID: c.ProjectID}.Scope() }
+
+// ScopeText describes the scope for a person.
+func (c Created) ScopeText() string { return describeScope(c.OrgID, c.ProjectID) }
+
+// CheckName validates a key name as Neon would, before any request.
+func CheckName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errors.New("the key name is empty")
+	case !utf8.ValidString(name):
+		return errors.New("the key name is not valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return fmt.Errorf("the key name is %d characters long; Neon allows at most %d", utf8.RuneCountInString(name), MaxNameLen)
+	}
+	return nil
+}
+
+// Resolve fills in what a create needs without changing anything: it checks
+// the name and looks up the project's organization. Tools call it to build
+// the confirmation preview; Create calls it again.
+func (s *Service) Resolve(ctx context.Context, req CreateRequest) (CreateRequest, error) {
+	if err := CheckName(req.Name); err != nil {
+		return req, err
+	}
+	if req.ProjectID == "" {
+		return req, nil
+	}
+	project, err := s.api.GetProject(ctx, req.ProjectID)
+	if err != nil {
+		return req, err
+	}
+	if project.OrgID == "" {
+		return req, &ProjectNotInOrgError{ProjectID: req.ProjectID}
+	}
+	if req.OrgID != "" && req.OrgID != project.OrgID {
+		return req, fmt.Errorf("project %s belongs to organization %s, not %s", req.ProjectID, project.OrgID, req.OrgID)
+	}
+	req.OrgID = project.OrgID
+	return req, nil
+}
+
+// Create mints a key at the requested scope and checks Neon's answer: a
+// non-empty token, and the project asked for. A wrong answer is revoked at
+// once and reported as *UnverifiedKeyError. A create interrupted after it was
+// sent is reported as *MaybeCreatedError: Neon may hold a new key.
+func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, error) {
+	req, err := s.Resolve(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var resp *neonapi.CreatedAPIKey
+	if req.OrgID == "" {
+		resp, err = s.api.CreateAPIKey(ctx, req.Name)
+	} else {
+		resp, err = s.api.CreateOrgAPIKey(ctx, req.OrgID, neonapi.CreateOrgAPIKeyRequest{KeyName: req.Name, ProjectID: req.ProjectID})
+	}
+	if err != nil {
+		// A 5xx or a lost connection may come after Neon stored the key.
+		if ctx.Err() != nil || errors.As(err, new(*neonapi.NetworkError)) || neonapi.StatusOf(err) >= 500 {
+			return nil, &MaybeCreatedError{Name: req.Name, Err: err}
+		}
+		return nil, err
+	}
+	if reason := verify(req, resp); reason != "" {
+		return nil, s.undo(req, resp, reason)
+	}
+	return &Created{
+		ID: resp.ID, Name: resp.Name, Token: resp.Key, CreatedAt: resp.CreatedAt,
+		CreatedBy: resp.CreatedBy, OrgID: req.OrgID, ProjectID: req.ProjectID,
+	}, nil
+}
+
+func verify(req CreateRequest, resp *neonapi.CreatedAPIKey) string {
+	switch {
+	case resp.Key == "":
+		return "Neon's answer carried no token"
+	case resp.ProjectID != req.ProjectID:
+		got := resp.ProjectID
+		if got == "" {
+			got = "no project"
+		}
+		want := req.ProjectID
+		if want == "" {
+			want = "no project"
+		}
+		return fmt.Sprintf("Neon scoped the new key to %s instead of %s", got, want)
+	}
+	return ""
+}
+
+// undo revokes a key whose create answer failed verification. It uses a
+// fresh context: the caller's may be ending, and a stray key must not stay.
+func (s *Service) undo(req CreateRequest, resp *neonapi.CreatedAPIKey, reason string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var err error
+	if req.OrgID == "" {
+		_, err = s.api.RevokeAPIKey(ctx, resp.ID)
+	} else {
+		_, err = s.api.RevokeOrgAPIKey(ctx, req.OrgID, resp.ID)
+	}
+	return &UnverifiedKeyError{Reason: reason, KeyID: resp.ID, RevokeErr: err}
+}
+
+// Revoke revokes key at its scope.
+func (s *Service) Revoke(ctx context.Context, key Key) (*neonapi.RevokedAPIKey, error) {
+	if key.OrgID == "" {
+		return s.api.RevokeAPIKey(ctx, key.ID)
+	}
+	return s.api.RevokeOrgAPIKey(ctx, key.OrgID, key.ID)
+}
+
+// RotateResult is a rotation's outcome. New is always set when Rotate
+// returns no error; RevokeErr says the old key is still live.
+type RotateResult struct {
+	Old       Key
+	New       *Created
+	Revoked   *neonapi.RevokedAPIKey
+	RevokeErr error
+}
+
+// RotateRequest plans a rotation: the replacement's name (a fresh one when
+// NewName is empty) at the old key's scope.
+func (s *Service) RotateRequest(old Key, newName string) CreateRequest {
+	if newName == "" {
+		newName = RotatedName(old.Name, s.now())
+	}
+	return CreateRequest{Name: newName, OrgID: old.OrgID, ProjectID: old.ProjectID}
+}
+
+// Rotate creates a replacement for old at the same scope, then revokes old.
+// If the create fails nothing changed and the error is returned. If the
+// revoke fails the new key is still returned, with RevokeErr set.
+func (s *Service) Rotate(ctx context.Context, old Key, newName string) (*RotateResult, error) {
+	created, err := s.Create(ctx, s.RotateRequest(old, newName))
+	if err != nil {
+		return nil, err
+	}
+	res := &RotateResult{Old: old, New: created}
+	res.Revoked, res.RevokeErr = s.Revoke(ctx, old)
+	return res, nil
+}
+
+// rotatedLayout is the compact UTC time of a rotated key's name.
+const rotatedLayout = "20060102T150405Z"
+
+// RotatedName returns "<old>-rotated-<UTC time>", cut to Neon's 64
+// characters, replacing an earlier rotation suffix instead of stacking them.
+func RotatedName(old string, now time.Time) string {
+	const marker = "-rotated-"
+	if i := strings.LastIndex(old, marker); i >= 0 {
+		if _, err := time.Parse(rotatedLayout, old[i+len(marker):]); err == nil {
+			old = old[:i]
+		}
+	}
+	suffix := marker + now.UTC().Format(rotatedLayout)
+	limit := MaxNameLen - utf8.RuneCountInString(suffix)
+	if utf8.RuneCountInString(old) > limit {
+		old = string([]rune(old)[:limit])
+	}
+	if old == "" {
+		old = "neon-api-key"
+	}
+	return old + suffix
+}

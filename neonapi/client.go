@@ -1,0 +1,240 @@
+// Package neonapi is a small client for the parts of the Neon API v2 that
+// manage API keys: one method per operation, ctx first, typed errors, and a
+// retry policy that never repeats a create.
+package neonapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+// DefaultBaseURL is Neon's production API, overridden by NEON_API_HOST.
+const DefaultBaseURL = "https://console.neon.tech/api/v2"
+
+// DefaultTimeout bounds one request attempt.
+const DefaultTimeout = 30 * time.Second
+
+// maxBodyBytes bounds a response body: 10,000 keys are about 3 MB, so 64 MiB
+// leaves room for any real account and still stops a runaway stream.
+const maxBodyBytes = 64 << 20
+
+// Options configure a Client. Only Token is required.
+type Options struct {
+	Token      string
+	BaseURL    string        // default DefaultBaseURL
+	UserAgent  string        // e.g. "neonkeys/1.2.3"
+	Timeout    time.Duration // per attempt; default DefaultTimeout
+	Retry      *RetryPolicy  // default DefaultRetryPolicy()
+	HTTPClient *http.Client  // default: a client with its own transport
+	// Redactor masks secrets in error texts; the client registers Token with
+	// it. Pass the process-wide redactor so minted tokens are masked too.
+	Redactor *secret.Redactor
+}
+
+// Client calls the Neon API. It is safe for concurrent use.
+type Client struct {
+	token     string
+	base      *url.URL
+	userAgent string
+	timeout   time.Duration
+	retry     RetryPolicy
+	http      *http.Client
+	redactor  *secret.Redactor
+}
+
+// New returns a client for opts. The token may be empty: every call then
+// fails with the API's 401, which callers turn into advice.
+func New(opts Options) (*Client, error) {
+	raw := opts.BaseURL
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("invalid Neon API URL %q: want http(s)://host/path", raw)
+	}
+	c := &Client{
+		token:     opts.Token,
+		base:      base,
+		userAgent: opts.UserAgent,
+		timeout:   opts.Timeout,
+		retry:     DefaultRetryPolicy(),
+		http:      opts.HTTPClient,
+		redactor:  opts.Redactor,
+	}
+	if c.userAgent == "" {
+		c.userAgent = "neonkeys"
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if opts.Retry != nil {
+		c.retry = *opts.Retry
+	}
+	if c.http == nil {
+		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if c.redactor == nil {
+		c.redactor = secret.NewRedactor()
+	}
+	c.redactor.Add(opts.Token)
+	return c, nil
+}
+
+// BaseURL returns the API base URL the client calls.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// do sends one logical request, retrying as the policy allows, and decodes a
+// 2xx JSON body into out (when out is not nil).
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		status, header, respBody, err := c.attempt(ctx, method, path, query, body)
+		if err == nil && status >= 200 && status < 300 {
+			if out == nil {
+				return nil
+			}
+			if err := json.Unmarshal(respBody, out); err != nil {
+				return fmt.Errorf("neon api: %s %s: unreadable answer: %s", method, path, c.redactor.Redact(err.Error()))
+			}
+			return nil
+		}
+		var failure error
+		var retryAfter time.Duration
+		if err != nil {
+			failure = c.transportError(ctx, method, path, err)
+		} else {
+			apiErr := newAPIError(method, path, status, header, respBody, c.redactor)
+			failure, retryAfter = apiErr, apiErr.RetryAfter
+		}
+		if !c.retry.shouldRetry(method, attempt, status, err) {
+			return failure
+		}
+		d, ok := c.retry.wait(attempt, retryAfter)
+		if !ok {
+			return failure
+		}
+		if err := sleep(ctx, d); err != nil {
+			return fmt.Errorf("neon api: %s %s: cancelled while waiting to retry: %w", method, path, err)
+		}
+	}
+}
+
+// transportError wraps a failure that produced no HTTP answer. The text of
+// url.Error names the URL, which never holds the token; it still passes the
+// redactor because a proxy could have put anything there.
+func (c *Client) transportError(ctx context.Context, method, path string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("neon api: %s %s: %w", method, path, ctxErr)
+	}
+	return &NetworkError{Method: method, Path: path, Err: err, text: c.redactor.Redact(err.Error())}
+}
+
+// NetworkError is a request that got no HTTP answer: refused, reset, timed out.
+type NetworkError struct {
+	Method, Path string
+	Err          error
+	text         string
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("neon api: %s %s: no answer: %s", e.Method, e.Path, e.text)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// IsTimeout reports whether a request ran out of its per-request time.
+func IsTimeout(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// attempt sends the request once within the per-attempt timeout and reads
+// the whole body inside it, so a stalled body also times out.
+func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte) (int, http.Header, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = query.Encode()
+	var reader io.Reader
+	if body != nil {
+		reader = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reader)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("X-Request-ID", newRequestID())
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(respBody) > maxBodyBytes {
+		return 0, nil, nil, fmt.Errorf("answer larger than %d bytes", maxBodyBytes)
+	}
+	return resp.StatusCode, resp.Header, respBody, nil
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func keyPath(id int64) string { return fmt.Sprintf("/api_keys/%d", id) }
+
+// idPattern is Neon's pattern for project and organization ids. Checking it
+// before building a path keeps "../" and friends out of every URL.
+var idPattern = regexp.MustCompile(`^[a-z0-9-]{1,60}$`)
+
+// checkID rejects an id that Neon could not have issued.
+func checkID(kind, id string) error {
+	if !idPattern.MatchString(id) {
+		return fmt.Errorf("invalid %s id %q: Neon ids are 1 to 60 lowercase letters, digits and dashes", kind, secret.StripControl(truncate(id, 80)))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// orgPath builds an organization path; the id was checked by checkID.
+func orgPath(orgID string, rest string) string {
+	return "/organizations/" + orgID + rest
+}

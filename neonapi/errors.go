@@ -1,0 +1,102 @@
+package neonapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+// APIError is a non-2xx answer of the Neon API. Message has already passed the
+// client's redactor: it never holds the client's own token, even when the API
+// quoted it back.
+type APIError struct {
+	Status    int
+	Code      string
+	Message   string
+	RequestID string
+	// Method and Path name the failed operation (path without the base URL).
+	Method string
+	Path   string
+	// RetryAfter is the wait the API asked for (429, 503), zero if none.
+	RetryAfter time.Duration
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "neon api: %s %s: %d %s", e.Method, e.Path, e.Status, http.StatusText(e.Status))
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request id " + e.RequestID + ")")
+	}
+	return b.String()
+}
+
+// maxMessageLen bounds how much of an error body reaches an error text: an
+// HTML error page or a runaway body must not flood a terminal or a transcript.
+const maxMessageLen = 300
+
+// newAPIError decodes Neon's GeneralError body {code, message, request_id}.
+// It tolerates an empty or non-JSON body and the {"error":{...}} shape some
+// proxies answer with.
+func newAPIError(method, path string, status int, header http.Header, body []byte, red *secret.Redactor) *APIError {
+	e := &APIError{Status: status, Method: method, Path: path}
+	var general struct {
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		RequestID string `json:"request_id"`
+		Error     *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &general); err == nil {
+		e.Code, e.Message, e.RequestID = general.Code, general.Message, general.RequestID
+		if e.Message == "" && general.Error != nil {
+			e.Code, e.Message = general.Error.Code, general.Error.Message
+		}
+	} else if text := strings.TrimSpace(string(body)); text != "" && !strings.HasPrefix(text, "<") {
+		e.Message = text // plain-text body; HTML pages say nothing useful
+	}
+	if e.RequestID == "" {
+		e.RequestID = header.Get("X-Request-Id")
+	}
+	e.Message = secret.StripControl(red.Redact(e.Message))
+	if len(e.Message) > maxMessageLen {
+		e.Message = e.Message[:maxMessageLen] + "…"
+	}
+	e.Code = secret.StripControl(red.Redact(e.Code))
+	e.RequestID = secret.StripControl(red.Redact(e.RequestID))
+	e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), time.Now())
+	return e
+}
+
+// StatusOf returns the HTTP status of an *APIError in err's chain, or 0.
+func StatusOf(err error) int {
+	var e *APIError
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// IsNotFound reports a 404 answer.
+func IsNotFound(err error) bool { return StatusOf(err) == http.StatusNotFound }
+
+// IsUnauthorized reports a 401 answer: a missing, invalid or revoked key.
+func IsUnauthorized(err error) bool { return StatusOf(err) == http.StatusUnauthorized }
+
+// IsForbidden reports a 403 answer: the key may not do this.
+func IsForbidden(err error) bool { return StatusOf(err) == http.StatusForbidden }
+
+// IsRateLimited reports a 429 answer that outlasted the retries.
+func IsRateLimited(err error) bool { return StatusOf(err) == http.StatusTooManyRequests }
+
+// IsConflict reports a 409 answer, such as a duplicate key name.
+func IsConflict(err error) bool { return StatusOf(err) == http.StatusConflict }

@@ -1,0 +1,163 @@
+package neonapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// ListAPIKeys lists the caller's personal API keys (GET /api_keys).
+func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKey, error) {
+	var keys []APIKey
+	err := c.do(ctx, http.MethodGet, "/api_keys", nil, nil, &keys)
+	return keys, err
+}
+
+// CreateAPIKey creates a personal API key (POST /api_keys). It is never
+// retried once the request may have reached Neon.
+func (c *Client) CreateAPIKey(ctx context.Context, keyName string) (*CreatedAPIKey, error) {
+	var created CreatedAPIKey
+	body := struct {
+		KeyName string `json:"key_name"`
+	}{keyName}
+	if err := c.do(ctx, http.MethodPost, "/api_keys", nil, body, &created); err != nil {
+		return nil, err
+	}
+	c.redactor.Add(created.Key)
+	return &created, nil
+}
+
+// RevokeAPIKey revokes a personal API key (DELETE /api_keys/{key_id}).
+func (c *Client) RevokeAPIKey(ctx context.Context, keyID int64) (*RevokedAPIKey, error) {
+	var revoked RevokedAPIKey
+	if err := c.do(ctx, http.MethodDelete, keyPath(keyID), nil, nil, &revoked); err != nil {
+		return nil, err
+	}
+	return &revoked, nil
+}
+
+// ListOrgAPIKeys lists an organization's API keys
+// (GET /organizations/{org_id}/api_keys); project-scoped ones carry ProjectID.
+func (c *Client) ListOrgAPIKeys(ctx context.Context, orgID string) ([]APIKey, error) {
+	if err := checkID("organization", orgID); err != nil {
+		return nil, err
+	}
+	var keys []APIKey
+	err := c.do(ctx, http.MethodGet, orgPath(orgID, "/api_keys"), nil, nil, &keys)
+	return keys, err
+}
+
+// CreateOrgAPIKey creates an organization key, scoped to one project when
+// req.ProjectID is set (POST /organizations/{org_id}/api_keys). Never retried
+// once the request may have reached Neon.
+func (c *Client) CreateOrgAPIKey(ctx context.Context, orgID string, req CreateOrgAPIKeyRequest) (*CreatedAPIKey, error) {
+	if err := checkID("organization", orgID); err != nil {
+		return nil, err
+	}
+	if req.ProjectID != "" {
+		if err := checkID("project", req.ProjectID); err != nil {
+			return nil, err
+		}
+	}
+	var created CreatedAPIKey
+	if err := c.do(ctx, http.MethodPost, orgPath(orgID, "/api_keys"), nil, req, &created); err != nil {
+		return nil, err
+	}
+	c.redactor.Add(created.Key)
+	return &created, nil
+}
+
+// RevokeOrgAPIKey revokes an organization key
+// (DELETE /organizations/{org_id}/api_keys/{key_id}).
+func (c *Client) RevokeOrgAPIKey(ctx context.Context, orgID string, keyID int64) (*RevokedAPIKey, error) {
+	if err := checkID("organization", orgID); err != nil {
+		return nil, err
+	}
+	var revoked RevokedAPIKey
+	if err := c.do(ctx, http.MethodDelete, orgPath(orgID, keyPath(keyID)), nil, nil, &revoked); err != nil {
+		return nil, err
+	}
+	return &revoked, nil
+}
+
+// GetProject returns one project (GET /projects/{project_id}); OrgID tells
+// whether it belongs to an organization.
+func (c *Client) GetProject(ctx context.Context, projectID string) (*Project, error) {
+	if err := checkID("project", projectID); err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Project Project `json:"project"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/projects/"+projectID, nil, nil, &resp); err != nil {
+		return nil, err
+	}
+	return &resp.Project, nil
+}
+
+// ListProjects lists projects (GET /projects), following the cursor until it
+// is empty, a page comes back empty, or opts.MaxItems are collected.
+func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]Project, error) {
+	if opts.OrgID != "" {
+		if err := checkID("organization", opts.OrgID); err != nil {
+			return nil, err
+		}
+	}
+	pageSize := opts.PageSize
+	if pageSize <= 0 || pageSize > 400 {
+		pageSize = 100
+	}
+	var all []Project
+	cursor := ""
+	for {
+		q := url.Values{"limit": {strconv.Itoa(pageSize)}}
+		if opts.OrgID != "" {
+			q.Set("org_id", opts.OrgID)
+		}
+		if opts.Search != "" {
+			q.Set("search", opts.Search)
+		}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Projects   []Project `json:"projects"`
+			Pagination *struct {
+				Cursor string `json:"cursor"`
+			} `json:"pagination"`
+		}
+		if err := c.do(ctx, http.MethodGet, "/projects", q, nil, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Projects...)
+		if opts.MaxItems > 0 && len(all) >= opts.MaxItems {
+			return all[:opts.MaxItems], nil
+		}
+		if len(page.Projects) == 0 || page.Pagination == nil || page.Pagination.Cursor == "" || page.Pagination.Cursor == cursor {
+			return all, nil
+		}
+		cursor = page.Pagination.Cursor
+	}
+}
+
+// GetAuthDetails tells who the credential belongs to (GET /auth).
+func (c *Client) GetAuthDetails(ctx context.Context) (*AuthDetails, error) {
+	var details AuthDetails
+	if err := c.do(ctx, http.MethodGet, "/auth", nil, nil, &details); err != nil {
+		return nil, err
+	}
+	return &details, nil
+}
+
+// GetCurrentUserOrganizations lists the caller's organizations
+// (GET /users/me/organizations); an organization key sees its own only.
+func (c *Client) GetCurrentUserOrganizations(ctx context.Context) ([]Organization, error) {
+	var resp struct {
+		Organizations []Organization `json:"organizations"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/users/me/organizations", nil, nil, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Organizations, nil
+}

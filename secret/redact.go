@@ -1,0 +1,138 @@
+// Package secret is the one place that knows what a Neon secret looks like and
+// where a token may go: the redactor every outgoing text passes through,
+// fingerprints, token files and the cleaning of untrusted text.
+package secret
+
+import (
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Mask replaces every secret the redactor finds.
+const Mask = "[REDACTED]"
+
+// minSecretLen keeps the exact-value pass from masking short, common strings
+// that a caller registered by mistake (a one-letter "key" would wreck every text).
+const minSecretLen = 8
+
+// patterns match secrets by shape, including ones this process never saw:
+// Neon tokens (napi_ + at least 16 characters), bearer values, and the places
+// a key is commonly spelled out (env assignments, --api-key flags, JSON fields).
+var patterns = []*regexp.Regexp{
+	regexp.MustCompile(`napi_[A-Za-z0-9]{16,}`),
+	regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;\\]+`),
+	regexp.MustCompile(`(NEON_API_KEY\s*[=:]\s*"?)[^\s"',;\\]+`),
+	regexp.MustCompile(`(--api-key[=\s]+)[^\s"',;\\-][^\s"',;\\]*`),
+	regexp.MustCompile(`("(?:key|api_key|token)"\s*:\s*")[^"]+`),
+}
+
+// cheapMarkers are substrings without which no pattern can match: a text that
+// has none of them (and no registered value) is returned untouched, so the
+// common case costs one scan per marker instead of a regexp run.
+var cheapMarkers = []string{"napi_", "earer", "EARER", "NEON_API_KEY", "--api-key", `"key"`, `"api_key"`, `"token"`}
+
+// Redactor masks secrets in text. It knows every exact secret value the
+// process holds (the credential, minted tokens) plus the shapes of secrets it
+// has never seen. The zero value is not usable; call NewRedactor. Safe for
+// concurrent use.
+type Redactor struct {
+	mu     sync.RWMutex
+	values []string // longest first, so a value containing another is masked whole
+}
+
+// NewRedactor returns a redactor that knows the given secret values.
+func NewRedactor(values ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(values...)
+	return r
+}
+
+// Add registers exact secret values. Values shorter than 8 bytes are ignored:
+// no Neon token is that short and masking them would garble ordinary text.
+func (r *Redactor) Add(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if len(v) < minSecretLen || containsString(r.values, v) {
+			continue
+		}
+		r.values = append(r.values, v)
+	}
+	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
+}
+
+// Redact returns s with every known secret value and every secret-shaped
+// substring replaced by Mask.
+func (r *Redactor) Redact(s string) string {
+	if r == nil {
+		return redactPatterns(s)
+	}
+	r.mu.RLock()
+	for _, v := range r.values {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Mask)
+		}
+	}
+	r.mu.RUnlock()
+	return redactPatterns(s)
+}
+
+// Contains reports whether s holds a secret the redactor would mask.
+func (r *Redactor) Contains(s string) bool { return r.Redact(s) != s }
+
+func redactPatterns(s string) string {
+	if !hasMarker(s) {
+		return s
+	}
+	for _, p := range patterns {
+		if p.NumSubexp() == 0 {
+			s = p.ReplaceAllLiteralString(s, Mask)
+			continue
+		}
+		s = p.ReplaceAllString(s, "${1}"+Mask)
+	}
+	return s
+}
+
+func hasMarker(s string) bool {
+	for _, m := range cheapMarkers {
+		if strings.Contains(s, m) {
+			return true
+		}
+	}
+	return strings.Contains(strings.ToLower(s), "bearer")
+}
+
+func containsString(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Writer returns an io.Writer that redacts each write before passing it to w.
+// Every log line of the program is written in one Write call (slog handlers
+// and fmt.Fprint* do so), so a secret is never split across two writes.
+func (r *Redactor) Writer(w io.Writer) io.Writer { return &redactingWriter{r: r, w: w} }
+
+type redactingWriter struct {
+	mu sync.Mutex
+	r  *Redactor
+	w  io.Writer
+}
+
+func (rw *redactingWriter) Write(p []byte) (int, error) {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if _, err := io.WriteString(rw.w, rw.r.Redact(string(p))); err != nil {
+		return 0, err
+	}
+	// Report the caller's length: the redacted text may be shorter or longer.
+	return len(p), nil
+}

@@ -1,0 +1,105 @@
+package secret
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode"
+)
+
+// Fingerprint names a token without revealing it: its prefix (napi_ for
+// current Neon tokens) and its last four characters, enough for a person to
+// tell two keys apart and nothing an attacker can use.
+func Fingerprint(token string) string {
+	const tail = 4
+	if len(token) <= 12 {
+		return "…"
+	}
+	prefix := ""
+	if strings.HasPrefix(token, "napi_") {
+		prefix = "napi_"
+	}
+	return prefix + "…" + token[len(token)-tail:]
+}
+
+// StripControl removes control characters (ANSI escapes, carriage returns,
+// bidi overrides) from untrusted text such as key names from the API, so it
+// cannot rewrite a terminal line or hide text from a person reading it.
+func StripControl(s string) string {
+	clean := true
+	for _, r := range s {
+		if isUnsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isUnsafeRune(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isUnsafeRune(r rune) bool {
+	if r == '\uFFFD' {
+		return false
+	}
+	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) // Cf: bidi overrides, zero-width joiners
+}
+
+// TokenFileName returns the path DIR/<sanitised key name>.token. The name is
+// reduced to letters, digits, '-', '_' and '.', so no key name can escape dir
+// or hide a file.
+func TokenFileName(dir, keyName string) (string, error) {
+	if dir == "" {
+		return "", errors.New("no secrets directory given")
+	}
+	var b strings.Builder
+	for _, r := range keyName {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)), r == '-', r == '_':
+			b.WriteRune(r)
+		case r == '.' && b.Len() > 0:
+			b.WriteRune(r)
+		default:
+			b.WriteRune('_')
+		}
+	}
+	name := strings.Trim(b.String(), ".")
+	if name == "" {
+		name = "neon-api-key"
+	}
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	return filepath.Join(dir, name+".token"), nil
+}
+
+// WriteTokenFile writes token to a new file at path with mode 0600. It never
+// overwrites: an existing file (or symlink) makes it fail, so a token cannot
+// be redirected into a file someone else prepared.
+func WriteTokenFile(path, token string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("%s already exists: refusing to overwrite it", path)
+		}
+		return fmt.Errorf("create token file: %w", err)
+	}
+	if _, err := f.WriteString(token + "\n"); err != nil {
+		f.Close()
+		os.Remove(path)
+		return fmt.Errorf("write token file %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return fmt.Errorf("close token file %s: %w", path, err)
+	}
+	return nil
+}
