@@ -51,7 +51,7 @@ func LoadCredential(getenv Getenv, stdin io.Reader, apiKeyFlag string, warn io.W
 		}
 		return CredentialSource{Token: token, From: "stdin"}, nil
 	default:
-		return CredentialSource{}, errors.New("--api-key takes only '-' (read the key from stdin): " +
+		return CredentialSource{}, errors.New("--api-key: only '-' is accepted (read the key from stdin); " +
 			"a key written on the command line shows in ps and in shell history")
 	}
 	if token := strings.TrimSpace(getenv(EnvAPIKey)); token != "" {

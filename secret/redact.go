@@ -24,8 +24,9 @@ const minSecretLen = 8
 var patterns = []*regexp.Regexp{
 	regexp.MustCompile(`napi_[A-Za-z0-9]{16,}`),
 	regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;\\]+`),
-	regexp.MustCompile(`(NEON_API_KEY\s*[=:]\s*"?)[^\s"',;\\]+`),
-	regexp.MustCompile(`(--api-key[=\s]+)[^\s"',;\\-][^\s"',;\\]*`),
+	// Placeholders (<key>, [REDACTED], $VAR, ${VAR}) are advice, not secrets.
+	regexp.MustCompile(`(NEON_API_KEY\s*[=:]\s*"?)[^\s"',;\\<\[$][^\s"',;\\]*`),
+	regexp.MustCompile(`(--api-key[=\s]+)[^\s"',;\\\-<\[$][^\s"',;\\]*`),
 	regexp.MustCompile(`("(?:key|api_key|token)"\s*:\s*")[^"]+`),
 }
 
@@ -57,7 +58,8 @@ func (r *Redactor) Add(values ...string) {
 	defer r.mu.Unlock()
 	for _, v := range values {
 		v = strings.TrimSpace(v)
-		if len(v) < minSecretLen || containsString(r.values, v) {
+		// A value inside Mask itself would be re-masked on every pass.
+		if len(v) < minSecretLen || strings.Contains(Mask, v) || containsString(r.values, v) {
 			continue
 		}
 		r.values = append(r.values, v)

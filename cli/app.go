@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+// app holds the state of one run: the environment, the redactor and the
+// values of the global flags.
+type app struct {
+	env    env
+	red    *secret.Redactor
+	stdout io.Writer // not redacted as a whole: it carries a new token once
+	stderr io.Writer // redacted
+
+	output  string
+	apiKey  string
+	apiHost string
+	timeout time.Duration
+}
+
+// say writes one line to stderr (through the redactor).
+func (a *app) say(format string, args ...any) {
+	fmt.Fprintf(a.stderr, format+"\n", args...)
+}
+
+// service loads the credential and returns the key service. A missing or
+// unreadable credential is a usage error (exit 2) with advice.
+func (a *app) service() (*keys.Service, error) {
+	cred, err := config.LoadCredential(a.env.getenv, a.env.io.Stdin, a.apiKey, a.stderr)
+	if errors.Is(err, config.ErrNoCredential) {
+		return nil, &exitError{code: ExitUsage, msg: config.ErrNoCredential.Error()}
+	}
+	if err != nil {
+		return nil, usageErr("%s", err.Error())
+	}
+	api, err := a.client(cred.Token)
+	if err != nil {
+		return nil, err
+	}
+	return keys.New(api, nil), nil
+}
+
+func (a *app) client(token string) (*neonapi.Client, error) {
+	host := a.apiHost
+	if host == "" {
+		host = config.APIHost(a.env.getenv)
+	}
+	api, err := neonapi.New(neonapi.Options{
+		Token:     token,
+		BaseURL:   host,
+		UserAgent: "neonkeys/" + version(),
+		Timeout:   a.timeout,
+		Redactor:  a.red,
+	})
+	if err != nil {
+		return nil, usageErr("%s (check %s)", err.Error(), config.EnvAPIHost)
+	}
+	return api, nil
+}
+
+// apiErr turns a failure of the core or the API into exit 1 with Explain's
+// sentence (redacted on the way out, like everything on stderr).
+func (a *app) apiErr(op keys.Operation, err error) error {
+	var ex *exitError
+	if errors.As(err, &ex) {
+		return err
+	}
+	return failErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
+}
+
+// version is the module version the binary was built from, "dev" for a
+// build from a work tree.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "dev"
+	}
+	return info.Main.Version
+}
+
+// checkID applies Neon's pattern for organization and project ids
+// (^[a-z0-9-]{1,60}$), so a mistyped id is a usage error before any request.
+func checkID(flag, id string) error {
+	if id != "" && !validID(id) {
+		return usageErr("%s %q is not a Neon id (1 to 60 lowercase letters, digits and dashes)", flag, secret.StripControl(id))
+	}
+	return nil
+}
+
+func validID(id string) bool {
+	if len(id) > 60 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseKeyID reads a key id argument: a positive integer.
+func parseKeyID(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usageErr("key id %q is not a positive integer (see neonkeys list)", secret.StripControl(arg))
+	}
+	return id, nil
+}

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+// maxConfirmTries is how many wrong answers the prompt takes before giving up.
+const maxConfirmTries = 3
+
+type lineResult struct {
+	line string
+	err  error
+}
+
+// confirm asks the person at the terminal to type the key's name before a
+// revoke or a rotation. With yes it asks nothing; without a terminal it
+// refuses. Ctrl-C (ctx ends) or end of input at the prompt changes nothing.
+func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) error {
+	if yes {
+		return nil
+	}
+	if !a.env.interactive {
+		return usageErr("refusing to %s key %d without --yes when stdin is not a terminal; nothing was changed", verb, k.ID)
+	}
+	shown := strings.TrimSpace(cleanText(a.red, k.Name))
+	raw := strings.TrimSpace(k.Name)
+	prompt, what := "Type the key name to confirm: ", "the key's name"
+	if shown == "" {
+		// A name of control characters alone cannot be typed: ask for the id.
+		shown, raw = strconv.FormatInt(k.ID, 10), strconv.FormatInt(k.ID, 10)
+		prompt, what = "Type the key id to confirm: ", "the key's id"
+	}
+	in := bufio.NewReader(a.env.io.Stdin)
+	for try := 1; try <= maxConfirmTries; try++ {
+		a.sayRaw(prompt)
+		lines := make(chan lineResult, 1)
+		go func() {
+			line, err := in.ReadString('\n')
+			lines <- lineResult{line, err}
+		}()
+		select {
+		case <-ctx.Done():
+			a.say("")
+			return &exitError{code: ExitInterrupted, msg: "interrupted: nothing was changed"}
+		case r := <-lines:
+			typed := strings.TrimSpace(r.line)
+			if r.err != nil && typed == "" {
+				a.say("")
+				return usageErr("no confirmation (end of input): nothing was changed")
+			}
+			if typed == shown || typed == raw {
+				return nil
+			}
+			if try < maxConfirmTries {
+				a.say("That is not %s; try again (Ctrl-C to stop).", what)
+			}
+		}
+	}
+	return usageErr("that was not %s %d times: nothing was changed", what, maxConfirmTries)
+}
+
+// sayRaw writes text to stderr without a newline (a prompt).
+func (a *app) sayRaw(s string) { _, _ = a.stderr.Write([]byte(s)) }

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+func (a *app) createCommand() *cobra.Command {
+	var req keys.CreateRequest
+	var outPath string
+	cmd := &cobra.Command{
+		Use:   "create --name NAME [--project-id P | --org-id O] [--out FILE]",
+		Short: "Create an API key: personal, organization-wide or project-scoped",
+		Long: `Create an API key. Without --org-id or --project-id it is a personal key;
+with --org-id an organization-wide key; with --project-id a key limited to that
+project (its organization is looked up).
+
+The token is printed once to stdout. With --out FILE it is written to a new
+file (mode 0600; an existing file is never overwritten) and only its
+fingerprint is printed, so it never reaches a terminal or a CI log.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := keys.CheckName(req.Name); err != nil {
+				return usageErr("--name: %v", err)
+			}
+			if err := checkID("--org-id", req.OrgID); err != nil {
+				return err
+			}
+			if err := checkID("--project-id", req.ProjectID); err != nil {
+				return err
+			}
+			if err := checkOutFile(outPath); err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			created, err := svc.Create(ctx, req)
+			if err != nil {
+				return a.apiErr(keys.OpCreate, err)
+			}
+			a.say("Created key %d %q: %s.", created.ID, cleanText(a.red, created.Name), created.ScopeText())
+			return a.deliver(ctx, svc, created, outPath, 0)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Name, "name", "", "name of the new key (at most 64 characters)")
+	f.StringVar(&req.OrgID, "org-id", "", "create an organization key (org-wide unless --project-id is given)")
+	f.StringVar(&req.ProjectID, "project-id", "", "create a key scoped to this project")
+	f.StringVar(&outPath, "out", "", "write the token to this new file (0600) instead of stdout")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}

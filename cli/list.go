@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+func (a *app) listCommand() *cobra.Command {
+	var opts keys.ListOptions
+	cmd := &cobra.Command{
+		Use:   "list [--org-id ORG] [--project-id P] [--name-contains TEXT]",
+		Short: "List API keys: your personal keys, or an organization's",
+		Long: `List API keys: your personal keys by default, an organization's keys with
+--org-id, or the keys scoped to one project with --project-id.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkID("--org-id", opts.OrgID); err != nil {
+				return err
+			}
+			if err := checkID("--project-id", opts.ProjectID); err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			res, err := svc.List(cmd.Context(), opts)
+			if err != nil {
+				return a.apiErr(keys.OpList, err)
+			}
+			if err := a.writeKeys(res.Keys); err != nil {
+				return failErr("writing the list: %v", err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.OrgID, "org-id", "", "list this organization's keys")
+	f.StringVar(&opts.ProjectID, "project-id", "", "list the keys scoped to this project (its organization is looked up)")
+	f.StringVar(&opts.NameContains, "name-contains", "", "only keys whose name contains this text (case-insensitive)")
+	return cmd
+}

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
+)
+
+// listItem is the API's list item as a script reads it.
+type listItem struct {
+	ID        int64  `json:"id" yaml:"id"`
+	Name      string `json:"name" yaml:"name"`
+	CreatedAt string `json:"created_at" yaml:"created_at"`
+	CreatedBy struct {
+		ID   string `json:"id" yaml:"id"`
+		Name string `json:"name" yaml:"name"`
+	} `json:"created_by" yaml:"created_by"`
+	LastUsedAt       *string `json:"last_used_at" yaml:"last_used_at"`
+	LastUsedFromAddr string  `json:"last_used_from_addr" yaml:"last_used_from_addr"`
+	ProjectID        string  `json:"project_id" yaml:"project_id"`
+	OrgID            string  `json:"org_id" yaml:"org_id"`
+}
+
+func TestCLIListFormats(t *testing.T) {
+	srv, fx, env := fakeEnv(t)
+	// The admin's own key is used by each call; the org keys stay unused.
+	srv.SetKeyLastUsed(fx.OrgKeyID, time.Date(2025, 3, 4, 5, 6, 0, 0, time.UTC), "203.0.113.9")
+
+	tests := []struct {
+		name      string
+		args      []string
+		wantIDs   []int64
+		wantScope string // table: SCOPE of the first row
+	}{
+		{"personal", []string{"list"}, []int64{fx.AdminKeyID}, "personal"},
+		{"org", []string{"list", "--org-id", fx.Org.ID}, []int64{fx.OrgKeyID, fx.ProjectKeyID}, "org " + fx.Org.ID},
+		{"project", []string{"list", "--project-id", fx.OrgProject.ID}, []int64{fx.ProjectKeyID}, "project " + fx.OrgProject.ID},
+		{"name filter", []string{"list", "--org-id", fx.Org.ID, "--name-contains", "SHOP"}, []int64{fx.ProjectKeyID}, "project " + fx.OrgProject.ID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"/table", func(t *testing.T) {
+			r := runCLI(t, runOpts{env: env}, tt.args...)
+			wantCode(t, r, 0)
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			if len(lines) != len(tt.wantIDs)+1 {
+				t.Fatalf("table has %d lines, want header + %d:\n%s", len(lines), len(tt.wantIDs), r.stdout)
+			}
+			for _, col := range []string{"ID", "NAME", "SCOPE", "CREATED", "LAST USED", "FROM"} {
+				if !strings.Contains(lines[0], col) {
+					t.Errorf("header %q lacks %s", lines[0], col)
+				}
+			}
+			if !strings.Contains(lines[1], tt.wantScope) {
+				t.Errorf("row %q lacks scope %q", lines[1], tt.wantScope)
+			}
+		})
+		for _, format := range []string{"json", "yaml"} {
+			t.Run(tt.name+"/"+format, func(t *testing.T) {
+				r := runCLI(t, runOpts{env: env}, append(tt.args, "-o", format)...)
+				wantCode(t, r, 0)
+				var items []listItem
+				var err error
+				if format == "json" {
+					err = json.Unmarshal([]byte(r.stdout), &items)
+				} else {
+					err = yaml.Unmarshal([]byte(r.stdout), &items)
+				}
+				if err != nil {
+					t.Fatalf("decoding %s: %v\n%s", format, err, r.stdout)
+				}
+				if len(items) != len(tt.wantIDs) {
+					t.Fatalf("%d items, want %d:\n%s", len(items), len(tt.wantIDs), r.stdout)
+				}
+				for i, id := range tt.wantIDs {
+					if items[i].ID != id {
+						t.Errorf("item %d has id %d, want %d", i, items[i].ID, id)
+					}
+					if items[i].CreatedAt == "" || items[i].CreatedBy.ID == "" {
+						t.Errorf("item %d lacks created_at or created_by: %+v", i, items[i])
+					}
+				}
+				if r.stderr != "" {
+					t.Errorf("stderr not empty: %q", r.stderr)
+				}
+			})
+		}
+	}
+}
+
+func TestCLIListNeverUsedAndScopes(t *testing.T) {
+	_, fx, env := fakeEnv(t)
+	r := runCLI(t, runOpts{env: env}, "list", "--org-id", fx.Org.ID)
+	wantCode(t, r, 0)
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
+		if !strings.Contains(line, "never") {
+			t.Errorf("unused key row %q does not say never", line)
+		}
+	}
+	r = runCLI(t, runOpts{env: env}, "list", "--org-id", fx.Org.ID, "-o", "json")
+	wantCode(t, r, 0)
+	var items []listItem
+	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.LastUsedAt != nil {
+			t.Errorf("key %d: last_used_at = %q, want null", it.ID, *it.LastUsedAt)
+		}
+		if it.OrgID != fx.Org.ID {
+			t.Errorf("key %d: org_id = %q, want %q", it.ID, it.OrgID, fx.Org.ID)
+		}
+	}
+	if items[1].ProjectID != fx.OrgProject.ID {
+		t.Errorf("project key: project_id = %q, want %q", items[1].ProjectID, fx.OrgProject.ID)
+	}
+}
+
+func TestCLIListEmptyJSONIsAnArray(t *testing.T) {
+	_, _, env := fakeEnv(t)
+	r := runCLI(t, runOpts{env: env}, "list", "--name-contains", "no-such-key", "-o", "json")
+	wantCode(t, r, 0)
+	if strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("empty list printed %q, want []", r.stdout)
+	}
+}
+
+// TestListJSONMatchesOpenAPI checks that list -o json is the API's list
+// response: personal lists strictly, organization lists with org_id (the one
+// field neonkeys adds) allowed and, once it is removed, strictly too.
+func TestCLIListJSONMatchesOpenAPI(t *testing.T) {
+	spec := neontest.LoadSpec(t)
+	srv, fx, env := fakeEnv(t)
+	srv.SetKeyLastUsed(fx.OrgKeyID, time.Date(2025, 3, 4, 5, 6, 0, 0, time.UTC), "203.0.113.9")
+	tests := []struct {
+		args []string
+		path string
+	}{
+		{[]string{"list", "-o", "json"}, "/api_keys"},
+		{[]string{"list", "-o", "json", "--org-id", fx.Org.ID}, "/organizations/" + fx.Org.ID + "/api_keys"},
+	}
+	for _, tt := range tests {
+		r := runCLI(t, runOpts{env: env}, tt.args...)
+		wantCode(t, r, 0)
+		req, _ := http.NewRequest(http.MethodGet, srv.URL()+tt.path, nil)
+		hdr := http.Header{"Content-Type": {"application/json"}}
+
+		var items []map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
+			t.Fatal(err)
+		}
+		hasOrg := false
+		for _, it := range items {
+			if _, ok := it["org_id"]; ok {
+				hasOrg = true
+				delete(it, "org_id")
+			}
+		}
+		spec.Strict = !hasOrg
+		if err := spec.ValidateResponse(req, 200, hdr, []byte(r.stdout)); err != nil {
+			t.Errorf("%v: %v", tt.args, err)
+		}
+		stripped, _ := json.Marshal(items)
+		spec.Strict = true
+		if err := spec.ValidateResponse(req, 200, hdr, stripped); err != nil {
+			t.Errorf("%v without org_id: %v", tt.args, err)
+		}
+	}
+}
+
+func TestCLIListManyKeysJSON(t *testing.T) {
+	srv, fx, env := fakeEnv(t)
+	srv.AddPersonalKeys(fx.Admin.ID, 10000)
+	r := runCLI(t, runOpts{env: env}, "list", "-o", "json")
+	wantCode(t, r, 0)
+	var items []listItem
+	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 10001 {
+		t.Errorf("%d items, want 10001", len(items))
+	}
+}

@@ -1,0 +1,114 @@
+// Package cli is the neonkeys command line: cobra commands over the keys
+// core, with one process-wide redactor between every text and the terminal.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+// Exit codes. A Ctrl-C at a confirmation prompt exits with ExitInterrupted,
+// the shell's convention for SIGINT; nothing has changed at that point.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // the API or the network failed
+	ExitUsage       = 2 // bad usage, missing credential, refused confirmation
+	ExitInterrupted = 130
+)
+
+// IO is where the command reads and writes: the process's standard streams
+// in production, buffers in tests.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// Main runs the neonkeys command line with args (without the program name)
+// and returns the process exit code.
+func Main(ctx context.Context, io IO, args []string, getenv func(string) string) int {
+	return run(ctx, env{io: io, getenv: getenv, interactive: isInteractive(io)}, args)
+}
+
+// env is everything a command needs from its surroundings. interactive is
+// decided once, in Main, so tests can drive the prompt through buffers.
+type env struct {
+	io          IO
+	getenv      func(string) string
+	interactive bool
+}
+
+// isInteractive reports whether a person can answer a prompt: stdin and
+// stderr (where the prompt goes) are both terminals.
+func isInteractive(io IO) bool {
+	in, ok := io.Stdin.(*os.File)
+	if !ok {
+		return false
+	}
+	errFile, ok := io.Stderr.(*os.File)
+	if !ok {
+		return false
+	}
+	return term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(errFile.Fd()))
+}
+
+// run builds the command tree and executes it. Every message to stderr
+// passes the redactor; stdout carries data (and a new token, once).
+func run(ctx context.Context, e env, args []string) int {
+	red := secret.NewRedactor()
+	a := &app{
+		env:    e,
+		red:    red,
+		stdout: e.io.Stdout,
+		stderr: red.Writer(e.io.Stderr),
+	}
+	if a.env.getenv == nil {
+		a.env.getenv = func(string) string { return "" }
+	}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ex *exitError
+	if errors.As(err, &ex) {
+		if ex.msg != "" {
+			a.say("neonkeys: %s", ex.msg)
+		}
+		return ex.code
+	}
+	// Anything else comes from cobra: an unknown flag or command, a missing
+	// argument. Say it and where help is.
+	cmdPath := "neonkeys"
+	if c, _, findErr := root.Find(args); findErr == nil && c != nil {
+		cmdPath = c.CommandPath()
+	}
+	a.say("neonkeys: %s", strings.TrimSpace(err.Error()))
+	a.say("Run '%s --help' for usage.", cmdPath)
+	return ExitUsage
+}
+
+// exitError ends a command with a code and one or two sentences (already
+// plain; they still pass the redactor on the way out).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, msg: fmt.Sprintf(format, args...)}
+}
+
+func failErr(format string, args ...any) error {
+	return &exitError{code: ExitFailed, msg: fmt.Sprintf(format, args...)}
+}

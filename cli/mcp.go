@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/server"
+)
+
+func (a *app) mcpCommand() *cobra.Command {
+	opts := server.Options{}
+	cmd := &cobra.Command{
+		Use:   "mcp [--read-only] [--secrets-dir DIR] [--no-elicit]",
+		Short: "Serve the key operations to an AI assistant over MCP (stdio)",
+		Long: `Serve the key operations to an AI assistant as MCP tools on stdin/stdout.
+
+The credential comes from NEON_API_KEY or NEON_API_KEY_FILE in the client's
+configuration (never from the command line). Without one the server still
+starts, and every tool call explains how to set it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if flagSet(cmd.Flags(), "api-key") {
+				return usageErr("mcp does not take --api-key: set NEON_API_KEY or NEON_API_KEY_FILE in the MCP client's configuration")
+			}
+			if opts.SecretsDir != "" {
+				if info, err := os.Stat(opts.SecretsDir); err != nil || !info.IsDir() {
+					return usageErr("--secrets-dir %s is not a directory", opts.SecretsDir)
+				}
+			}
+			opts.Version = version()
+			opts.Redactor = a.red
+			opts.Log = a.stderr
+			// stdin is the protocol stream, so the credential never comes from it.
+			cred, err := config.LoadCredential(a.env.getenv, nil, "", a.stderr)
+			if err != nil {
+				opts.CredentialErr = err
+			} else {
+				api, err := a.client(cred.Token)
+				if err != nil {
+					return err
+				}
+				opts.Keys = keys.New(api, nil)
+			}
+			ctx := cmd.Context()
+			if err := server.ServeStdio(ctx, opts, a.env.io.Stdin, a.stdout); err != nil && ctx.Err() == nil {
+				return failErr("the MCP server stopped: %s", a.red.Redact(err.Error()))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.ReadOnly, "read-only", false, "serve only the read-only tools")
+	f.StringVar(&opts.SecretsDir, "secrets-dir", "", "write new tokens to files here instead of into responses")
+	f.BoolVar(&opts.NoElicit, "no-elicit", false, "never ask the human through MCP elicitation")
+	return cmd
+}

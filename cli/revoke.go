@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+// revokedOut is revoke's answer: the API's revoke response plus org_id.
+type revokedOut struct {
+	neonapi.RevokedAPIKey
+	OrgID string `json:"org_id,omitempty"`
+}
+
+func (a *app) revokeCommand() *cobra.Command {
+	var orgID string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "revoke ID [--org-id O] [--yes]",
+		Short: "Revoke an API key",
+		Long: `Revoke an API key. Without --org-id the key is looked for among your
+personal keys, then in each of your organizations.
+
+On a terminal it shows the key and asks you to type its name; without a
+terminal it refuses unless --yes is given.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseKeyID(args[0])
+			if err != nil {
+				return err
+			}
+			if err := checkID("--org-id", orgID); err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			key, err := svc.Find(ctx, id, orgID)
+			if err != nil {
+				return a.apiErr(keys.OpRevoke, err)
+			}
+			a.say("Revoke this key?\n%s", describeKey(a.red, *key))
+			if err := a.confirm(ctx, *key, "revoke", yes); err != nil {
+				return err
+			}
+			revoked, err := svc.Revoke(ctx, *key)
+			if err != nil {
+				return a.apiErr(keys.OpRevoke, err)
+			}
+			a.say("Revoked key %d %q (%s).", key.ID, cleanText(a.red, key.Name), key.ScopeText())
+			if a.output == outTable {
+				return nil
+			}
+			out := revokedOut{RevokedAPIKey: *revoked, OrgID: key.OrgID}
+			out.Name = a.red.Redact(out.Name)
+			out.CreatedBy = a.red.Redact(out.CreatedBy)
+			out.LastUsedFromAddr = a.red.Redact(out.LastUsedFromAddr)
+			return writeErr(a.writeValue(out))
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&orgID, "org-id", "", "the organization the key belongs to (faster, and needed without access to /users/me/organizations)")
+	f.BoolVarP(&yes, "yes", "y", false, "do not ask; required when stdin is not a terminal")
+	return cmd
+}

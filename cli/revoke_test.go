@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCLIRevokeYes(t *testing.T) {
+	srv, fx, env := fakeEnv(t)
+	tests := []struct {
+		name string
+		id   int64
+		args []string
+	}{
+		{"org key found without --org-id", fx.OrgKeyID, nil},
+		{"project key with --org-id", fx.ProjectKeyID, []string{"--org-id", fx.Org.ID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"revoke", strconv.FormatInt(tt.id, 10), "--yes"}, tt.args...)
+			r := runCLI(t, runOpts{env: env}, args...)
+			wantCode(t, r, 0)
+			if k, _ := srv.Key(tt.id); !k.Revoked {
+				t.Error("the key is still live")
+			}
+			if !strings.Contains(r.stderr, "Revoked key "+strconv.FormatInt(tt.id, 10)) {
+				t.Errorf("stderr does not confirm the revoke:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestCLIRevokeJSON(t *testing.T) {
+	_, fx, env := fakeEnv(t)
+	r := runCLI(t, runOpts{env: env}, "revoke", strconv.FormatInt(fx.ProjectKeyID, 10), "--yes", "-o", "json")
+	wantCode(t, r, 0)
+	var out struct {
+		ID        int64  `json:"id"`
+		Name      string `json:"name"`
+		Revoked   bool   `json:"revoked"`
+		ProjectID string `json:"project_id"`
+		OrgID     string `json:"org_id"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if out.ID != fx.ProjectKeyID || !out.Revoked || out.Name != "shop-deploy" || out.ProjectID != fx.OrgProject.ID || out.OrgID != fx.Org.ID {
+		t.Errorf("unexpected answer %+v", out)
+	}
+}
+
+func TestCLIRevokeRefusedWithoutTerminal(t *testing.T) {
+	srv, fx, env := fakeEnv(t)
+	r := runCLI(t, runOpts{env: env}, "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
+	wantCode(t, r, 2)
+	if !strings.Contains(r.stderr, "without --yes when stdin is not a terminal") {
+		t.Errorf("stderr does not explain the refusal:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "ci") || !strings.Contains(r.stderr, "never") {
+		t.Errorf("stderr does not preview the key (name, last use):\n%s", r.stderr)
+	}
+	if n := mutations(srv, http.MethodDelete); n != 0 {
+		t.Errorf("%d DELETEs, want 0", n)
+	}
+}
+
+func TestCLIRevokeNotFound(t *testing.T) {
+	srv, _, env := fakeEnv(t)
+	r := runCLI(t, runOpts{env: env}, "revoke", "999", "--yes")
+	wantCode(t, r, 1)
+	if !strings.Contains(r.stderr, "no key 999") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	if n := mutations(srv, http.MethodDelete); n != 0 {
+		t.Errorf("%d DELETEs, want 0", n)
+	}
+}
+
+// TestConfirmPrompt drives the prompt as a person would, through buffers
+// standing in for the terminal (the e2e tests use a real pseudo-terminal).
+func TestCLIConfirmPrompt(t *testing.T) {
+	tests := []struct {
+		name       string
+		input      string
+		wantCode   int
+		wantDelete int
+		wantErr    string
+		wantAsks   int
+	}{
+		{"right name", "ci\n", 0, 1, "", 1},
+		{"wrong then right", "prod\nci\n", 0, 1, "That is not the key's name", 2},
+		{"three wrong", "a\nb\nc\nci\n", 2, 0, "nothing was changed", 3},
+		{"end of input", "", 2, 0, "end of input", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, fx, env := fakeEnv(t)
+			r := runCLI(t, runOpts{env: env, interactive: true, stdin: strings.NewReader(tt.input)},
+				"revoke", strconv.FormatInt(fx.OrgKeyID, 10))
+			wantCode(t, r, tt.wantCode)
+			if n := mutations(srv, http.MethodDelete); n != tt.wantDelete {
+				t.Errorf("%d DELETEs, want %d", n, tt.wantDelete)
+			}
+			if got := strings.Count(r.stderr, "Type the key name to confirm"); got != tt.wantAsks {
+				t.Errorf("asked %d times, want %d:\n%s", got, tt.wantAsks, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.wantErr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantErr, r.stderr)
+			}
+		})
+	}
+}
+
+func TestCLIConfirmInterrupted(t *testing.T) {
+	srv, fx, env := fakeEnv(t)
+	stdin, w := io.Pipe() // a terminal nobody types into
+	defer w.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan result, 1)
+	go func() {
+		done <- runCLI(t, runOpts{env: env, interactive: true, stdin: stdin, ctx: ctx}, "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
+	}()
+	// Cancel once the prompt waits for input: the preview's GETs are done.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(srv.Requests()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case r := <-done:
+		wantCode(t, r, ExitInterrupted)
+		if !strings.Contains(r.stderr, "nothing was changed") {
+			t.Errorf("stderr:\n%s", r.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the prompt did not end on cancel")
+	}
+	if n := mutations(srv, http.MethodDelete); n != 0 {
+		t.Errorf("%d DELETEs, want 0", n)
+	}
+}

@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+func (a *app) rotateCommand() *cobra.Command {
+	var orgID, newName, outPath string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "rotate ID [--org-id O] [--name NEW] [--out FILE] [--yes]",
+		Short: "Replace an API key with a new one at the same scope, then revoke the old one",
+		Long: `Rotate an API key in one step: find it and its scope (personal,
+organization-wide or project-scoped), create a replacement at the same scope
+(named <old>-rotated-<UTC time> unless --name is given), deliver its token
+(stdout, or --out FILE), then revoke the old key.
+
+If the old key cannot be revoked, the new token is still delivered, the old
+key id is named, and the exit code is 1.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseKeyID(args[0])
+			if err != nil {
+				return err
+			}
+			if err := checkID("--org-id", orgID); err != nil {
+				return err
+			}
+			if flagSet(cmd.Flags(), "name") {
+				if err := keys.CheckName(newName); err != nil {
+					return usageErr("--name: %v", err)
+				}
+			}
+			if err := checkOutFile(outPath); err != nil {
+				return err
+			}
+			svc, err := a.service()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			old, err := svc.Find(ctx, id, orgID)
+			if err != nil {
+				return a.apiErr(keys.OpRotate, err)
+			}
+			req := svc.RotateRequest(*old, newName)
+			a.say("Rotate this key?\n%s  A new key %q will be created (%s), its token delivered, then key %d revoked.",
+				describeKey(a.red, *old), cleanText(a.red, req.Name), req.ScopeText(), old.ID)
+			if err := a.confirm(ctx, *old, "rotate", yes); err != nil {
+				return err
+			}
+			// Create, deliver, then revoke: the new token is in the user's hands
+			// before the old key stops working, whatever happens next.
+			created, err := svc.Create(ctx, req)
+			if err != nil {
+				return a.apiErr(keys.OpRotate, err)
+			}
+			a.say("Created key %d %q: %s.", created.ID, cleanText(a.red, created.Name), created.ScopeText())
+			if err := a.deliver(ctx, svc, created, outPath, old.ID); err != nil {
+				return err
+			}
+			if _, err := svc.Revoke(ctx, *old); err != nil {
+				return failErr("the new key %d is delivered, but revoking the old key %d failed: %s. Key %d is still live: revoke it with %s",
+					created.ID, old.ID, a.red.Redact(keys.Explain(keys.OpRevoke, err, "--org-id")), old.ID, revokeHint(*old))
+			}
+			a.say("Revoked the old key %d.", old.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&orgID, "org-id", "", "the organization the key belongs to (faster)")
+	f.StringVar(&newName, "name", "", "name of the replacement (default <old>-rotated-<UTC time>)")
+	f.StringVar(&outPath, "out", "", "write the new token to this new file (0600) instead of stdout")
+	f.BoolVarP(&yes, "yes", "y", false, "do not ask; required when stdin is not a terminal")
+	return cmd
+}
+
+// revokeHint is the command that finishes a rotation by hand.
+func revokeHint(k keys.Key) string {
+	if k.OrgID == "" {
+		return fmt.Sprintf("neonkeys revoke %d", k.ID)
+	}
+	return fmt.Sprintf("neonkeys revoke %d --org-id %s", k.ID, k.OrgID)
+}

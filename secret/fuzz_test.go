@@ -1,0 +1,86 @@
+package secret
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzRedact checks the redactor's promises on any text: no registered
+// secret and no napi_ token shape survives, and redacting twice changes
+// nothing more. The registered secret is drawn from a token alphabet, as
+// every real credential is.
+func FuzzRedact(f *testing.F) {
+	f.Add("Authorization: Bearer "+liveToken, legacyToken)
+	f.Add(`{"key":"`+liveToken+`","name":"ci"}`, "napi_0123456789abcdefXYZ")
+	f.Add("NEON_API_KEY="+legacyToken+" neonkeys list --api-key -", legacyToken)
+	f.Add("napi_napi_aaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaa")
+	f.Add("REDACTED [REDACTED] bearer bearer x", "REDACTED")
+	f.Fuzz(func(t *testing.T, text, value string) {
+		r := NewRedactor()
+		registered := strings.TrimSpace(value)
+		tokenLike := len(registered) >= minSecretLen && !strings.Contains(Mask, registered) &&
+			strings.Trim(registered, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
+		if tokenLike {
+			r.Add(registered)
+			text += " " + value + text // make sure the secret occurs
+		}
+		once := r.Redact(text)
+		if tokenLike && strings.Contains(once, registered) {
+			t.Fatalf("registered secret %q survives in %q", registered, once)
+		}
+		if m := tokenShape.FindString(once); m != "" {
+			t.Fatalf("token shape %q survives in %q", m, once)
+		}
+		if twice := r.Redact(once); twice != once {
+			t.Fatalf("not idempotent:\n once %q\ntwice %q", once, twice)
+		}
+	})
+}
+
+// FuzzStripControl checks that no unsafe rune survives, that the result is
+// stable, and that safe text is returned unchanged.
+func FuzzStripControl(f *testing.F) {
+	f.Add("\x1b[31mred\x1b[0m")
+	f.Add("safe\rEVIL\u202egnp.exe")
+	f.Add("ad\u200bmin\u200d\ufeff")
+	f.Add("clé 鍵 🔑 " + liveToken)
+	f.Add("\xff\xfe invalid utf-8 \x1b")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := StripControl(s)
+		for _, r := range got {
+			if isUnsafeRune(r) {
+				t.Fatalf("StripControl(%q) = %q keeps %U", s, got, r)
+			}
+		}
+		if again := StripControl(got); again != got {
+			t.Fatalf("not stable: %q then %q", got, again)
+		}
+		if utf8.ValidString(s) && len(got) > len(s) {
+			t.Fatalf("StripControl(%q) grew the text to %q", s, got)
+		}
+	})
+}
+
+// FuzzTokenFileName checks that no key name escapes the directory or makes
+// a hidden or oddly named file.
+func FuzzTokenFileName(f *testing.F) {
+	f.Add("../../etc/passwd")
+	f.Add("/abs/path")
+	f.Add("...")
+	f.Add("")
+	f.Add("ci-" + liveToken)
+	f.Add("name\x00with\nnul\u202e")
+	f.Fuzz(func(t *testing.T, name string) {
+		dir := filepath.Join(string(filepath.Separator)+"srv", "secrets")
+		got, err := TokenFileName(dir, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertInside(t, dir, got)
+		if base := filepath.Base(got); base == ".token" || len(base) > 255 {
+			t.Fatalf("bad file name %q", base)
+		}
+	})
+}
