@@ -4,17 +4,35 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"log"
+	"log/slog"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/secret"
+	"github.com/neonkeys/neonkeys/tools"
+)
+
+// Name is the server name announced to clients.
+const Name = "neonkeys"
+
+// Stdio pool sizes: mcp-go serves tools/call on a worker pool (5 by
+// default); calls mostly wait on the Neon API, so many may run at once.
+const (
+	workerPoolSize = 64
+	queueSize      = 1000
 )
 
 // Options configure the MCP server.
 type Options struct {
 	Version string
 	// Keys runs key operations; nil when no credential was found, and then
-	// every tool call answers CredentialErr's advice instead.
+	// every tool call answers CredentialErr's advice.
 	Keys          *keys.Service
 	CredentialErr error
 	Redactor      *secret.Redactor // the process-wide redactor (knows the credential)
@@ -22,10 +40,85 @@ type Options struct {
 	ReadOnly      bool             // serve only the read-only tools
 	SecretsDir    string           // write minted tokens here instead of into responses
 	NoElicit      bool             // never ask the human through elicitation
+	// Now is the clock of the sealed confirmation state (its expiry); nil
+	// means time.Now (tests set it).
+	Now func() time.Time
+}
+
+// New builds the MCP server: the tools (only the read-only ones with
+// ReadOnly), the rotation prompt, and one middleware that recovers panics,
+// redacts every answer and logs each call (redacted) to opts.Log.
+func New(opts Options) (*server.MCPServer, error) {
+	if opts.Redactor == nil {
+		return nil, errors.New("server: a redactor is required")
+	}
+	logger := newLogger(opts)
+	deps := tools.Deps{
+		Keys: opts.Keys, CredentialErr: opts.CredentialErr, Redactor: opts.Redactor, Logger: logger,
+		SecretsDir: opts.SecretsDir, Elicit: !opts.NoElicit,
+	}
+	if deps.Elicit {
+		sealer, err := sealed.New(sealed.DefaultTTL, opts.Now)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		deps.Sealer = sealer
+	}
+	version := opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	s := server.NewMCPServer(Name, version,
+		server.WithToolCapabilities(false),
+		server.WithInputSchemaValidation(),
+		server.WithToolHandlerMiddleware(tools.Middleware(deps)),
+		server.WithInstructions(instructions(opts)),
+	)
+	if opts.ReadOnly {
+		s.AddTools(tools.ReadOnly(deps)...)
+		return s, nil
+	}
+	s.AddTools(tools.All(deps)...)
+	s.AddPrompts(tools.RotatePrompt(deps))
+	return s, nil
+}
+
+func instructions(opts Options) string {
+	text := "Manage Neon API keys: list_api_keys, list_projects and whoami only read. "
+	if opts.ReadOnly {
+		return text + "This server is read-only: it cannot create, revoke or rotate keys."
+	}
+	return text + "create_project_scoped_key, revoke_api_key and rotate_api_key change keys: call them first without confirm " +
+		"to get a preview, show it to the user, and only after the user agrees call again with confirm: true. " +
+		"A new token is shown once: tell the user to store it, and never repeat it."
+}
+
+func newLogger(opts Options) *slog.Logger {
+	if opts.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(opts.Redactor.Writer(opts.Log), &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // ServeStdio serves MCP on stdin/stdout until stdin closes or ctx ends.
 // It returns nil on a clean end of input.
 func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Writer) error {
-	return errors.New("the MCP server is not built yet")
+	s, err := New(opts)
+	if err != nil {
+		return err
+	}
+	errLog := log.New(io.Discard, "", 0)
+	if opts.Log != nil {
+		errLog = log.New(opts.Redactor.Writer(opts.Log), "neonkeys mcp: ", 0)
+	}
+	stdio := server.NewStdioServer(s)
+	// Options read errLogger, so set it before the pool options apply.
+	stdio.SetErrorLogger(errLog)
+	server.WithWorkerPoolSize(workerPoolSize)(stdio)
+	server.WithQueueSize(queueSize)(stdio)
+	err = stdio.Listen(ctx, stdin, stdout)
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return fmt.Errorf("mcp stdio: %w", err)
 }

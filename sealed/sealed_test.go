@@ -1,0 +1,117 @@
+package sealed
+
+import (
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func newSealer(t *testing.T) (*Sealer, *clock) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
+	s, err := New(time.Minute, c.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+func TestOpen(t *testing.T) {
+	tamper := func(s string) string {
+		b := []byte(s)
+		if b[len(b)-3] == 'A' {
+			b[len(b)-3] = 'B'
+		} else {
+			b[len(b)-3] = 'A'
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name    string
+		tool    string
+		binding string
+		state   func(good string, other *Sealer) string
+		advance time.Duration
+		want    error
+	}{
+		{"valid", "revoke_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return g }, 0, nil},
+		{"tampered", "revoke_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return tamper(g) }, 0, ErrInvalid},
+		{"garbage", "revoke_api_key", `{"key_id":1}`, func(string, *Sealer) string { return "not-a-state!" }, 0, ErrInvalid},
+		{"empty", "revoke_api_key", `{"key_id":1}`, func(string, *Sealer) string { return "" }, 0, ErrInvalid},
+		{"other process key", "revoke_api_key", `{"key_id":1}`, func(_ string, o *Sealer) string {
+			st, _ := o.Seal("revoke_api_key", `{"key_id":1}`)
+			return st
+		}, 0, ErrInvalid},
+		{"wrong tool", "rotate_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return g }, 0, ErrInvalid},
+		{"wrong args", "revoke_api_key", `{"key_id":2}`, func(g string, _ *Sealer) string { return g }, 0, ErrMismatch},
+		{"expired", "revoke_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return g }, time.Minute, ErrExpired},
+		{"just in time", "revoke_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return g }, time.Minute - time.Second, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, c := newSealer(t)
+			other, _ := newSealer(t)
+			good, err := s.Seal("revoke_api_key", `{"key_id":1}`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.add(tt.advance)
+			if err := s.Open(tt.tool, tt.binding, tt.state(good, other)); !errors.Is(err, tt.want) {
+				t.Fatalf("Open = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenRefusesReplay(t *testing.T) {
+	s, _ := newSealer(t)
+	st, err := s.Seal("revoke_api_key", "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Open("revoke_api_key", "b", st); err != nil {
+		t.Fatalf("first Open = %v", err)
+	}
+	if err := s.Open("revoke_api_key", "b", st); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("second Open = %v, want ErrReplayed", err)
+	}
+	// A fresh state for the same call still works: replay protection is per state.
+	st2, _ := s.Seal("revoke_api_key", "b")
+	if err := s.Open("revoke_api_key", "b", st2); err != nil {
+		t.Fatalf("fresh state Open = %v", err)
+	}
+}
+
+func TestOpenConcurrentReplayOpensOnce(t *testing.T) {
+	s, _ := newSealer(t)
+	st, _ := s.Seal("t", "b")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for range 20 {
+		wg.Go(func() {
+			if s.Open("t", "b", st) == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Fatalf("state opened %d times, want 1", ok)
+	}
+}

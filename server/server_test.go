@@ -1,0 +1,250 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
+	"github.com/neonkeys/neonkeys/secret"
+	"github.com/neonkeys/neonkeys/server"
+)
+
+// Note: mcp-go's stdio session is a package global, so these tests never run
+// two stdio servers at once (no t.Parallel).
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// stdio runs ServeStdio on pipes and returns the client side.
+type stdio struct {
+	in     *io.PipeWriter // the server's stdin
+	out    *io.PipeReader // the server's stdout
+	stderr *lockedBuffer
+	done   chan error
+}
+
+func serve(t *testing.T, opts server.Options) *stdio {
+	t.Helper()
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	s := &stdio{in: inW, out: outR, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	opts.Log = s.stderr
+	go func() {
+		err := server.ServeStdio(context.Background(), opts, inR, outW)
+		outW.Close()
+		s.done <- err
+	}()
+	t.Cleanup(func() {
+		inW.Close()
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			t.Error("the server did not stop after stdin closed")
+		}
+	})
+	return s
+}
+
+func (s *stdio) client(t *testing.T) *client.Client {
+	t.Helper()
+	c := client.NewClient(transport.NewIO(s.out, s.in, io.NopCloser(strings.NewReader(""))))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Initialize(ctx, mcp.InitializeRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func options(t *testing.T, baseURL string, httpClient *http.Client, token string) server.Options {
+	t.Helper()
+	red := secret.NewRedactor()
+	api, err := neonapi.New(neonapi.Options{Token: token, BaseURL: baseURL, Redactor: red, HTTPClient: httpClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return server.Options{Version: "test", Keys: keys.New(api, nil), Redactor: red, NoElicit: true}
+}
+
+// TestToolCallsRunConcurrently: 40 calls against a slow API are in flight
+// together, not in rounds of mcp-go's default 5 workers.
+func TestToolCallsRunConcurrently(t *testing.T) {
+	fake := neontest.New(t)
+	fx := fake.Seed()
+	fake.SetLatency(200 * time.Millisecond)
+	var inFlight, maxInFlight atomic.Int64
+	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := maxInFlight.Load()
+			if n <= m || maxInFlight.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		fake.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(counting.Close)
+
+	s := serve(t, options(t, counting.URL+neontest.BasePath, counting.Client(), fx.AdminToken))
+	c := s.client(t)
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for range 40 {
+		wg.Go(func() {
+			req := mcp.CallToolRequest{}
+			req.Params.Name = "list_api_keys"
+			res, err := c.CallTool(t.Context(), req)
+			if err != nil || res.IsError {
+				errs <- fmt.Sprint(err, res)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	if got := maxInFlight.Load(); got <= 5 {
+		t.Fatalf("at most %d API calls were in flight together; the worker pool queues calls", got)
+	}
+}
+
+// TestStdioSurvivesBadInput: a malformed line, an unknown tool and invalid
+// arguments each get a clear error, stdout carries only JSON-RPC lines, and
+// closing stdin ends the server cleanly.
+func TestStdioSurvivesBadInput(t *testing.T) {
+	fake := neontest.New(t)
+	fx := fake.Seed()
+	fake.Inject(neontest.Fault{EchoAuthorization: true})
+	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
+	s := serve(t, opts)
+	lines := bufio.NewReader(s.out)
+	send := func(line string) map[string]any {
+		t.Helper()
+		if _, err := io.WriteString(s.in, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msg map[string]any
+		if err := json.Unmarshal([]byte(got), &msg); err != nil {
+			t.Fatalf("stdout line is not JSON: %q", got)
+		}
+		return msg
+	}
+	init := send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	if init["result"] == nil {
+		t.Fatalf("initialize: %v", init)
+	}
+	if _, err := io.WriteString(s.in, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name, line, want string
+	}{
+		{"malformed", `{"jsonrpc":"2.0","id":2,"method":`, "Parse error"},
+		{"unknown tool", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"drop_db","arguments":{}}}`, "not found"},
+		{"string key id", `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":"abc","confirm":true}}}`, "key_id"},
+		{"1 MB name", `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":"p-1","key_name":"` + strings.Repeat("x", 1<<20) + `","confirm":true}}}`, "key_name"},
+		{"echoed credential", `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"list_api_keys","arguments":{}}}`, "500"},
+		{"still answering", `{"jsonrpc":"2.0","id":7,"method":"tools/list"}`, "revoke_api_key"},
+	}
+	for _, c := range checks {
+		msg := send(c.line)
+		b, _ := json.Marshal(msg)
+		if !strings.Contains(string(b), c.want) {
+			t.Errorf("%s: answer %s lacks %q", c.name, b, c.want)
+		}
+		if len(b) > 4000 && c.name != "still answering" {
+			t.Errorf("%s: answer is %d bytes long", c.name, len(b))
+		}
+		if strings.Contains(string(b), fx.AdminToken) {
+			t.Fatalf("%s: the credential reached stdout", c.name)
+		}
+	}
+	if len(fake.Mutations()) != 0 {
+		t.Fatal("bad input reached the API as a mutation")
+	}
+	s.in.Close()
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("ServeStdio = %v, want nil on end of input", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the server did not stop within 2 s of stdin closing")
+	}
+	if strings.Contains(s.stderr.String(), fx.AdminToken) {
+		t.Fatal("the credential reached stderr")
+	}
+}
+
+func TestReadOnlyServesOnlyReadTools(t *testing.T) {
+	red := secret.NewRedactor()
+	srv, err := server.New(server.Options{Redactor: red, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for name := range srv.ListTools() {
+		names = append(names, name)
+	}
+	if len(names) != 3 || srv.GetTool("revoke_api_key") != nil || srv.GetTool("create_project_scoped_key") != nil || srv.GetTool("rotate_api_key") != nil {
+		t.Fatalf("read-only tools = %v", names)
+	}
+	c, err := client.NewInProcessClient(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Initialize(t.Context(), mcp.InitializeRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "revoke_api_key"
+	req.Params.Arguments = map[string]any{"key_id": 1, "confirm": true}
+	if _, err := c.CallTool(t.Context(), req); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("revoke on a read-only server: %v", err)
+	}
+}

@@ -1,0 +1,138 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// maxArgsBytes bounds the arguments a tool reads; the largest valid call is
+// well under 1 KiB, and nothing oversize may reach the API.
+const maxArgsBytes = 16 << 10
+
+// Limits on string arguments, also declared in the schemas.
+const (
+	maxIDLen     = 64  // project and organization ids are ~30 characters
+	maxFilterLen = 256 // name_contains, search
+)
+
+// idPattern matches Neon project and organization ids ("org-cool-bird-12345678").
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// rawArguments returns the call's arguments as JSON, as the client sent them.
+func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
+	if len(req.Params.RawArguments) > 0 {
+		return req.Params.RawArguments, nil
+	}
+	if req.Params.Arguments == nil {
+		return []byte("{}"), nil
+	}
+	if raw, ok := req.Params.Arguments.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(req.Params.Arguments)
+}
+
+// bind decodes the arguments into T strictly (unknown fields, wrong types and
+// trailing data are refused) and reports whether confirm is the JSON boolean
+// true. mcp-go's GetBool would also accept "true" and 1: never use it.
+func bind[T any](req mcp.CallToolRequest) (args T, confirmed bool, err error) {
+	raw, err := rawArguments(req)
+	if err != nil {
+		return args, false, errors.New("the arguments are not valid JSON")
+	}
+	if len(raw) > maxArgsBytes {
+		return args, false, fmt.Errorf("the arguments are %d bytes long; at most %d are accepted", len(raw), maxArgsBytes)
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		raw = []byte("{}")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return args, false, errors.New("the arguments must be a JSON object")
+	}
+	confirmed = bytes.Equal(bytes.TrimSpace(fields["confirm"]), []byte("true"))
+
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&args); err != nil {
+		return args, false, fmt.Errorf("invalid arguments: %s", describeDecodeError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return args, false, errors.New("invalid arguments: trailing data after the object")
+	}
+	return args, confirmed, nil
+}
+
+// describeDecodeError names the field at fault without quoting the value.
+func describeDecodeError(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return fmt.Sprintf("%s must be of type %s, not %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	}
+	var syntaxErr *json.SyntaxError
+	if errors.As(err, &syntaxErr) {
+		return "malformed JSON"
+	}
+	return err.Error() // e.g. `json: unknown field "bogus"`
+}
+
+// checkID validates an optional project or organization id.
+func checkID(field, v string) error {
+	switch {
+	case v == "":
+		return nil
+	case len(v) > maxIDLen:
+		return fmt.Errorf("%s is %d bytes long; at most %d are accepted", field, len(v), maxIDLen)
+	case !idPattern.MatchString(v):
+		return fmt.Errorf("%s may hold only letters, digits, '-' and '_'", field)
+	}
+	return nil
+}
+
+// checkText validates an optional free-text filter.
+func checkText(field, v string) error {
+	switch {
+	case !utf8.ValidString(v):
+		return fmt.Errorf("%s is not valid UTF-8", field)
+	case len(v) > maxFilterLen:
+		return fmt.Errorf("%s is %d bytes long; at most %d are accepted", field, len(v), maxFilterLen)
+	}
+	return nil
+}
+
+// checkKeyID validates a key id.
+func checkKeyID(id int64) error {
+	if id < 1 {
+		return errors.New("key_id must be a positive integer (see list_api_keys)")
+	}
+	return nil
+}
+
+// limitOrDefault applies the default and bounds of a limit argument.
+func limitOrDefault(limit *int, def, maxLimit int) (int, error) {
+	if limit == nil {
+		return def, nil
+	}
+	if *limit < 1 || *limit > maxLimit {
+		return 0, fmt.Errorf("limit must be between 1 and %d", maxLimit)
+	}
+	return *limit, nil
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

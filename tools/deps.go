@@ -1,0 +1,87 @@
+// Package tools holds neonkeys' MCP tools, one file per tool, and what they
+// share: typed arguments bound strictly, schemas reflected from Go structs,
+// the confirmation guard, and the middleware that keeps secrets out of every
+// answer and log line.
+package tools
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/sealed"
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+// Deps is what the tools need. The zero value of every optional field works.
+type Deps struct {
+	// Keys runs key operations; nil when no credential was found: every
+	// call then answers CredentialErr's advice.
+	Keys          *keys.Service
+	CredentialErr error
+	// Redactor is the process-wide redactor; every text a tool returns or
+	// logs passes it. Required.
+	Redactor *secret.Redactor
+	// Logger writes to stderr through the redactor; nil discards.
+	Logger *slog.Logger
+	// SecretsDir, when set, receives new tokens as files instead of answers.
+	SecretsDir string
+	// Elicit asks the human through the client before a mutation, when the
+	// client supports elicitation. Sealer must then be set.
+	Elicit bool
+	Sealer *sealed.Sealer
+}
+
+// Tool names.
+const (
+	NameListAPIKeys   = "list_api_keys"
+	NameListProjects  = "list_projects"
+	NameWhoami        = "whoami"
+	NameCreateProject = "create_project_scoped_key"
+	NameRevoke        = "revoke_api_key"
+	NameRotate        = "rotate_api_key"
+)
+
+// toolFunc is a tool handler that cannot return a Go error: mcp-go would send
+// its text to the client verbatim.
+type toolFunc func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult
+
+func serverTool(t mcp.Tool, h toolFunc) server.ServerTool {
+	return server.ServerTool{Tool: t, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return h(ctx, req), nil
+	}}
+}
+
+// ReadOnly returns the tools that change nothing.
+func ReadOnly(d Deps) []server.ServerTool {
+	return []server.ServerTool{ListAPIKeys(d), ListProjects(d), Whoami(d)}
+}
+
+// All returns every tool.
+func All(d Deps) []server.ServerTool {
+	return append(ReadOnly(d), CreateProjectScopedKey(d), RevokeAPIKey(d), RotateAPIKey(d))
+}
+
+func (d Deps) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// noCredential answers when the server has no credential.
+func (d Deps) noCredential() *mcp.CallToolResult {
+	err := d.CredentialErr
+	if err == nil {
+		err = config.ErrNoCredential
+	}
+	if !errors.Is(err, config.ErrNoCredential) {
+		return errorResult("No Neon credential: " + err.Error() + ". " + config.ErrNoCredential.Error() + ".")
+	}
+	return errorResult(err.Error() + ".")
+}

@@ -1,0 +1,103 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/sealed"
+)
+
+// elicitID names the one input request the guard makes.
+const elicitID = "confirm"
+
+// action describes a mutation for the guard: what it is and what it would do.
+type action struct {
+	tool    string // tool name, bound into the sealed state
+	args    any    // the typed arguments, bound into the sealed state
+	refused string // "Not revoked"
+	preview string // "revoke key 123 \"ci-bot\" (personal), last used …"
+}
+
+// guard decides whether a mutation may run. It returns nil to proceed, or
+// the result to answer instead (a refusal, or a request to ask the human).
+//
+// Without confirm: true nothing happens: the answer is a preview and what to
+// ask the user. With it, and when the client can ask its user (elicitation),
+// the human is asked too; the state carried through the client is sealed and
+// bound to this tool and these exact arguments.
+func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool, a action) *mcp.CallToolResult {
+	if !confirmed {
+		return errorResult(fmt.Sprintf("%s: confirm is not true. This would %s. "+
+			"Ask the user to confirm this exact action, then call again with confirm: true.", a.refused, a.preview))
+	}
+	if !d.Elicit || d.Sealer == nil || !clientElicits(ctx) {
+		return nil
+	}
+	binding, err := json.Marshal(a.args)
+	if err != nil {
+		return errorResult(a.refused + ": internal error binding the confirmation.")
+	}
+	state := req.Params.RequestState
+	if state == "" && len(req.Params.InputResponses) == 0 {
+		sealedState, err := d.Sealer.Seal(a.tool, string(binding))
+		if err != nil {
+			return errorResult(a.refused + ": could not prepare the confirmation request.")
+		}
+		return server.NewInputRequestBuilder(sealedState).Elicit(elicitID, mcp.ElicitationParams{
+			Message: d.Redactor.Redact(fmt.Sprintf("An assistant asks to %s. Allow it?", a.preview)),
+			RequestedSchema: map[string]any{
+				"type": "object",
+				"properties": map[string]any{
+					"confirm": map[string]any{
+						"type":        "boolean",
+						"title":       "Yes, do it",
+						"description": "Tick to allow exactly this action.",
+					},
+				},
+				"required": []string{"confirm"},
+			},
+		}).ToolResult()
+	}
+	if err := d.Sealer.Open(a.tool, string(binding), state); err != nil {
+		reason := "the confirmation state is invalid"
+		switch {
+		case errors.Is(err, sealed.ErrExpired):
+			reason = "the confirmation expired"
+		case errors.Is(err, sealed.ErrReplayed):
+			reason = "the confirmation was already used"
+		case errors.Is(err, sealed.ErrMismatch):
+			reason = "the confirmation was given for a different call"
+		}
+		return errorResult(fmt.Sprintf("%s: %s. Call again with confirm: true to ask the user afresh.", a.refused, reason))
+	}
+	answer := server.ElicitationResponse(req.Params.InputResponses, elicitID)
+	switch {
+	case answer == nil:
+		return errorResult(a.refused + ": the user's answer is missing.")
+	case answer.Action == mcp.ElicitationResponseActionDecline:
+		return errorResult(a.refused + ": the user declined.")
+	case answer.Action == mcp.ElicitationResponseActionCancel:
+		return errorResult(a.refused + ": the user cancelled.")
+	case answer.Action != mcp.ElicitationResponseActionAccept:
+		return errorResult(a.refused + ": the user did not accept.")
+	}
+	content, _ := answer.Content.(map[string]any)
+	if ok, _ := content["confirm"].(bool); !ok {
+		return errorResult(a.refused + ": the user did not tick the confirmation.")
+	}
+	return nil
+}
+
+// clientElicits reports whether the client declared elicitation support.
+func clientElicits(ctx context.Context) bool {
+	sess, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	if !ok || sess == nil {
+		return false
+	}
+	return sess.GetClientCapabilities().Elicitation != nil
+}

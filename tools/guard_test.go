@@ -1,0 +1,97 @@
+package tools_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGuardRefusesWithoutConfirmTrue: create, revoke and rotate make no POST
+// or DELETE unless confirm is the JSON boolean true, whatever else is sent.
+func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	base := map[string]string{
+		"create_project_scoped_key": fmt.Sprintf(`"project_id":%q,"key_name":"ci-bot"`, e.fx.OrgProject.ID),
+		"revoke_api_key":            fmt.Sprintf(`"key_id":%d`, e.fx.AdminKeyID),
+		"rotate_api_key":            fmt.Sprintf(`"key_id":%d`, e.fx.AdminKeyID),
+	}
+	variants := []struct {
+		name, confirm string
+		preview       bool // the answer previews the action (not a validation error)
+	}{
+		{"missing", ``, true},
+		{"false", `,"confirm":false`, true},
+		{"string true", `,"confirm":"true"`, false},
+		{"number 1", `,"confirm":1`, false},
+		{"null", `,"confirm":null`, false},
+		{"object", `,"confirm":{"value":true}`, false},
+		{"extra field", `,"confirm":true,"force":true`, false},
+		{"confirm nested in wrong place", `,"options":{"confirm":true}`, false},
+	}
+	for tool, args := range base {
+		for _, v := range variants {
+			t.Run(tool+"/"+v.name, func(t *testing.T) {
+				e.fake.ResetRequests()
+				res := e.call(c, tool, "{"+args+v.confirm+"}")
+				if !res.IsError {
+					t.Fatalf("isError = false, want a refusal; text: %s", text(res))
+				}
+				if m := e.mutations(); len(m) != 0 {
+					t.Fatalf("%d mutating requests reached the API: %s %s", len(m), m[0].Method, m[0].Path)
+				}
+				if v.preview && !strings.Contains(text(res), "confirm: true") {
+					t.Errorf("refusal does not say how to confirm: %s", text(res))
+				}
+			})
+		}
+	}
+	if n := len(e.fake.LiveKeys()); n != 4 {
+		t.Fatalf("live keys = %d, want the fixture's 4", n)
+	}
+}
+
+// TestRevokePreviewNamesTheKey: the preview says exactly what would happen.
+func TestRevokePreviewNamesTheKey(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	used := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
+	e.fake.SetKeyLastUsed(e.fx.ProjectKeyID, used, "203.0.113.7")
+	res := e.call(c, "revoke_api_key", fmt.Sprintf(`{"key_id":%d,"org_id":%q}`, e.fx.ProjectKeyID, e.fx.Org.ID))
+	got := text(res)
+	for _, want := range []string{
+		"Not revoked: confirm is not true",
+		fmt.Sprintf("key %d", e.fx.ProjectKeyID),
+		`"shop-deploy"`,
+		"project " + e.fx.OrgProject.ID,
+		"organization " + e.fx.Org.ID,
+		"2026-11-20T09:30:00Z",
+		"203.0.113.7",
+		"Ask the user",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("preview lacks %q:\n%s", want, got)
+		}
+	}
+	if !res.IsError || len(e.mutations()) != 0 {
+		t.Fatalf("preview must be an isError answer with no mutation")
+	}
+}
+
+// TestCreatePreviewResolvesTheOrganization: the create preview names the
+// project and the organization found from it, with a read-only lookup.
+func TestCreatePreviewResolvesTheOrganization(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-bot"}`, e.fx.OrgProject.ID))
+	got := text(res)
+	if !res.IsError || !strings.Contains(got, "Not created") || !strings.Contains(got, e.fx.Org.ID) || !strings.Contains(got, `"ci-bot"`) {
+		t.Fatalf("preview = %s", got)
+	}
+	for _, r := range e.fake.Requests() {
+		if r.Method != "GET" {
+			t.Fatalf("preview sent %s %s", r.Method, r.Path)
+		}
+	}
+}

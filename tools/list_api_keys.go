@@ -1,0 +1,75 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+// List limits: an account may hold thousands of keys, and a model's context
+// must not be flooded.
+const (
+	defaultListLimit = 50
+	maxListLimit     = 500
+)
+
+type listAPIKeysArgs struct {
+	OrgID        string `json:"org_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"Organization id (org-…). Without it the caller's personal keys are listed; with it the organization's keys, including project-scoped ones."`
+	NameContains string `json:"name_contains,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only keys whose name contains this text (case-insensitive)."`
+	ProjectID    string `json:"project_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"Only keys scoped to this project; its organization is looked up when org_id is absent."`
+	Limit        *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"At most this many keys are returned (default 50); total still counts every match."`
+}
+
+type listAPIKeysResult struct {
+	Keys      []keyView `json:"keys" jsonschema_description:"The matching keys, at most limit of them. Never includes tokens."`
+	Total     int       `json:"total" jsonschema_description:"How many keys matched in all."`
+	Returned  int       `json:"returned" jsonschema_description:"How many keys are in keys."`
+	Truncated bool      `json:"truncated" jsonschema_description:"True when more keys matched than were returned: narrow with name_contains or project_id or raise limit."`
+}
+
+// ListAPIKeys is the list_api_keys tool.
+func ListAPIKeys(d Deps) server.ServerTool {
+	t := newTool[listAPIKeysArgs, listAPIKeysResult](NameListAPIKeys, "List Neon API keys",
+		"List Neon API keys with their id, name, scope and last use: the caller's personal keys, or an organization's keys "+
+			"(project-scoped ones show their project_id) when org_id is given. Use it to find the id of a key to revoke or rotate. "+
+			"Tokens are never shown.", readOnlyHints)
+	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		args, _, err := bind[listAPIKeysArgs](req)
+		if err != nil {
+			return errorResult(err.Error())
+		}
+		limit, err := limitOrDefault(args.Limit, defaultListLimit, maxListLimit)
+		if err = firstErr(err, checkID("org_id", args.OrgID), checkID("project_id", args.ProjectID), checkText("name_contains", args.NameContains)); err != nil {
+			return errorResult(err.Error())
+		}
+		if d.Keys == nil {
+			return d.noCredential()
+		}
+		res, err := d.Keys.List(ctx, keys.ListOptions{OrgID: args.OrgID, ProjectID: args.ProjectID, NameContains: args.NameContains, Limit: limit})
+		if err != nil {
+			logFailure(d, NameListAPIKeys, err)
+			return errorResult("Could not list keys: " + keys.Explain(keys.OpList, err, "org_id") + ".")
+		}
+		out := listAPIKeysResult{Keys: make([]keyView, 0, len(res.Keys)), Total: res.Total, Returned: len(res.Keys)}
+		for _, k := range res.Keys {
+			out.Keys = append(out.Keys, newKeyView(k))
+		}
+		out.Truncated = out.Total > out.Returned
+		where := "personal keys"
+		if args.OrgID != "" || args.ProjectID != "" {
+			where = "organization keys"
+		}
+		summary := fmt.Sprintf("%d %s matched", out.Total, where)
+		if out.Truncated {
+			summary += fmt.Sprintf("; showing the first %d (narrow with name_contains or project_id, or raise limit)", out.Returned)
+		}
+		for _, k := range res.Keys {
+			summary += "\n- " + describeKey(k)
+		}
+		return structured(out, summary)
+	})
+}

@@ -1,0 +1,84 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+const (
+	defaultProjectLimit = 50
+	maxProjectLimit     = 500
+)
+
+type listProjectsArgs struct {
+	OrgID  string `json:"org_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"Organization id (org-…): list that organization's projects instead of your personal ones."`
+	Search string `json:"search,omitempty" jsonschema:"maxLength=256" jsonschema_description:"Only projects whose name or id contains this text."`
+	Limit  *int   `json:"limit,omitempty" jsonschema:"minimum=1,maximum=500,default=50" jsonschema_description:"At most this many projects are returned (default 50)."`
+}
+
+type projectView struct {
+	ID        string    `json:"id" jsonschema_description:"The project id; pass it as project_id."`
+	Name      string    `json:"name" jsonschema_description:"The project name (untrusted text; control characters removed)."`
+	OrgID     string    `json:"org_id,omitempty" jsonschema_description:"The organization that owns the project; absent for personal projects (which cannot have project-scoped keys)."`
+	RegionID  string    `json:"region_id,omitempty" jsonschema_description:"The region the project runs in."`
+	CreatedAt time.Time `json:"created_at" jsonschema_description:"When the project was created (RFC 3339)."`
+}
+
+type listProjectsResult struct {
+	Projects  []projectView `json:"projects" jsonschema_description:"The matching projects, at most limit of them."`
+	Returned  int           `json:"returned" jsonschema_description:"How many projects are in projects."`
+	Truncated bool          `json:"truncated" jsonschema_description:"True when more projects matched: narrow with search or raise limit."`
+}
+
+// ListProjects is the list_projects tool.
+func ListProjects(d Deps) server.ServerTool {
+	t := newTool[listProjectsArgs, listProjectsResult](NameListProjects, "List Neon projects",
+		"List Neon projects with their id, name and organization, so a project named by the user (\"project shop\") "+
+			"can be turned into the project_id that create_project_scoped_key and list_api_keys take.", readOnlyHints)
+	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		args, _, err := bind[listProjectsArgs](req)
+		if err != nil {
+			return errorResult(err.Error())
+		}
+		limit, err := limitOrDefault(args.Limit, defaultProjectLimit, maxProjectLimit)
+		if err = firstErr(err, checkID("org_id", args.OrgID), checkText("search", args.Search)); err != nil {
+			return errorResult(err.Error())
+		}
+		if d.Keys == nil {
+			return d.noCredential()
+		}
+		// One more than asked tells whether there are more.
+		projects, err := d.Keys.API().ListProjects(ctx, neonapi.ListProjectsOptions{OrgID: args.OrgID, Search: args.Search, MaxItems: limit + 1})
+		if err != nil {
+			logFailure(d, NameListProjects, err)
+			return errorResult("Could not list projects: " + keys.Explain(keys.OpList, err, "org_id") + ".")
+		}
+		out := listProjectsResult{Projects: make([]projectView, 0, min(len(projects), limit))}
+		summary := ""
+		for i, p := range projects {
+			if i == limit {
+				out.Truncated = true
+				break
+			}
+			out.Projects = append(out.Projects, projectView{ID: p.ID, Name: clean(p.Name), OrgID: p.OrgID, RegionID: p.RegionID, CreatedAt: p.CreatedAt})
+			org := "personal"
+			if p.OrgID != "" {
+				org = "organization " + p.OrgID
+			}
+			summary += fmt.Sprintf("\n- %s %q (%s)", p.ID, clean(p.Name), org)
+		}
+		out.Returned = len(out.Projects)
+		head := fmt.Sprintf("%d projects", out.Returned)
+		if out.Truncated {
+			head += " (more match: narrow with search or raise limit)"
+		}
+		return structured(out, head+summary)
+	})
+}

@@ -1,0 +1,43 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// PromptRotate is the name of the rotation prompt.
+const PromptRotate = "rotate-api-key"
+
+// RotatePrompt is a prompt that walks the assistant through a rotation.
+func RotatePrompt(d Deps) server.ServerPrompt {
+	p := mcp.NewPrompt(PromptRotate,
+		mcp.WithPromptDescription("Rotate a Neon API key step by step: find it, confirm with the user, rotate, and say where to update the secret."),
+		mcp.WithArgument("key", mcp.RequiredArgument(),
+			mcp.ArgumentDescription("The id or the name of the key to rotate.")),
+	)
+	return server.ServerPrompt{Prompt: p, Handler: func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		key := d.Redactor.Redact(clean(req.Params.Arguments["key"]))
+		if len(key) > maxFilterLen {
+			key = key[:maxFilterLen]
+		}
+		if key == "" {
+			key = "(ask the user which key)"
+		}
+		text := fmt.Sprintf(`Help me rotate the Neon API key %q. Follow these steps and do not skip the confirmation:
+
+1. Find the key: call list_api_keys (with name_contains if %q is a name; pass org_id or project_id for organization keys, using list_projects to turn a project name into its id). If several keys match, show them and ask me which one.
+2. Show me the key's id, name, scope (personal, organization or project) and when and from where it was last used.
+3. Ask me to confirm the rotation of exactly that key. Do not continue without a clear yes.
+4. Call rotate_api_key with the key_id (and org_id for an organization key) and confirm: true. If a confirmation dialog appears, that is me being asked again.
+5. Give me the new token exactly once (or the token file path if the server wrote it to a file), and tell me where to update it: CI secrets, .env files, Terraform variables, deployment configuration. Do not repeat the token afterwards.
+6. If the old key could not be revoked, say so clearly and offer to revoke it with revoke_api_key after I have updated the secret.
+7. Afterwards, call list_api_keys: the new key's last_used_at shows when the updated consumers start using it. If the old key is still live, its last_used_at shows whether something still holds the old secret; revoke it once nothing does.`, key, key)
+		return &mcp.GetPromptResult{
+			Description: "Rotate a Neon API key",
+			Messages:    []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))},
+		}, nil
+	}}
+}

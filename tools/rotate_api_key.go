@@ -1,0 +1,90 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+type rotateArgs struct {
+	KeyID      int64  `json:"key_id" jsonschema:"minimum=1" jsonschema_description:"The id of the key to replace (an integer, from list_api_keys)."`
+	OrgID      string `json:"org_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"The organization that owns the key; without it the key is looked up among personal keys and then your organizations."`
+	NewKeyName string `json:"new_key_name,omitempty" jsonschema:"maxLength=64" jsonschema_description:"A name for the replacement; default: the old name with a -rotated-<UTC time> suffix."`
+	Confirm    *bool  `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
+}
+
+type rotateResult struct {
+	NewKey     newKeyOut `json:"new_key" jsonschema_description:"The replacement key, with its token (shown once) or the file it was written to."`
+	OldKey     keyView   `json:"old_key" jsonschema_description:"The key that was replaced."`
+	OldRevoked bool      `json:"old_revoked" jsonschema_description:"True when the old key was revoked; false means it still works and must be revoked (revoke_api_key)."`
+	Warning    string    `json:"warning,omitempty" jsonschema_description:"Why the old key could not be revoked, when old_revoked is false."`
+}
+
+// RotateAPIKey is the rotate_api_key tool.
+func RotateAPIKey(d Deps) server.ServerTool {
+	t := newTool[rotateArgs, rotateResult](NameRotate, "Rotate a Neon API key",
+		"Replace a Neon API key: create a new key at the same scope (same organization and project), "+
+			"hand over its token once, then revoke the old key. Use it when a key leaked or is due for rotation. "+
+			"Without confirm: true it only previews.", rotateHints)
+	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		args, confirmed, err := bind[rotateArgs](req)
+		if err != nil {
+			return errorResult("Not rotated: " + err.Error())
+		}
+		if err := firstErr(checkKeyID(args.KeyID), checkID("org_id", args.OrgID)); err != nil {
+			return errorResult("Not rotated: " + err.Error() + ".")
+		}
+		if args.NewKeyName != "" {
+			if err := keys.CheckName(args.NewKeyName); err != nil {
+				return errorResult("Not rotated: " + err.Error() + ".")
+			}
+		}
+		if d.Keys == nil {
+			return d.noCredential()
+		}
+		old, err := d.Keys.Find(ctx, args.KeyID, args.OrgID)
+		if err != nil {
+			logFailure(d, NameRotate, err)
+			return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
+		}
+		plan := d.Keys.RotateRequest(*old, args.NewKeyName)
+		preview := fmt.Sprintf("create %q at %s to replace %s, then revoke the old key", clean(plan.Name), plan.ScopeText(), describeKey(*old))
+		if res := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview}); res != nil {
+			return res
+		}
+		rot, err := d.Keys.Rotate(ctx, *old, plan.Name)
+		if err != nil {
+			logFailure(d, NameRotate, err)
+			return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
+		}
+		newOut, where, err := d.deliver(ctx, rot.New)
+		if err != nil {
+			logFailure(d, NameRotate, err)
+			return errorResult(fmt.Sprintf("Rotation incomplete: created key %d %q but %v; the old key %d is %s. Revoke key %d and try again.",
+				rot.New.ID, clean(rot.New.Name), err, old.ID, revokedWord(rot.RevokeErr), rot.New.ID))
+		}
+		out := rotateResult{NewKey: newOut, OldKey: newKeyView(*old), OldRevoked: rot.RevokeErr == nil}
+		summary := fmt.Sprintf("Rotated: new key %d %q (%s).\n%s\n", newOut.ID, newOut.Name, rot.New.ScopeText(), where)
+		if rot.RevokeErr != nil {
+			logFailure(d, NameRotate, rot.RevokeErr)
+			out.Warning = "revoking the old key failed: " + keys.Explain(keys.OpRevoke, rot.RevokeErr, "org_id")
+			summary += fmt.Sprintf("WARNING: the old key %d %q still works: %s. Revoke it with revoke_api_key once the new token is in place.",
+				old.ID, clean(old.Name), out.Warning)
+		} else {
+			summary += fmt.Sprintf("The old key %d %q is revoked. Update the secret wherever it was used (CI secrets, .env files, Terraform variables).",
+				old.ID, clean(old.Name))
+		}
+		return structured(out, summary)
+	})
+}
+
+func revokedWord(err error) string {
+	if err != nil {
+		return "still live"
+	}
+	return "revoked"
+}
