@@ -33,7 +33,7 @@ var patterns = []*regexp.Regexp{
 // cheapMarkers are substrings without which no pattern can match: a text that
 // has none of them (and no registered value) is returned untouched, so the
 // common case costs one scan per marker instead of a regexp run.
-var cheapMarkers = []string{"napi_", "earer", "EARER", "NEON_API_KEY", "--api-key", `"key"`, `"api_key"`, `"token"`}
+var cheapMarkers = []string{"napi_", "NEON_API_KEY", "--api-key", `"key"`, `"api_key"`, `"token"`}
 
 // Redactor masks secrets in text. It knows every exact secret value the
 // process holds (the credential, minted tokens) plus the shapes of secrets it
@@ -106,7 +106,24 @@ func hasMarker(s string) bool {
 			return true
 		}
 	}
-	return strings.Contains(strings.ToLower(s), "bearer")
+	return containsFold(s, "bearer")
+}
+
+// containsFold reports whether s holds the lowercase ASCII word sub in any
+// case, without copying s (a 3 MB key list must not be lowered to scan it).
+func containsFold(s, sub string) bool {
+	first := sub[0] &^ 0x20 // upper case
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := strings.IndexAny(s[i:], string([]byte{first, first | 0x20}))
+		if j < 0 {
+			return false
+		}
+		i += j
+		if i+len(sub) <= len(s) && strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func containsString(list []string, v string) bool {

@@ -1,0 +1,25 @@
+package cli
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+func BenchmarkWriteKeysJSON(b *testing.B) {
+	ks := make([]keys.Key, 10000)
+	for i := range ks {
+		ks[i] = keys.Key{APIKey: neonapi.APIKey{ID: int64(1000000 + i), Name: "key-name", CreatedAt: time.Now(),
+			CreatedBy: neonapi.Creator{ID: "9b0c4bab-5b8e-468d-8379-b03a95aadefa", Name: "Ada Lovelace"}}}
+	}
+	red := secret.NewRedactor("napi_abcdefghijklmnopqrstuvwxyz")
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		_ = writeKeysJSON(&buf, ks, red)
+	}
+}
