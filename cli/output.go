@@ -3,13 +3,15 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	// Same encoder as the API client: marshals a 10,000-key list several
+	// times faster than encoding/json, with the same output.
+	json "github.com/segmentio/encoding/json"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neonkeys/neonkeys/keys"

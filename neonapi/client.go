@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	// A drop-in for encoding/json that decodes a 10,000-key list about 5x
+	// faster (the profile of list -o json was 80% encoding/json.Unmarshal).
+	json "github.com/segmentio/encoding/json"
 
 	"github.com/neonkeys/neonkeys/secret"
 )

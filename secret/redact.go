@@ -18,35 +18,51 @@ const Mask = "[REDACTED]"
 // that a caller registered by mistake (a one-letter "key" would wreck every text).
 const minSecretLen = 8
 
-// patterns match secrets by shape, including ones this process never saw:
+// A rule matches secrets by shape, including ones this process never saw:
 // Neon tokens (napi_ + at least 16 characters), bearer values, and the places
-// a key is commonly spelled out (env assignments, --api-key flags, JSON fields).
-var patterns = []*regexp.Regexp{
-	regexp.MustCompile(`napi_[A-Za-z0-9]{16,}`),
-	regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;\\]+`),
-	// Placeholders (<key>, [REDACTED], $VAR, ${VAR}) are advice, not secrets.
-	regexp.MustCompile(`(NEON_API_KEY\s*[=:]\s*"?)[^\s"',;\\<\[$][^\s"',;\\]*`),
-	regexp.MustCompile(`(--api-key[=\s]+)[^\s"',;\\\-<\[$][^\s"',;\\]*`),
-	regexp.MustCompile(`("(?:key|api_key|token)"\s*:\s*")[^"]+`),
+// a key is commonly spelled out (env assignments, --api-key flags, JSON
+// fields). A rule runs only when its marker is in the text, so the common
+// case costs a substring scan instead of a regexp run over the whole text.
+type rule struct {
+	markers    []string // substrings without any of which the rule cannot match
+	foldMarker bool     // look for the markers in any letter case
+	re         *regexp.Regexp
 }
 
-// cheapMarkers are substrings without which no pattern can match: a text that
-// has none of them (and no registered value) is returned untouched, so the
-// common case costs one scan per marker instead of a regexp run.
-var cheapMarkers = []string{"napi_", "NEON_API_KEY", "--api-key", `"key"`, `"api_key"`, `"token"`}
+// applies reports whether the rule's marker is in s.
+func (ru rule) applies(s string) bool {
+	for _, m := range ru.markers {
+		if (ru.foldMarker && containsFold(s, m)) || (!ru.foldMarker && strings.Contains(s, m)) {
+			return true
+		}
+	}
+	return false
+}
+
+func rules() []rule {
+	return []rule{
+		{markers: []string{"napi_"}, re: regexp.MustCompile(`napi_[A-Za-z0-9]{16,}`)},
+		{markers: []string{"bearer"}, foldMarker: true, re: regexp.MustCompile(`(?i)(bearer\s+)[^\s"',;\\]+`)},
+		// Placeholders (<key>, [REDACTED], $VAR, ${VAR}) are advice, not secrets.
+		{markers: []string{"NEON_API_KEY"}, re: regexp.MustCompile(`(NEON_API_KEY\s*[=:]\s*"?)[^\s"',;\\<\[$][^\s"',;\\]*`)},
+		{markers: []string{"--api-key"}, re: regexp.MustCompile(`(--api-key[=\s]+)[^\s"',;\\\-<\[$][^\s"',;\\]*`)},
+		{markers: []string{`"key"`, `"api_key"`, `"token"`}, re: regexp.MustCompile(`("(?:key|api_key|token)"\s*:\s*")[^"]+`)},
+	}
+}
 
 // Redactor masks secrets in text. It knows every exact secret value the
 // process holds (the credential, minted tokens) plus the shapes of secrets it
 // has never seen. The zero value is not usable; call NewRedactor. Safe for
 // concurrent use.
 type Redactor struct {
+	rules  []rule
 	mu     sync.RWMutex
 	values []string // longest first, so a value containing another is masked whole
 }
 
 // NewRedactor returns a redactor that knows the given secret values.
 func NewRedactor(values ...string) *Redactor {
-	r := &Redactor{}
+	r := &Redactor{rules: rules()}
 	r.Add(values...)
 	return r
 }
@@ -71,7 +87,9 @@ func (r *Redactor) Add(values ...string) {
 // substring replaced by Mask.
 func (r *Redactor) Redact(s string) string {
 	if r == nil {
-		return redactPatterns(s)
+		// A caller that forgot its redactor still gets the shape rules:
+		// slower, but never an unmasked token.
+		r = NewRedactor()
 	}
 	r.mu.RLock()
 	for _, v := range r.values {
@@ -80,34 +98,21 @@ func (r *Redactor) Redact(s string) string {
 		}
 	}
 	r.mu.RUnlock()
-	return redactPatterns(s)
-}
-
-// Contains reports whether s holds a secret the redactor would mask.
-func (r *Redactor) Contains(s string) bool { return r.Redact(s) != s }
-
-func redactPatterns(s string) string {
-	if !hasMarker(s) {
-		return s
-	}
-	for _, p := range patterns {
-		if p.NumSubexp() == 0 {
-			s = p.ReplaceAllLiteralString(s, Mask)
+	for _, ru := range r.rules {
+		if !ru.applies(s) {
 			continue
 		}
-		s = p.ReplaceAllString(s, "${1}"+Mask)
+		if ru.re.NumSubexp() == 0 {
+			s = ru.re.ReplaceAllLiteralString(s, Mask)
+		} else {
+			s = ru.re.ReplaceAllString(s, "${1}"+Mask)
+		}
 	}
 	return s
 }
 
-func hasMarker(s string) bool {
-	for _, m := range cheapMarkers {
-		if strings.Contains(s, m) {
-			return true
-		}
-	}
-	return containsFold(s, "bearer")
-}
+// Contains reports whether s holds a secret the redactor would mask.
+func (r *Redactor) Contains(s string) bool { return r.Redact(s) != s }
 
 // containsFold reports whether s holds the lowercase ASCII word sub in any
 // case, without copying s (a 3 MB key list must not be lowered to scan it).
