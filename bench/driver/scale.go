@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -94,7 +95,8 @@ func (b *bench) scaleTool(ctx context.Context, f *fake, r *sizeResult) {
 	if props["limit"] {
 		args["limit"] = scaleLimit
 	}
-	r.toolArgsDescribe = fmt.Sprint(args)
+	desc, _ := json.Marshal(args)
+	r.toolArgsDescribe = "`" + string(desc) + "`"
 	var ds []time.Duration
 	for i := range scaleMCPCalls + 2 {
 		t := time.Now()
@@ -143,7 +145,7 @@ func (b *bench) scaleSummary(results []*sizeResult) {
 				target: "memory grows linearly", verdict: verdict(linear)})
 		}
 	}
-	what = fmt.Sprintf("%s keys: `%s` %v, per call (median)", count(last.keys), listToolName, last.toolArgsDescribe)
+	what = fmt.Sprintf("%s keys: `%s` %s, per call (median)", count(last.keys), listToolName, last.toolArgsDescribe)
 	if last.toolErr != nil {
 		b.fail(what, last.toolErr)
 		return

@@ -118,7 +118,7 @@ func (b *bench) mcpCold(ctx context.Context) {
 			verdict: both(speedup >= targetMCPSpeedup, absOK)})
 		b.add(row{what: "MCP peak RSS after tools/list", ours: mib(ours.out.rssKiB()),
 			ref:   "mcp-server-neon: " + mib(peer.out.rssKiB()),
-			ratio: "1/" + times(float64(peer.out.rssKiB()), float64(ours.out.rssKiB())), target: ""})
+			ratio: fmt.Sprintf("1/%.1f", float64(peer.out.rssKiB())/float64(ours.out.rssKiB()))})
 	}
 }
 
