@@ -84,9 +84,15 @@ func Explain(op Operation, err error, orgIDName string) string {
 	var apiErr *neonapi.APIError
 	var notFound *NotFoundError
 	var maybe *MaybeCreatedError
+	var unverified *UnverifiedKeyError
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &unverified) && unverified.RevokeErr != nil:
+		// Before the *APIError case: this error unwraps to the failed
+		// revoke's, and the user must hear that a stray key is live.
+		return fmt.Sprintf("%s, and revoking the new key %d failed too (%s): revoke key %d yourself",
+			unverified.Reason, unverified.KeyID, Explain(OpRevoke, unverified.RevokeErr, orgIDName), unverified.KeyID)
 	case errors.As(err, &notFound):
 		if notFound.OrgID == "" {
 			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), orgIDName)

@@ -117,7 +117,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 				return nil
 			}
 			if err := json.Unmarshal(respBody, out); err != nil {
-				return fmt.Errorf("neon api: %s %s: unreadable answer: %s", method, path, c.redactor.Redact(err.Error()))
+				// Not err's text: a decoder error quotes the body, and a
+				// quoted piece of a secret can be too short to redact.
+				return fmt.Errorf("neon api: %s %s: unreadable answer: HTTP %d with %d bytes that are not the JSON expected",
+					method, path, status, len(respBody))
 			}
 			return nil
 		}

@@ -58,6 +58,12 @@ func bind[T any](req mcp.CallToolRequest) (args T, confirmed bool, err error) {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return args, false, errors.New("the arguments must be a JSON object")
 	}
+	if k, dup := duplicateKey(raw); dup {
+		if len(k) > maxIDLen {
+			k = k[:maxIDLen] + "…"
+		}
+		return args, false, fmt.Errorf("invalid arguments: the field %q is given more than once", k)
+	}
 	confirmed = bytes.Equal(bytes.TrimSpace(fields["confirm"]), []byte("true"))
 
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -69,6 +75,33 @@ func bind[T any](req mcp.CallToolRequest) (args T, confirmed bool, err error) {
 		return args, false, errors.New("invalid arguments: trailing data after the object")
 	}
 	return args, confirmed, nil
+}
+
+// duplicateKey returns a top-level key that raw (a JSON object) holds more
+// than once. Readers disagree on which value wins (Go keeps the last), so
+// {"confirm": false, "confirm": true} must not count as a confirmation.
+func duplicateKey(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // describeDecodeError names the field at fault without quoting the value.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -151,20 +152,20 @@ func TestValidatorRejects(t *testing.T) {
 	}{
 		{"valid list", "/api_keys", "[" + item + "]", 200, jsonHdr, ""},
 		{"missing required", "/api_keys", `[{"id":1,"name":"k","created_at":"2025-01-01T00:00:00Z","created_by":{"id":"u","name":"n","image":""}}]`, 200, jsonHdr, `"last_used_from_addr" is missing`},
-		{"wrong type", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":"1"`, 1) + `]`, 200, jsonHdr, "want a integer"},
-		{"fractional id", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1.5`, 1) + `]`, 200, jsonHdr, "int64"},
+		{"wrong type", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":"1"`, 1) + `]`, 200, jsonHdr, `"/0/id": value must be an integer`},
+		{"fractional id", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1.5`, 1) + `]`, 200, jsonHdr, `"/0/id": value must be an integer`},
 		{"bad date", "/api_keys", `[` + strings.Replace(item, `2025-01-01T00:00:00Z`, `2025-01-01 00:00`, 1) + `]`, 200, jsonHdr, "date-time"},
-		{"undeclared field", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1,"token":"x"`, 1) + `]`, 200, jsonHdr, `"token" is not declared`},
+		{"undeclared field", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1,"token":"x"`, 1) + `]`, 200, jsonHdr, `property "token" is unsupported`},
 		{"project_id allowed in org list", "/organizations/org-a/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1,"project_id":"p-1"`, 1) + `]`, 200, jsonHdr, ""},
-		{"project_id not in personal list", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1,"project_id":"p-1"`, 1) + `]`, 200, jsonHdr, `"project_id" is not declared`},
-		{"not an array", "/api_keys", `{"api_keys":[]}`, 200, jsonHdr, "want an array"},
-		{"null not nullable", "/auth", `{"account_id":null,"auth_method":"api_key_user"}`, 200, jsonHdr, "null is not allowed"},
+		{"project_id not in personal list", "/api_keys", `[` + strings.Replace(item, `"id":1`, `"id":1,"project_id":"p-1"`, 1) + `]`, 200, jsonHdr, `property "project_id" is unsupported`},
+		{"not an array", "/api_keys", `{"api_keys":[]}`, 200, jsonHdr, "value must be an array"},
+		{"null not nullable", "/auth", `{"account_id":null,"auth_method":"api_key_user"}`, 200, jsonHdr, `"/account_id": Value is not nullable`},
 		{"bad enum", "/auth", `{"account_id":"a","auth_method":"magic"}`, 200, jsonHdr, "is not one of"},
 		{"error body", "/auth", `{"code":"","message":"m"}`, 500, jsonHdr, ""},
 		{"error body without code", "/auth", `{"message":"m"}`, 500, jsonHdr, `"code" is missing`},
-		{"empty body", "/auth", ``, 500, jsonHdr, "empty"},
+		{"empty body", "/auth", ``, 500, jsonHdr, "failed to decode response body"},
 		{"non-JSON body", "/auth", `<html>`, 502, http.Header{"Content-Type": {"text/html"}}, "Content-Type"},
-		{"pagination cursor empty", "/projects", `{"projects":[],"pagination":{"cursor":""},"applications":{},"integrations":{}}`, 200, jsonHdr, "length 0"},
+		{"pagination cursor empty", "/projects", `{"projects":[],"pagination":{"cursor":""},"applications":{},"integrations":{}}`, 200, jsonHdr, "minimum string length is 1"},
 		{"unknown path", "/nope", `{}`, 200, jsonHdr, "no path"},
 	}
 	for _, tt := range tests {
@@ -195,7 +196,7 @@ func TestValidatorRejects(t *testing.T) {
 	for body, want := range map[string]string{
 		``:                   "required",
 		`{"name":"x"}`:       `"key_name" is missing`,
-		`{"key_name":1}`:     "want a string",
+		`{"key_name":1}`:     "value must be a string",
 		`{"key_name":"ok"}`:  "",
 		`{"key_name":"ok"`:   "invalid JSON",
 		`{"key_name":"a"} x`: "trailing data",
@@ -203,6 +204,66 @@ func TestValidatorRejects(t *testing.T) {
 		err := v.ValidateRequest(post, []byte(body))
 		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
 			t.Errorf("body %q: %v, want %q", body, err, want)
+		}
+	}
+}
+
+// Lax mode (Strict false) lets undeclared properties through but still
+// checks what is declared.
+func TestValidatorLax(t *testing.T) {
+	v := LoadSpec(t)
+	v.Strict = false
+	req, _ := http.NewRequest("GET", "http://x"+BasePath+"/api_keys", nil)
+	jsonHdr := http.Header{"Content-Type": {"application/json"}}
+	item := `{"id":1,"name":"k","created_at":"2025-01-01T00:00:00Z","created_by":{"id":"u","name":"n","image":""},"last_used_at":null,"last_used_from_addr":"","org_id":"org-a"}`
+	if err := v.ValidateResponse(req, 200, jsonHdr, []byte("["+item+"]")); err != nil {
+		t.Errorf("extra property in lax mode: %v", err)
+	}
+	bad := strings.Replace(item, `"id":1`, `"id":"1"`, 1)
+	if err := v.ValidateResponse(req, 200, jsonHdr, []byte("["+bad+"]")); err == nil || !strings.Contains(err.Error(), "must be an integer") {
+		t.Errorf("wrong type in lax mode: %v", err)
+	}
+	v.Strict = true
+	if err := v.ValidateResponse(req, 200, jsonHdr, []byte("["+item+"]")); err == nil || !strings.Contains(err.Error(), `"org_id" is unsupported`) {
+		t.Errorf("extra property back in strict mode: %v", err)
+	}
+}
+
+// recordTB notes LoadSpec's Skipf/Fatalf and stops its goroutine as the real
+// ones would.
+type recordTB struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *recordTB) Helper() {}
+func (r *recordTB) Skipf(format string, args ...any) {
+	r.skipped = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+func (r *recordTB) Fatalf(format string, args ...any) {
+	r.failed = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// Without the file LoadSpec skips, except in CI ($NEONKEYS_REQUIRE_OPENAPI=1)
+// where it fails.
+func TestLoadSpecAbsent(t *testing.T) {
+	t.Setenv(SpecEnv, filepath.Join(t.TempDir(), "missing.yaml"))
+	for _, require := range []string{"", "1"} {
+		t.Setenv(RequireSpecEnv, require)
+		rec := &recordTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			LoadSpec(rec)
+		}()
+		<-done
+		if require == "1" && (rec.failed == "" || rec.skipped != "") {
+			t.Errorf("required: failed %q, skipped %q; want a failure", rec.failed, rec.skipped)
+		}
+		if require == "" && (rec.skipped == "" || rec.failed != "") {
+			t.Errorf("not required: failed %q, skipped %q; want a skip", rec.failed, rec.skipped)
 		}
 	}
 }

@@ -1,0 +1,235 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
+)
+
+// The built `neonkeys mcp` under abuse on real OS pipes: a 10 MB line, a
+// flood of pipelined requests, end of input mid-call, and a client that
+// does not read its stdout. The in-process twins with goleak are in
+// server/abuse_test.go.
+
+// secExitBound is the issue's promise: the server exits within 2 s of EOF.
+const secExitBound = 2 * time.Second
+
+// secWaitLines waits until stdout holds want lines containing sub and
+// returns them. It counts with one cheap pass per poll: the stream can be
+// megabytes long.
+func secWaitLines(t *testing.T, s *mcpRawSession, sub string, want int) []string {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(s.stdout.String(), sub) < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d answers containing %q after 60 s\nstderr:\n%s", strings.Count(s.stdout.String(), sub), want, sub, mcpTail(s.stderr.String()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var hits []string
+	for _, l := range s.stdoutLines() {
+		if strings.Contains(l, sub) {
+			hits = append(hits, l)
+		}
+	}
+	return hits
+}
+
+// secWaitExit waits for the child to exit within secExitBound of EOF.
+func secWaitExit(t *testing.T, s *mcpRawSession) {
+	t.Helper()
+	_ = s.stdin.Close()
+	select {
+	case <-s.exited:
+	case <-time.After(secExitBound):
+		t.Fatalf("neonkeys mcp did not exit within %v of its stdin closing", secExitBound)
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after end of input, want 0\nstderr:\n%s", code, mcpTail(s.stderr.String()))
+	}
+}
+
+// TestSecurityHugeLine: a 10 MB request line and a 10 MB line of garbage
+// get short errors (nothing echoed back, nothing sent to the API), and the
+// server keeps answering.
+func TestSecurityHugeLine(t *testing.T) {
+	t.Parallel()
+	w := mcpNewWorld(t)
+	s := mcpStartRawReady(t, w, mcpRawOptions{})
+	pad := strings.Repeat("A", 10<<20)
+	s.writeRaw(t, []byte(`{"jsonrpc":"2.0","id":"huge-call","method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":`+
+		fmt.Sprint(w.spareID)+`,"confirm":true,"pad":"`+pad+`"}}}`+"\n"))
+	s.writeRaw(t, []byte(`{"jsonrpc":"2.0","id":"huge-garbage","method":`+pad+"\n"))
+	s.writeRaw(t, []byte(`{"jsonrpc":"2.0","id":"after-huge","method":"ping"}`+"\n"))
+	secWaitLines(t, s, `"after-huge"`, 1)
+	call := secWaitLines(t, s, `"huge-call"`, 1)[0]
+	if len(call) > 10000 || strings.Contains(call, strings.Repeat("A", 100)) {
+		t.Errorf("the answer to a 10 MB call is %d bytes and echoes it: %s", len(call), mcpTail(call))
+	}
+	if !strings.Contains(call, `"isError":true`) && !strings.Contains(call, `"error"`) {
+		t.Errorf("the 10 MB call was not refused: %s", mcpTail(call))
+	}
+	for _, l := range s.stdoutLines() {
+		if len(l) > 100000 {
+			t.Errorf("a %d-byte answer: the huge input was echoed", len(l))
+		}
+	}
+	if res := s.callTool(t, "list_api_keys", map[string]any{}); res.IsError {
+		t.Errorf("list_api_keys after the huge lines: %s", res.text())
+	}
+	w.assertMutations(t, 0)
+	s.assertStdoutIsJSONRPC(t)
+	secWaitExit(t, s)
+}
+
+// TestSecurityRequestFlood: 10,000 pipelined requests, written without
+// waiting for any answer, each get exactly one answer.
+func TestSecurityRequestFlood(t *testing.T) {
+	t.Parallel()
+	w := mcpNewWorld(t)
+	s := mcpStartRawReady(t, w, mcpRawOptions{})
+	const n = 10000
+	var b strings.Builder
+	for i := range n {
+		method := "ping"
+		if i%100 == 0 {
+			method = "tools/list"
+		}
+		fmt.Fprintf(&b, `{"jsonrpc":"2.0","id":"flood-%d","method":%q}`+"\n", i, method)
+	}
+	s.writeRaw(t, []byte(b.String()))
+	lines := secWaitLines(t, s, `"flood-`, n)
+	seen := make(map[string]bool, n)
+	for _, l := range lines {
+		var msg struct {
+			ID     string          `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(l), &msg); err != nil || msg.Result == nil {
+			t.Fatalf("a flood answer is not a result: %s", mcpTail(l))
+		}
+		if seen[msg.ID] {
+			t.Fatalf("two answers for %s", msg.ID)
+		}
+		seen[msg.ID] = true
+	}
+	if len(seen) != n {
+		t.Fatalf("%d distinct answers for %d requests", len(seen), n)
+	}
+	s.assertStdoutIsJSONRPC(t)
+	t.Logf("abuse: %d pipelined requests, %d answers", n, len(seen))
+	secWaitExit(t, s)
+}
+
+// TestSecurityStdinClosedMidCall: end of input while a call waits on a
+// hung API ends the call's request and the process, within 2 s, exit 0.
+func TestSecurityStdinClosedMidCall(t *testing.T) {
+	t.Parallel()
+	w := mcpNewWorld(t)
+	s := mcpStartRawReady(t, w, mcpRawOptions{})
+	w.srv.Inject(neontest.Fault{Method: "GET", Hang: true, Count: 1 << 20})
+	ctx, cancel := context.WithTimeout(context.Background(), mcpCallTimeout)
+	defer cancel()
+	if _, err := s.conn.DispatchCall(ctx, "tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{}},
+		jsonrpc2.PickID(jsonrpc2.ID{Str: "mid-call", IsString: true})); err != nil {
+		t.Fatal(err)
+	}
+	mcpWaitFor(t, "the call to reach the API", func() bool { return len(w.srv.Requests()) > 0 })
+	secWaitExit(t, s)
+	s.assertStdoutIsJSONRPC(t)
+}
+
+// TestSecurityClientNeverReads: a client writes 3,000 requests and does not
+// read its stdout for a while (the OS pipe fills and the server's writes
+// block). The server does not lose or corrupt anything: once the client
+// reads, every answer arrives whole; and it exits within 2 s of EOF. A
+// client that dies without reading (its end of stdout closed) does not
+// keep the server alive either.
+func TestSecurityClientNeverReads(t *testing.T) {
+	t.Parallel()
+	w := mcpNewWorld(t)
+	for _, clientDies := range []bool{false, true} {
+		cmd := exec.Command(w.bin, "mcp")
+		cmd.Env = w.env(t)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outR, outW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout = outW
+		stderr := &mcpSyncBuffer{}
+		cmd.Stderr = stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		_ = outW.Close()
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+
+		const n = 3000
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_, _ = io.WriteString(stdin, `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"lazy","version":"1"}}}`+"\n")
+			for i := range n {
+				if _, err := fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":"lazy-%d","method":"tools/list"}`+"\n", i); err != nil {
+					return // the server is gone (client-dies case)
+				}
+			}
+		})
+		time.Sleep(300 * time.Millisecond) // not reading: the pipe fills
+		if clientDies {
+			_ = outR.Close()
+			_ = stdin.Close() // also ends a write still pending
+			select {
+			case <-exited:
+			case <-time.After(secExitBound):
+				_ = cmd.Process.Kill()
+				t.Errorf("neonkeys mcp outlived its client by more than %v", secExitBound)
+				<-exited
+			}
+			wg.Wait()
+			continue
+		}
+		lines := bufio.NewScanner(outR)
+		lines.Buffer(make([]byte, 1<<20), 1<<20)
+		got := 0
+		for got < n+1 && lines.Scan() {
+			var msg map[string]json.RawMessage
+			if err := json.Unmarshal(lines.Bytes(), &msg); err != nil || msg["result"] == nil {
+				t.Fatalf("answer %d is not a whole result: %s", got, mcpTail(lines.Text()))
+			}
+			got++
+		}
+		if got != n+1 {
+			t.Fatalf("%d answers for %d requests (scan error %v)\nstderr:\n%s", got, n+1, lines.Err(), mcpTail(stderr.String()))
+		}
+		wg.Wait()
+		_ = stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(secExitBound):
+			_ = cmd.Process.Kill()
+			<-exited
+			t.Fatalf("neonkeys mcp did not exit within %v of its stdin closing", secExitBound)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("exit code %d, want 0\nstderr:\n%s", code, mcpTail(stderr.String()))
+		}
+		_ = outR.Close()
+	}
+}

@@ -1,0 +1,322 @@
+package keys_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
+)
+
+func TestCreateAtEachScope(t *testing.T) {
+	srv, fx, svc := setup(t)
+	s := svc("")
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		req       keys.CreateRequest
+		wantOrg   string
+		wantPrj   string
+		wantScope string
+	}{
+		{"personal", keys.CreateRequest{Name: "new-personal"}, "", "", keys.ScopePersonal},
+		{"org-wide", keys.CreateRequest{Name: "new-org", OrgID: fx.Org.ID}, fx.Org.ID, "", keys.ScopeOrganization},
+		{"project-scoped", keys.CreateRequest{Name: "new-project", ProjectID: fx.OrgProject.ID}, fx.Org.ID, fx.OrgProject.ID, keys.ScopeProject},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := s.Create(ctx, tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Name != tt.req.Name || c.OrgID != tt.wantOrg || c.ProjectID != tt.wantPrj || c.Scope() != tt.wantScope || c.CreatedBy != fx.Admin.ID {
+				t.Fatalf("created %+v", c)
+			}
+			if !srv.TokenValid(c.Token) {
+				t.Fatal("the new token does not authenticate")
+			}
+			info, _ := srv.Key(c.ID)
+			if info.OrgID != tt.wantOrg || info.ProjectID != tt.wantPrj || info.Revoked {
+				t.Fatalf("stored key %+v", info)
+			}
+		})
+	}
+}
+
+func TestCreateBadNameSendsNothing(t *testing.T) {
+	srv, _, svc := setup(t)
+	if _, err := svc("").Create(context.Background(), keys.CreateRequest{Name: strings.Repeat("a", 65)}); err == nil {
+		t.Fatal("an over-long name must be refused")
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d requests for an invalid name", n)
+	}
+}
+
+func TestCreateUnverifiedAnswerIsRevoked(t *testing.T) {
+	tests := []struct {
+		name   string
+		req    func(fx *neontest.Fixture) keys.CreateRequest
+		fault  neontest.Fault
+		reason string
+	}{
+		{"personal without key", func(*neontest.Fixture) keys.CreateRequest { return keys.CreateRequest{Name: "nokey"} },
+			neontest.Fault{OmitKey: true}, "no token"},
+		{"org key with empty key", func(fx *neontest.Fixture) keys.CreateRequest {
+			return keys.CreateRequest{Name: "emptykey", OrgID: fx.Org.ID}
+		}, neontest.Fault{EmptyKey: true}, "no token"},
+		{"project key scoped elsewhere", func(fx *neontest.Fixture) keys.CreateRequest {
+			return keys.CreateRequest{Name: "wrongproject", ProjectID: fx.OrgProject.ID}
+		}, neontest.Fault{WrongProjectID: "other-project-123"}, "other-project-123"},
+		{"org-wide key answered as project-scoped", func(fx *neontest.Fixture) keys.CreateRequest {
+			return keys.CreateRequest{Name: "widened", OrgID: fx.Org.ID}
+		}, neontest.Fault{WrongProjectID: "sneaky-1"}, "instead of no project"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, fx, svc := setup(t)
+			srv.Inject(tt.fault)
+			_, err := svc("").Create(context.Background(), tt.req(fx))
+			var unv *keys.UnverifiedKeyError
+			if !errors.As(err, &unv) {
+				t.Fatalf("err = %v (%T), want *UnverifiedKeyError", err, err)
+			}
+			if unv.RevokeErr != nil || !strings.Contains(err.Error(), tt.reason) || !strings.Contains(err.Error(), "revoked") {
+				t.Fatalf("err = %v", err)
+			}
+			muts := srv.Mutations()
+			if len(muts) != 2 || muts[0].Method != http.MethodPost || muts[1].Method != http.MethodDelete ||
+				!strings.HasSuffix(muts[1].Path, fmt.Sprintf("/api_keys/%d", unv.KeyID)) {
+				t.Fatalf("mutations: %v", muts)
+			}
+			info, ok := srv.Key(unv.KeyID)
+			if !ok || !info.Revoked {
+				t.Fatalf("key %d still live: %+v", unv.KeyID, info)
+			}
+			if len(srv.LiveKeys()) != 4 {
+				t.Fatalf("%d live keys, want the fixture's 4", len(srv.LiveKeys()))
+			}
+		})
+	}
+}
+
+func TestCreateUnverifiedAndRevokeFails(t *testing.T) {
+	srv, _, svc := setup(t)
+	srv.Inject(
+		neontest.Fault{OmitKey: true},
+		neontest.Fault{Method: http.MethodDelete, Status: http.StatusInternalServerError},
+	)
+	_, err := svc("").Create(context.Background(), keys.CreateRequest{Name: "stuck"})
+	var unv *keys.UnverifiedKeyError
+	if !errors.As(err, &unv) || unv.RevokeErr == nil {
+		t.Fatalf("err = %v, want RevokeErr set", err)
+	}
+	if neonapi.StatusOf(err) != http.StatusInternalServerError {
+		t.Fatal("the revoke failure must be reachable through Unwrap")
+	}
+	if !strings.Contains(err.Error(), fmt.Sprintf("revoke key %d yourself", unv.KeyID)) {
+		t.Fatalf("err %q does not tell the user what to do", err)
+	}
+	if info, _ := srv.Key(unv.KeyID); info.Revoked {
+		t.Fatal("the fake revoked the key despite the injected failure")
+	}
+}
+
+func TestCreateInterruptedMayHaveCreated(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault neontest.Fault
+	}{
+		{"503 after processing", neontest.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable, Processed: true}},
+		{"500", neontest.Fault{Method: http.MethodPost, Status: http.StatusInternalServerError}},
+		{"dropped connection", neontest.Fault{Method: http.MethodPost, DropConnection: true, Processed: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _, svc := setup(t)
+			srv.Inject(tt.fault)
+			_, err := svc("").Create(context.Background(), keys.CreateRequest{Name: "maybe"})
+			var maybe *keys.MaybeCreatedError
+			if !errors.As(err, &maybe) || maybe.Name != "maybe" {
+				t.Fatalf("err = %v (%T), want *MaybeCreatedError", err, err)
+			}
+			if !strings.Contains(err.Error(), "list your keys") {
+				t.Fatalf("err %q gives no advice", err)
+			}
+			if n := len(srv.Mutations()); n != 1 {
+				t.Fatalf("%d mutations, want exactly one POST", n)
+			}
+		})
+	}
+}
+
+func TestCreateClientErrorIsNotMaybe(t *testing.T) {
+	srv, fx, svc := setup(t)
+	_, err := svc(fx.MemberToken).Create(context.Background(), keys.CreateRequest{Name: "x", OrgID: fx.Org.ID})
+	var maybe *keys.MaybeCreatedError
+	if errors.As(err, &maybe) || !neonapi.IsForbidden(err) {
+		t.Fatalf("err = %v: a 403 created nothing", err)
+	}
+	if n := len(srv.LiveKeys()); n != 4 {
+		t.Fatalf("%d live keys", n)
+	}
+}
+
+func TestCreateCancelledMayHaveCreated(t *testing.T) {
+	srv, _, svc := setup(t)
+	srv.Inject(neontest.Fault{Method: http.MethodPost, Hang: true, Processed: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc("").Create(ctx, keys.CreateRequest{Name: "cancelled"})
+		done <- err
+	}()
+	for len(srv.Mutations()) == 0 {
+		select {
+		case err := <-done:
+			t.Fatalf("Create ended before the POST arrived: %v", err)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	cancel()
+	err := <-done
+	var maybe *keys.MaybeCreatedError
+	if !errors.As(err, &maybe) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want a MaybeCreatedError wrapping the cancellation", err)
+	}
+}
+
+func TestRevoke(t *testing.T) {
+	srv, fx, svc := setup(t)
+	s := svc("")
+	ctx := context.Background()
+	for _, k := range []keys.Key{
+		{APIKey: neonapi.APIKey{ID: fx.OrgKeyID}, OrgID: fx.Org.ID},
+		{APIKey: neonapi.APIKey{ID: fx.ProjectKeyID, ProjectID: fx.OrgProject.ID}, OrgID: fx.Org.ID},
+	} {
+		r, err := s.Revoke(ctx, k)
+		if err != nil || !r.Revoked || r.ID != k.ID {
+			t.Fatalf("Revoke(%d) = %+v, %v", k.ID, r, err)
+		}
+	}
+	if srv.TokenValid(fx.OrgKeyToken) || srv.TokenValid(fx.ProjectKeyToken) {
+		t.Fatal("a revoked org token still works")
+	}
+	_, err := s.Revoke(ctx, keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID}})
+	if !neonapi.IsNotFound(err) {
+		t.Fatalf("org key revoked as personal: err = %v, want 404", err)
+	}
+	// The admin's own key last: it is the credential.
+	if _, err := s.Revoke(ctx, keys.Key{APIKey: neonapi.APIKey{ID: fx.AdminKeyID}}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.TokenValid(fx.AdminToken) {
+		t.Fatal("the revoked personal token still works")
+	}
+}
+
+func TestRotate(t *testing.T) {
+	tests := []struct {
+		name string
+		old  func(fx *neontest.Fixture) (keys.Key, string)
+	}{
+		{"personal", func(fx *neontest.Fixture) (keys.Key, string) {
+			return keys.Key{APIKey: neonapi.APIKey{ID: fx.MemberKeyID, Name: "workstation"}}, fx.MemberToken
+		}},
+		{"org-wide", func(fx *neontest.Fixture) (keys.Key, string) {
+			return keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}, fx.OrgKeyToken
+		}},
+		{"project-scoped", func(fx *neontest.Fixture) (keys.Key, string) {
+			return keys.Key{APIKey: neonapi.APIKey{ID: fx.ProjectKeyID, Name: "shop-deploy", ProjectID: fx.OrgProject.ID}, OrgID: fx.Org.ID}, fx.ProjectKeyToken
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, fx, svc := setup(t)
+			old, oldToken := tt.old(fx)
+			token := ""
+			if old.OrgID == "" {
+				token = oldToken // a personal key rotates itself
+			}
+			res, err := svc(token).Rotate(context.Background(), old, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.RevokeErr != nil || res.Revoked == nil || !res.Revoked.Revoked {
+				t.Fatalf("revoke: %+v, %v", res.Revoked, res.RevokeErr)
+			}
+			if !srv.TokenValid(res.New.Token) || srv.TokenValid(oldToken) {
+				t.Fatalf("new token valid %v, old token valid %v", srv.TokenValid(res.New.Token), srv.TokenValid(oldToken))
+			}
+			if res.New.OrgID != old.OrgID || res.New.ProjectID != old.ProjectID {
+				t.Fatalf("new key at %s, old at %s", res.New.ScopeText(), old.ScopeText())
+			}
+			info, _ := srv.Key(res.New.ID)
+			if info.OrgID != old.OrgID || info.ProjectID != old.ProjectID {
+				t.Fatalf("stored new key %+v", info)
+			}
+			if want := keys.RotatedName(old.Name, rotateNow); res.New.Name != want {
+				t.Fatalf("new name %q, want %q", res.New.Name, want)
+			}
+			muts := srv.Mutations()
+			if len(muts) != 2 || muts[0].Method != http.MethodPost || muts[1].Method != http.MethodDelete {
+				t.Fatalf("want create then revoke, got %d mutations", len(muts))
+			}
+		})
+	}
+}
+
+func TestRotateWithName(t *testing.T) {
+	_, fx, svc := setup(t)
+	s := svc("")
+	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
+	if req := s.RotateRequest(old, "ci-2025"); req.Name != "ci-2025" || req.OrgID != fx.Org.ID {
+		t.Fatalf("RotateRequest = %+v", req)
+	}
+	res, err := s.Rotate(context.Background(), old, "ci-2025")
+	if err != nil || res.New.Name != "ci-2025" {
+		t.Fatalf("Rotate = %+v, %v", res, err)
+	}
+}
+
+func TestRotateRevokeFails(t *testing.T) {
+	srv, fx, svc := setup(t)
+	srv.Inject(neontest.Fault{Method: http.MethodDelete, Status: http.StatusInternalServerError})
+	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
+	res, err := svc("").Rotate(context.Background(), old, "")
+	if err != nil {
+		t.Fatalf("a failed revoke must still deliver the new key: %v", err)
+	}
+	if res.New == nil || !srv.TokenValid(res.New.Token) {
+		t.Fatal("no working new key")
+	}
+	if res.RevokeErr == nil || neonapi.StatusOf(res.RevokeErr) != http.StatusInternalServerError {
+		t.Fatalf("RevokeErr = %v", res.RevokeErr)
+	}
+	if !srv.TokenValid(fx.OrgKeyToken) {
+		t.Fatal("the old key was revoked despite the failure")
+	}
+}
+
+func TestRotateCreateFailsChangesNothing(t *testing.T) {
+	srv, fx, svc := setup(t)
+	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
+	_, err := svc(fx.MemberToken).Rotate(context.Background(), old, "")
+	if !neonapi.IsForbidden(err) {
+		t.Fatalf("err = %v, want 403", err)
+	}
+	if !srv.TokenValid(fx.OrgKeyToken) || len(srv.LiveKeys()) != 4 {
+		t.Fatal("a failed rotation changed keys")
+	}
+	for _, m := range srv.Mutations() {
+		if m.Method == http.MethodDelete {
+			t.Fatal("the old key was revoked although no replacement exists")
+		}
+	}
+}

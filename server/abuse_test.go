@@ -1,0 +1,247 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
+	"github.com/neonkeys/neonkeys/server"
+)
+
+// The stdio channel under abuse, in-process so goleak can see every
+// goroutine the server leaves behind. Each test ends the server, closes the
+// fake API, then checks that no goroutine started during the test remains.
+// (mcp-go's stdio session is a package global: no t.Parallel.)
+
+// exitBound is how soon after end of input the server must have returned:
+// the issue's promise ("exits within 2 s of EOF").
+const exitBound = 2 * time.Second
+
+// abused is one ServeStdio on pipes, with stdout drained on demand.
+type abused struct {
+	in    *io.PipeWriter
+	outR  *io.PipeReader
+	lines *bufio.Reader
+	done  chan error
+	log   *lockedBuffer
+	fake  *neontest.Server
+	token string
+}
+
+// abuseStart starts a seeded fake and ServeStdio; faults apply from the start.
+func abuseStart(t *testing.T, faults ...neontest.Fault) *abused {
+	t.Helper()
+	fake := neontest.NewServer()
+	fx := fake.Seed()
+	fake.Inject(faults...)
+	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
+	a := &abused{done: make(chan error, 1), log: &lockedBuffer{}, fake: fake, token: fx.AdminToken}
+	opts.Log = a.log
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	a.in, a.outR, a.lines = inW, outR, bufio.NewReaderSize(outR, 1<<16)
+	go func() {
+		err := server.ServeStdio(context.Background(), opts, inR, outW)
+		_ = outW.Close()
+		_ = inR.Close()
+		a.done <- err
+	}()
+	return a
+}
+
+// write sends one line to the server's stdin.
+func (a *abused) write(t *testing.T, line string) {
+	t.Helper()
+	if _, err := io.WriteString(a.in, line+"\n"); err != nil {
+		t.Fatalf("write to stdin: %v", err)
+	}
+}
+
+// read returns the next stdout line, failing on anything but one JSON-RPC
+// object (a stray byte would corrupt a real client's stream).
+func (a *abused) read(t *testing.T) map[string]json.RawMessage {
+	t.Helper()
+	line, err := a.lines.ReadString('\n')
+	if err != nil {
+		t.Fatalf("read stdout: %v", err)
+	}
+	var msg map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(line), &msg); err != nil || string(msg["jsonrpc"]) != `"2.0"` {
+		t.Fatalf("stdout line is not one JSON-RPC object: %q", abuseTail(line))
+	}
+	if strings.Contains(line, a.token) {
+		t.Fatal("the credential reached stdout")
+	}
+	return msg
+}
+
+func (a *abused) initialize(t *testing.T) {
+	t.Helper()
+	a.write(t, `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"abuse","version":"1"}}}`)
+	if msg := a.read(t); msg["result"] == nil {
+		t.Fatalf("initialize failed: %v", msg)
+	}
+	a.write(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+}
+
+// stop closes stdin (and, with clientGone, the read end of stdout, as when
+// the client process died), waits for ServeStdio within exitBound, closes
+// the fake and checks that no goroutine leaked.
+func (a *abused) stop(t *testing.T, clientGone bool, ignore goleak.Option) {
+	t.Helper()
+	if clientGone {
+		_ = a.outR.Close()
+	} else {
+		// Keep draining: a reply still being written must not block the exit.
+		go func() { _, _ = io.Copy(io.Discard, a.outR) }()
+	}
+	_ = a.in.Close()
+	select {
+	case err := <-a.done:
+		if err != nil && !clientGone {
+			t.Errorf("ServeStdio = %v, want nil at end of input", err)
+		}
+	case <-time.After(exitBound):
+		t.Fatalf("the server did not return within %v of end of input", exitBound)
+	}
+	a.fake.Close()
+	if strings.Contains(a.log.String(), a.token) {
+		t.Error("the credential reached stderr")
+	}
+	goleak.VerifyNone(t, ignore)
+}
+
+func abuseTail(s string) string {
+	if len(s) > 200 {
+		return s[:200] + fmt.Sprintf("… (%d bytes)", len(s))
+	}
+	return s
+}
+
+// TestAbuseMalformedInput: garbage of every kind gets a parse or request
+// error (or nothing, for what is not a request), never a broken stdout
+// line, and the server answers the next request.
+func TestAbuseMalformedInput(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	a := abuseStart(t)
+	a.initialize(t)
+	garbage := []string{
+		`{"jsonrpc":"2.0","id":1,"method":`,
+		`{`, `}`, `null`, `[]`, `"just a string"`, `42`, `[{"jsonrpc":"2.0","id":2,"method":"ping"}]`,
+		"\x00\x01\x02\xff\xfe binary",
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":"not an object"}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":` + strings.Repeat(`[`, 100000) + `}}`,
+		`{"jsonrpc":"1.0","id":5,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":{"nested":true},"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":1,"confirm":true}},"extra":` + strings.Repeat("9", 10000) + `}`,
+	}
+	// Whatever comes back for the garbage, a ping after it must be answered.
+	// Written while the replies are read: a pipe has no buffer here.
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, g := range append(garbage, `{"jsonrpc":"2.0","id":"after","method":"ping"}`) {
+			if _, err := io.WriteString(a.in, g+"\n"); err != nil {
+				t.Errorf("write to stdin: %v", err)
+				return
+			}
+		}
+	})
+	replies := 0
+	for {
+		msg := a.read(t)
+		if string(msg["id"]) == `"after"` {
+			break
+		}
+		replies++
+		if replies > len(garbage)*2 {
+			t.Fatal("no answer to the ping after the garbage")
+		}
+	}
+	wg.Wait()
+	if len(a.fake.Mutations()) != 0 {
+		t.Fatal("garbage reached the API as a mutation")
+	}
+	t.Logf("abuse: %d malformed lines, %d error replies, server still answering", len(garbage), replies)
+	a.stop(t, false, ignore)
+}
+
+// TestAbuseStdinClosedMidCall: end of input while a call waits on a hung
+// API: the call's request is cancelled and the server returns promptly.
+func TestAbuseStdinClosedMidCall(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	a := abuseStart(t, neontest.Fault{Method: "GET", Hang: true, Count: 1 << 20})
+	a.initialize(t)
+	a.write(t, `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"list_api_keys","arguments":{}}}`)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(a.fake.Requests()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the API")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a.stop(t, false, ignore)
+}
+
+// TestAbuseClientNeverReads: a client that writes 2,000 requests without
+// reading a byte does not deadlock the server for good: once it reads, every
+// answer arrives, in whole lines, and the server still ends cleanly.
+func TestAbuseClientNeverReads(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	a := abuseStart(t)
+	a.initialize(t)
+	const n = 2000
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range n {
+			method := "tools/list"
+			if i%2 == 1 {
+				method = "ping"
+			}
+			if _, err := fmt.Fprintf(a.in, `{"jsonrpc":"2.0","id":%d,"method":%q}`+"\n", i, method); err != nil {
+				t.Errorf("write request %d: %v", i, err)
+				return
+			}
+		}
+	})
+	// Not reading for a while: the server's writes to stdout block meanwhile.
+	time.Sleep(200 * time.Millisecond)
+	seen := map[string]bool{}
+	for len(seen) < n {
+		msg := a.read(t)
+		if msg["result"] == nil {
+			t.Fatalf("request %s failed: %s", msg["id"], msg["error"])
+		}
+		seen[string(msg["id"])] = true
+	}
+	wg.Wait()
+	a.stop(t, false, ignore)
+}
+
+// TestAbuseClientGone: the client dies (its end of stdout closes) with
+// answers pending; the server must not hang on the broken pipe.
+func TestAbuseClientGone(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	a := abuseStart(t)
+	a.initialize(t)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 200 {
+			if _, err := fmt.Fprintf(a.in, `{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`+"\n", i); err != nil {
+				return // the server stopped reading: expected once stdout broke
+			}
+		}
+	})
+	time.Sleep(50 * time.Millisecond)
+	_ = a.outR.Close()
+	a.stop(t, true, ignore) // closing stdin also ends a write still pending
+	wg.Wait()
+}
