@@ -7,6 +7,7 @@ import (
 
 	"github.com/neonkeys/neonkeys/config"
 	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/server"
 )
 
@@ -55,5 +56,6 @@ starts, and every tool call explains how to set it.`,
 	f.BoolVar(&opts.ReadOnly, "read-only", false, "serve only the read-only tools")
 	f.StringVar(&opts.SecretsDir, "secrets-dir", "", "write new tokens to files here instead of into responses")
 	f.BoolVar(&opts.NoElicit, "no-elicit", false, "never ask the human through MCP elicitation")
+	f.DurationVar(&opts.ConfirmTTL, "confirm-ttl", sealed.DefaultTTL, "how long the user has to answer a confirmation dialog")
 	return cmd
 }

@@ -40,6 +40,9 @@ type Options struct {
 	ReadOnly      bool             // serve only the read-only tools
 	SecretsDir    string           // write minted tokens here instead of into responses
 	NoElicit      bool             // never ask the human through elicitation
+	// ConfirmTTL is how long a confirmation dialog's sealed state stays
+	// valid; <= 0 means sealed.DefaultTTL.
+	ConfirmTTL time.Duration
 	// Now is the clock of the sealed confirmation state (its expiry); nil
 	// means time.Now (tests set it).
 	Now func() time.Time
@@ -58,7 +61,7 @@ func New(opts Options) (*server.MCPServer, error) {
 		SecretsDir: opts.SecretsDir, Elicit: !opts.NoElicit,
 	}
 	if deps.Elicit {
-		sealer, err := sealed.New(sealed.DefaultTTL, opts.Now)
+		sealer, err := sealed.New(opts.ConfirmTTL, opts.Now)
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
