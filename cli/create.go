@@ -37,13 +37,11 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			created, err := svc.Create(ctx, req)
-			if err != nil {
+			d := &delivery{a: a, outPath: outPath}
+			if _, err := svc.CreateAndDeliver(cmd.Context(), req, d.deliver); err != nil {
 				return a.apiErr(keys.OpCreate, err)
 			}
-			a.say("Created key %d %q: %s.", created.ID, cleanText(a.red, created.Name), created.ScopeText())
-			return a.deliver(ctx, svc, created, outPath, 0)
+			return d.summaryErr
 		},
 	}
 	f := cmd.Flags()

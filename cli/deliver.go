@@ -1,16 +1,10 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/neonkeys/neonkeys/keys"
-	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/secret"
 )
 
@@ -24,14 +18,8 @@ func checkOutFile(path string) error {
 	if path == "" {
 		return nil
 	}
-	if _, err := os.Lstat(path); err == nil {
-		return usageErr("--out %s already exists: refusing to overwrite it; nothing was created", path)
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return usageErr("--out %s: %v; nothing was created", path, err)
-	}
-	dir := filepath.Dir(path)
-	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return usageErr("--out %s: the directory %s does not exist; nothing was created", path, dir)
+	if err := secret.CheckTokenPath(path); err != nil {
+		return usageErr("--out: %v; nothing was created", err)
 	}
 	return nil
 }
@@ -51,25 +39,40 @@ type newKeyOut struct {
 	RotatedFrom int64     `json:"rotated_from,omitempty"`
 }
 
-// deliver hands the new token over exactly once: to stdout, or into a new
+// delivery hands a new token over exactly once: to stdout, or into a new
 // 0600 file at outPath (then stdout shows only the path and a fingerprint).
-// A token that cannot be written to its file is revoked again, so no live
-// key is left that nobody holds; the returned error says what happened.
-func (a *app) deliver(ctx context.Context, svc *keys.Service, c *keys.Created, outPath string, rotatedFrom int64) error {
+// Its deliver method is the keys.Deliver of create and rotate.
+type delivery struct {
+	a           *app
+	outPath     string
+	rotatedFrom int64
+	// summaryErr is a failed write of the summary line after the token
+	// reached its file: the key is delivered and stays, but the exit code
+	// must say that stdout failed.
+	summaryErr error
+}
+
+// deliver returns an error only when the token did not reach its
+// destination; the caller (keys.Service) then revokes the new key.
+func (d *delivery) deliver(c *keys.Created) error {
+	a := d.a
+	a.say("Created key %d %q: %s.", c.ID, cleanText(a.red, c.Name), c.ScopeText())
 	out := newKeyOut{
 		ID: c.ID, Name: a.red.Redact(c.Name), CreatedAt: c.CreatedAt, CreatedBy: a.red.Redact(c.CreatedBy),
-		ProjectID: c.ProjectID, OrgID: c.OrgID, RotatedFrom: rotatedFrom,
+		ProjectID: c.ProjectID, OrgID: c.OrgID, RotatedFrom: d.rotatedFrom,
 	}
-	if outPath != "" {
-		if err := secret.WriteTokenFile(outPath, c.Token); err != nil {
-			return a.undoCreate(ctx, svc, c, err)
+	if d.outPath != "" {
+		if err := secret.WriteTokenFile(d.outPath, c.Token); err != nil {
+			return err
 		}
-		out.TokenFile, out.Fingerprint = outPath, secret.Fingerprint(c.Token)
+		out.TokenFile, out.Fingerprint = d.outPath, secret.Fingerprint(c.Token)
 		if a.output == outTable {
-			_, err := fmt.Fprintf(a.stdout, "%s %s\n", outPath, out.Fingerprint)
-			return writeErr(err)
+			_, err := fmt.Fprintf(a.stdout, "%s %s\n", d.outPath, out.Fingerprint)
+			d.summaryErr = writeErr(err)
+		} else {
+			d.summaryErr = writeErr(a.writeValue(out))
 		}
-		return writeErr(a.writeValue(out))
+		return nil
 	}
 	var err error
 	if a.output == outTable {
@@ -79,7 +82,7 @@ func (a *app) deliver(ctx context.Context, svc *keys.Service, c *keys.Created, o
 		err = a.writeValue(out)
 	}
 	if err != nil {
-		return failErr("writing the new token to stdout failed (%v): it was not delivered; revoke key %d", a.red.Redact(err.Error()), c.ID)
+		return fmt.Errorf("writing it to stdout failed: %w", err)
 	}
 	a.say("%s", storeWarning)
 	return nil
@@ -90,17 +93,4 @@ func writeErr(err error) error {
 		return failErr("writing the output: %v", err)
 	}
 	return nil
-}
-
-// undoCreate revokes a key whose token could not be stored. It does not
-// depend on ctx staying alive: a stray live key must not stay behind.
-func (a *app) undoCreate(ctx context.Context, svc *keys.Service, c *keys.Created, cause error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	_, err := svc.Revoke(ctx, keys.Key{APIKey: neonapi.APIKey{ID: c.ID, ProjectID: c.ProjectID}, OrgID: c.OrgID})
-	if err != nil {
-		return failErr("%s; revoking the new key %d failed too (%s): revoke it yourself",
-			a.red.Redact(cause.Error()), c.ID, a.red.Redact(keys.Explain(keys.OpRevoke, err, "--org-id")))
-	}
-	return failErr("%s; the new key %d was revoked again, so nothing changed", a.red.Redact(cause.Error()), c.ID)
 }

@@ -53,22 +53,17 @@ key id is named, and the exit code is 1.`,
 			if err := a.confirm(ctx, *old, "rotate", yes); err != nil {
 				return err
 			}
-			// Create, deliver, then revoke: the new token is in the user's hands
-			// before the old key stops working, whatever happens next.
-			created, err := svc.Create(ctx, req)
+			d := &delivery{a: a, outPath: outPath, rotatedFrom: old.ID}
+			res, err := svc.Rotate(ctx, *old, req, d.deliver)
 			if err != nil {
 				return a.apiErr(keys.OpRotate, err)
 			}
-			a.say("Created key %d %q: %s.", created.ID, cleanText(a.red, created.Name), created.ScopeText())
-			if err := a.deliver(ctx, svc, created, outPath, old.ID); err != nil {
-				return err
-			}
-			if _, err := svc.Revoke(ctx, *old); err != nil {
+			if res.RevokeErr != nil {
 				return failErr("the new key %d is delivered, but revoking the old key %d failed: %s. Key %d is still live: revoke it with %s",
-					created.ID, old.ID, a.red.Redact(keys.Explain(keys.OpRevoke, err, "--org-id")), old.ID, revokeHint(*old))
+					res.New.ID, old.ID, a.red.Redact(keys.Explain(keys.OpRevoke, res.RevokeErr, "--org-id")), old.ID, revokeHint(*old))
 			}
 			a.say("Revoked the old key %d.", old.ID)
-			return nil
+			return d.summaryErr
 		},
 	}
 	f := cmd.Flags()

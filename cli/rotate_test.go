@@ -175,15 +175,17 @@ func TestCLIDeliverFileRace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, err := svc.Create(t.Context(), keys.CreateRequest{Name: "raced"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	path := filepath.Join(t.TempDir(), "raced.token")
-	if err := os.WriteFile(path, []byte("someone else's\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	err = a.deliver(t.Context(), svc, created, path, 0)
+	d := &delivery{a: a, outPath: path}
+	var created *keys.Created
+	_, err = svc.CreateAndDeliver(t.Context(), keys.CreateRequest{Name: "raced"}, func(c *keys.Created) error {
+		created = c
+		if err := os.WriteFile(path, []byte("someone else's\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return d.deliver(c)
+	})
+	err = a.apiErr(keys.OpCreate, err)
 	var ex *exitError
 	if !errors.As(err, &ex) || ex.code != ExitFailed || !strings.Contains(ex.msg, "revoked again") {
 		t.Fatalf("deliver = %v, want exit 1 saying the key was revoked again", err)

@@ -64,6 +64,24 @@ func (e *MaybeCreatedError) Error() string {
 
 func (e *MaybeCreatedError) Unwrap() error { return e.Err }
 
+// UndeliveredError: a new key's token could not be delivered (a token file
+// could not be written, stdout was closed), so the key was revoked again, or
+// RevokeErr says why not.
+type UndeliveredError struct {
+	KeyID     int64
+	Err       error
+	RevokeErr error
+}
+
+func (e *UndeliveredError) Error() string {
+	if e.RevokeErr == nil {
+		return fmt.Sprintf("the new token could not be delivered (%v), so the new key %d was revoked again; nothing changed", e.Err, e.KeyID)
+	}
+	return fmt.Sprintf("the new token could not be delivered (%v), and revoking the new key %d failed too (%v): revoke key %d yourself", e.Err, e.KeyID, e.RevokeErr, e.KeyID)
+}
+
+func (e *UndeliveredError) Unwrap() error { return e.Err }
+
 // Operation names what a caller was doing, for Explain.
 type Operation int
 
@@ -85,6 +103,7 @@ func Explain(op Operation, err error, orgIDName string) string {
 	var notFound *NotFoundError
 	var maybe *MaybeCreatedError
 	var unverified *UnverifiedKeyError
+	var undelivered *UndeliveredError
 	switch {
 	case err == nil:
 		return ""
@@ -93,6 +112,13 @@ func Explain(op Operation, err error, orgIDName string) string {
 		// revoke's, and the user must hear that a stray key is live.
 		return fmt.Sprintf("%s, and revoking the new key %d failed too (%s): revoke key %d yourself",
 			unverified.Reason, unverified.KeyID, Explain(OpRevoke, unverified.RevokeErr, orgIDName), unverified.KeyID)
+	case errors.As(err, &undelivered):
+		// Before the *APIError case for the same reason as above.
+		if undelivered.RevokeErr == nil {
+			return undelivered.Error()
+		}
+		return fmt.Sprintf("the new token could not be delivered (%v), and revoking the new key %d failed too (%s): revoke key %d yourself",
+			undelivered.Err, undelivered.KeyID, Explain(OpRevoke, undelivered.RevokeErr, orgIDName), undelivered.KeyID)
 	case errors.As(err, &notFound):
 		if notFound.OrgID == "" {
 			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), orgIDName)

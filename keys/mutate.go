@@ -108,6 +108,11 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 	if reason := verify(req, resp); reason != "" {
 		return nil, s.undo(req, resp, reason)
 	}
+	if ctx.Err() != nil {
+		// The caller gave up (Ctrl-C, notifications/cancelled) while Neon
+		// minted the key: nobody will receive its token, so it must not stay.
+		return nil, s.undo(req, resp, "the request was cancelled after Neon created the key")
+	}
 	return &Created{
 		ID: resp.ID, Name: resp.Name, Token: resp.Key, CreatedAt: resp.CreatedAt,
 		CreatedBy: resp.CreatedBy, OrgID: req.OrgID, ProjectID: req.ProjectID,
@@ -132,18 +137,46 @@ func verify(req CreateRequest, resp *neonapi.CreatedAPIKey) string {
 	return ""
 }
 
-// undo revokes a key whose create answer failed verification. It uses a
-// fresh context: the caller's may be ending, and a stray key must not stay.
+// undo revokes a key whose create answer failed verification.
 func (s *Service) undo(req CreateRequest, resp *neonapi.CreatedAPIKey, reason string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := s.withdraw(resp.ID, req.OrgID)
+	return &UnverifiedKeyError{Reason: reason, KeyID: resp.ID, RevokeErr: err}
+}
+
+// withdraw revokes a key minted a moment ago that must not stay live. It
+// uses a fresh context: the caller's may be ending, and a stray key must
+// not stay.
+func (s *Service) withdraw(id int64, orgID string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), withdrawTimeout)
 	defer cancel()
 	var err error
-	if req.OrgID == "" {
-		_, err = s.api.RevokeAPIKey(ctx, resp.ID)
+	if orgID == "" {
+		_, err = s.api.RevokeAPIKey(ctx, id)
 	} else {
-		_, err = s.api.RevokeOrgAPIKey(ctx, req.OrgID, resp.ID)
+		_, err = s.api.RevokeOrgAPIKey(ctx, orgID, id)
 	}
-	return &UnverifiedKeyError{Reason: reason, KeyID: resp.ID, RevokeErr: err}
+	return err
+}
+
+// withdrawTimeout bounds the revoke of a key that must not stay live.
+const withdrawTimeout = 30 * time.Second
+
+// Deliver hands a new key's token to its one destination: stdout, a token
+// file, or a tool's answer. An error means the token did not get there.
+type Deliver func(*Created) error
+
+// CreateAndDeliver creates a key and delivers its token. When delivery
+// fails the key is revoked again (*UndeliveredError), so no live key is left
+// whose token nobody holds.
+func (s *Service) CreateAndDeliver(ctx context.Context, req CreateRequest, deliver Deliver) (*Created, error) {
+	created, err := s.Create(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := deliver(created); err != nil {
+		return nil, &UndeliveredError{KeyID: created.ID, Err: err, RevokeErr: s.withdraw(created.ID, created.OrgID)}
+	}
+	return created, nil
 }
 
 // Revoke revokes key at its scope.
@@ -172,11 +205,13 @@ func (s *Service) RotateRequest(old Key, newName string) CreateRequest {
 	return CreateRequest{Name: newName, OrgID: old.OrgID, ProjectID: old.ProjectID}
 }
 
-// Rotate creates a replacement for old at the same scope, then revokes old.
-// If the create fails nothing changed and the error is returned. If the
-// revoke fails the new key is still returned, with RevokeErr set.
-func (s *Service) Rotate(ctx context.Context, old Key, newName string) (*RotateResult, error) {
-	created, err := s.Create(ctx, s.RotateRequest(old, newName))
+// Rotate creates a replacement for old at the same scope (req, from
+// RotateRequest), delivers its token, then revokes old: the new token is in
+// the user's hands before the old key stops working. If the create or the
+// delivery fails, old is untouched and the error is returned. If the revoke
+// fails the new key is still returned, with RevokeErr set.
+func (s *Service) Rotate(ctx context.Context, old Key, req CreateRequest, deliver Deliver) (*RotateResult, error) {
+	created, err := s.CreateAndDeliver(ctx, req, deliver)
 	if err != nil {
 		return nil, err
 	}

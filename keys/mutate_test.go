@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,7 +245,8 @@ func TestRotate(t *testing.T) {
 			if old.OrgID == "" {
 				token = oldToken // a personal key rotates itself
 			}
-			res, err := svc(token).Rotate(context.Background(), old, "")
+			s := svc(token)
+			res, err := s.Rotate(context.Background(), old, s.RotateRequest(old, ""), deliverNowhere)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +281,7 @@ func TestRotateWithName(t *testing.T) {
 	if req := s.RotateRequest(old, "ci-2025"); req.Name != "ci-2025" || req.OrgID != fx.Org.ID {
 		t.Fatalf("RotateRequest = %+v", req)
 	}
-	res, err := s.Rotate(context.Background(), old, "ci-2025")
+	res, err := s.Rotate(context.Background(), old, s.RotateRequest(old, "ci-2025"), deliverNowhere)
 	if err != nil || res.New.Name != "ci-2025" {
 		t.Fatalf("Rotate = %+v, %v", res, err)
 	}
@@ -289,7 +291,8 @@ func TestRotateRevokeFails(t *testing.T) {
 	srv, fx, svc := setup(t)
 	srv.Inject(neontest.Fault{Method: http.MethodDelete, Status: http.StatusInternalServerError})
 	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
-	res, err := svc("").Rotate(context.Background(), old, "")
+	s := svc("")
+	res, err := s.Rotate(context.Background(), old, s.RotateRequest(old, ""), deliverNowhere)
 	if err != nil {
 		t.Fatalf("a failed revoke must still deliver the new key: %v", err)
 	}
@@ -307,7 +310,8 @@ func TestRotateRevokeFails(t *testing.T) {
 func TestRotateCreateFailsChangesNothing(t *testing.T) {
 	srv, fx, svc := setup(t)
 	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
-	_, err := svc(fx.MemberToken).Rotate(context.Background(), old, "")
+	s := svc(fx.MemberToken)
+	_, err := s.Rotate(context.Background(), old, s.RotateRequest(old, ""), deliverNowhere)
 	if !neonapi.IsForbidden(err) {
 		t.Fatalf("err = %v, want 403", err)
 	}
@@ -319,4 +323,53 @@ func TestRotateCreateFailsChangesNothing(t *testing.T) {
 			t.Fatal("the old key was revoked although no replacement exists")
 		}
 	}
+}
+
+// deliverNowhere is a delivery that always succeeds.
+func deliverNowhere(*keys.Created) error { return nil }
+
+// A token that cannot be delivered must not leave a live key behind, and a
+// rotation must then leave the old key alone: create, deliver, revoke.
+func TestDeliveryFailureWithdrawsTheNewKey(t *testing.T) {
+	failing := func(*keys.Created) error { return errors.New("disk full") }
+	t.Run("create", func(t *testing.T) {
+		srv, _, svc := setup(t)
+		before := len(srv.LiveKeys())
+		_, err := svc("").CreateAndDeliver(context.Background(), keys.CreateRequest{Name: "lost"}, failing)
+		var undelivered *keys.UndeliveredError
+		if !errors.As(err, &undelivered) || undelivered.RevokeErr != nil {
+			t.Fatalf("err = %v, want an UndeliveredError with the key withdrawn", err)
+		}
+		if got := len(srv.LiveKeys()); got != before {
+			t.Fatalf("%d live keys, want %d: the undelivered key stayed", got, before)
+		}
+		if msg := keys.Explain(keys.OpCreate, err, "--org-id"); !strings.Contains(msg, "disk full") || !strings.Contains(msg, "nothing changed") {
+			t.Fatalf("Explain = %q", msg)
+		}
+	})
+	t.Run("rotate", func(t *testing.T) {
+		srv, fx, svc := setup(t)
+		s := svc("")
+		old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
+		if _, err := s.Rotate(context.Background(), old, s.RotateRequest(old, ""), failing); err == nil {
+			t.Fatal("Rotate succeeded although the token was not delivered")
+		}
+		if !srv.TokenValid(fx.OrgKeyToken) {
+			t.Fatal("the old key was revoked although its replacement was never delivered")
+		}
+		muts := srv.Mutations()
+		if len(muts) != 2 || muts[0].Method != http.MethodPost || muts[1].Method != http.MethodDelete ||
+			strings.HasSuffix(muts[1].Path, "/"+strconv.FormatInt(fx.OrgKeyID, 10)) {
+			t.Fatalf("want the create then the revoke of the new key, got %d mutations", len(muts))
+		}
+	})
+	t.Run("withdraw fails", func(t *testing.T) {
+		srv, _, svc := setup(t)
+		srv.Inject(neontest.Fault{Method: http.MethodDelete, Status: http.StatusInternalServerError, Count: 10})
+		_, err := svc("").CreateAndDeliver(context.Background(), keys.CreateRequest{Name: "stray"}, failing)
+		msg := keys.Explain(keys.OpCreate, err, "--org-id")
+		if !strings.Contains(msg, "revoke key") || !strings.Contains(msg, "yourself") {
+			t.Fatalf("Explain = %q: the user must hear that a stray key is live", msg)
+		}
+	})
 }

@@ -33,6 +33,7 @@ var (
 type payload struct {
 	Tool    string `json:"t"`
 	Binding string `json:"b"`
+	Plan    string `json:"p,omitempty"`
 	Nonce   string `json:"n"`
 	Expires int64  `json:"e"` // unix nanoseconds
 }
@@ -72,14 +73,17 @@ func New(ttl time.Duration, now func() time.Time) (*Sealer, error) {
 }
 
 // Seal returns an opaque state bound to tool and binding (e.g. the canonical
-// JSON of the tool's arguments).
-func (s *Sealer) Seal(tool, binding string) (string, error) {
+// JSON of the tool's arguments). plan is what the server promised the human
+// beyond the arguments (say, the name it chose for a new key); Open returns
+// it, so the action done is the one approved even if it would be planned
+// differently now.
+func (s *Sealer) Seal(tool, binding, plan string) (string, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("sealed: random nonce: %w", err)
 	}
 	plain, err := json.Marshal(payload{
-		Tool: tool, Binding: binding,
+		Tool: tool, Binding: binding, Plan: plan,
 		Nonce:   base64.RawURLEncoding.EncodeToString(nonce),
 		Expires: s.now().Add(s.ttl).UnixNano(),
 	})
@@ -97,30 +101,31 @@ func (s *Sealer) Seal(tool, binding string) (string, error) {
 }
 
 // Open checks state and consumes it: it must have been sealed by this Sealer
-// for tool and binding, not be expired, and not have been opened before.
-func (s *Sealer) Open(tool, binding, state string) error {
-	box, err := base64.RawURLEncoding.DecodeString(state)
-	if err != nil || len(box) < s.aead.NonceSize()+s.aead.Overhead() {
-		return ErrInvalid
+// for tool and binding, not be expired, and not have been opened before. It
+// returns the plan sealed with it.
+func (s *Sealer) Open(tool, binding, state string) (plan string, err error) {
+	box, decErr := base64.RawURLEncoding.DecodeString(state)
+	if decErr != nil || len(box) < s.aead.NonceSize()+s.aead.Overhead() {
+		return "", ErrInvalid
 	}
 	iv, sealedText := box[:s.aead.NonceSize()], box[s.aead.NonceSize():]
-	plain, err := s.aead.Open(nil, iv, sealedText, []byte(tool))
-	if err != nil {
+	plain, openErr := s.aead.Open(nil, iv, sealedText, []byte(tool))
+	if openErr != nil {
 		// A wrong tool name fails here too; it is indistinguishable from a
 		// forgery, and both are refused.
-		return ErrInvalid
+		return "", ErrInvalid
 	}
 	var p payload
-	if err := json.Unmarshal(plain, &p); err != nil || p.Nonce == "" {
-		return ErrInvalid
+	if json.Unmarshal(plain, &p) != nil || p.Nonce == "" {
+		return "", ErrInvalid
 	}
 	now := s.now()
 	if p.Tool != tool || p.Binding != binding {
-		return ErrMismatch
+		return "", ErrMismatch
 	}
 	expires := time.Unix(0, p.Expires)
 	if !now.Before(expires) {
-		return ErrExpired
+		return "", ErrExpired
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -130,8 +135,8 @@ func (s *Sealer) Open(tool, binding, state string) error {
 		}
 	}
 	if _, seen := s.used[p.Nonce]; seen {
-		return ErrReplayed
+		return "", ErrReplayed
 	}
 	s.used[p.Nonce] = expires
-	return nil
+	return p.Plan, nil
 }

@@ -52,7 +52,7 @@ func TestOpen(t *testing.T) {
 		{"garbage", "revoke_api_key", `{"key_id":1}`, func(string, *Sealer) string { return "not-a-state!" }, 0, ErrInvalid},
 		{"empty", "revoke_api_key", `{"key_id":1}`, func(string, *Sealer) string { return "" }, 0, ErrInvalid},
 		{"other process key", "revoke_api_key", `{"key_id":1}`, func(_ string, o *Sealer) string {
-			st, _ := o.Seal("revoke_api_key", `{"key_id":1}`)
+			st, _ := o.Seal("revoke_api_key", `{"key_id":1}`, "")
 			return st
 		}, 0, ErrInvalid},
 		{"wrong tool", "rotate_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return g }, 0, ErrInvalid},
@@ -64,12 +64,12 @@ func TestOpen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, c := newSealer(t)
 			other, _ := newSealer(t)
-			good, err := s.Seal("revoke_api_key", `{"key_id":1}`)
+			good, err := s.Seal("revoke_api_key", `{"key_id":1}`, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			c.add(tt.advance)
-			if err := s.Open(tt.tool, tt.binding, tt.state(good, other)); !errors.Is(err, tt.want) {
+			if _, err := s.Open(tt.tool, tt.binding, tt.state(good, other)); !errors.Is(err, tt.want) {
 				t.Fatalf("Open = %v, want %v", err, tt.want)
 			}
 		})
@@ -78,32 +78,32 @@ func TestOpen(t *testing.T) {
 
 func TestOpenRefusesReplay(t *testing.T) {
 	s, _ := newSealer(t)
-	st, err := s.Seal("revoke_api_key", "b")
+	st, err := s.Seal("revoke_api_key", "b", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Open("revoke_api_key", "b", st); err != nil {
+	if _, err := s.Open("revoke_api_key", "b", st); err != nil {
 		t.Fatalf("first Open = %v", err)
 	}
-	if err := s.Open("revoke_api_key", "b", st); !errors.Is(err, ErrReplayed) {
+	if _, err := s.Open("revoke_api_key", "b", st); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("second Open = %v, want ErrReplayed", err)
 	}
 	// A fresh state for the same call still works: replay protection is per state.
-	st2, _ := s.Seal("revoke_api_key", "b")
-	if err := s.Open("revoke_api_key", "b", st2); err != nil {
+	st2, _ := s.Seal("revoke_api_key", "b", "")
+	if _, err := s.Open("revoke_api_key", "b", st2); err != nil {
 		t.Fatalf("fresh state Open = %v", err)
 	}
 }
 
 func TestOpenConcurrentReplayOpensOnce(t *testing.T) {
 	s, _ := newSealer(t)
-	st, _ := s.Seal("t", "b")
+	st, _ := s.Seal("t", "b", "")
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ok := 0
 	for range 20 {
 		wg.Go(func() {
-			if s.Open("t", "b", st) == nil {
+			if _, err := s.Open("t", "b", st); err == nil {
 				mu.Lock()
 				ok++
 				mu.Unlock()
@@ -113,5 +113,22 @@ func TestOpenConcurrentReplayOpensOnce(t *testing.T) {
 	wg.Wait()
 	if ok != 1 {
 		t.Fatalf("state opened %d times, want 1", ok)
+	}
+}
+
+// The plan sealed with a state comes back when it opens, and a tampered
+// state carries none.
+func TestPlanComesBack(t *testing.T) {
+	s, err := New(0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Seal("rotate_api_key", `{"key_id":1}`, "ci-rotated-20261201T120000Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Open("rotate_api_key", `{"key_id":1}`, st)
+	if err != nil || plan != "ci-rotated-20261201T120000Z" {
+		t.Fatalf("Open = %q, %v", plan, err)
 	}
 }

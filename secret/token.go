@@ -3,6 +3,7 @@ package secret
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,6 +80,22 @@ func TokenFileName(dir, keyName string) (string, error) {
 		name = name[:100]
 	}
 	return filepath.Join(dir, name+".token"), nil
+}
+
+// CheckTokenPath reports, before anything is minted, why WriteTokenFile
+// would refuse path: it exists, or its directory does not. WriteTokenFile
+// still refuses an existing file later, in case one appears in between.
+func CheckTokenPath(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s already exists: refusing to overwrite it", path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fmt.Errorf("the directory %s does not exist", dir)
+	}
+	return nil
 }
 
 // WriteTokenFile writes token to a new file at path with mode 0600. It never

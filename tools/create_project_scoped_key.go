@@ -42,20 +42,22 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 			logFailure(d, NameCreateProject, err)
 			return errorResult("Not created: " + keys.Explain(keys.OpCreate, err, "org_id") + ".")
 		}
+		if err := d.checkTokenFile(plan.Name); err != nil {
+			return errorResult("Not created: " + err.Error() + ".")
+		}
 		preview := fmt.Sprintf("create a key named %q scoped to %s", clean(plan.Name), plan.ScopeText())
-		if res := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: "Not created", preview: preview}); res != nil {
+		if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: "Not created", preview: preview}); res != nil {
 			return res
 		}
-		created, err := d.Keys.Create(ctx, plan)
+		var out newKeyOut
+		var where string
+		created, err := d.Keys.CreateAndDeliver(ctx, plan, func(c *keys.Created) (err error) {
+			out, where, err = d.deliver(ctx, c)
+			return err
+		})
 		if err != nil {
 			logFailure(d, NameCreateProject, err)
 			return errorResult("Not created: " + keys.Explain(keys.OpCreate, err, "org_id") + ".")
-		}
-		out, where, err := d.deliver(ctx, created)
-		if err != nil {
-			logFailure(d, NameCreateProject, err)
-			return errorResult(fmt.Sprintf("Created key %d %q (%s), but %v. Revoke key %d and create another.",
-				created.ID, clean(created.Name), created.ScopeText(), err, created.ID))
 		}
 		return structured(out, fmt.Sprintf("Created key %d %q scoped to %s.\n%s", out.ID, out.Name, created.ScopeText(), where))
 	})

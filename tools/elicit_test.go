@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/server"
 )
 
@@ -237,5 +239,55 @@ func TestRotateWithElicitationAndSecretsDir(t *testing.T) {
 		if strings.Contains(s, token) {
 			t.Fatalf("the token appears in the %s", what)
 		}
+	}
+}
+
+// The replacement's name the human approves is the one created, although a
+// default name planned again at the second call would carry a later time.
+func TestRotateCreatesTheApprovedName(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	tick := func() time.Time { // every plan sees a later minute
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Minute)
+		return now
+	}
+	e := newEnv(t, withOpts(func(o *server.Options) {
+		o.NoElicit = false
+		o.Keys = keys.New(o.Keys.API(), tick)
+	}))
+	h := &human{action: mcp.ElicitationResponseActionAccept, confirm: true}
+	c := e.client(client.WithElicitationHandler(h))
+	res := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"confirm":true}`, e.fx.OrgKeyID))
+	if res.IsError || len(h.messages()) != 1 {
+		t.Fatalf("rotate: %s (asked %d times)", text(res), len(h.messages()))
+	}
+	name, _ := structuredMap(t, res)["new_key"].(map[string]any)["name"].(string)
+	if name == "" || !strings.Contains(h.messages()[0], `"`+name+`"`) {
+		t.Fatalf("created %q; the human approved: %s", name, h.messages()[0])
+	}
+}
+
+// With --secrets-dir, a key whose token file already exists is refused
+// before anything is minted, instead of minting a key nobody can hold.
+func TestSecretsDirRefusesAnExistingTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ci-next.token"), []byte("taken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, withOpts(func(o *server.Options) { o.SecretsDir = dir }))
+	c := e.client()
+	for _, call := range []struct{ tool, args string }{
+		{"rotate_api_key", fmt.Sprintf(`{"key_id":%d,"new_key_name":"ci-next","confirm":true}`, e.fx.OrgKeyID)},
+		{"create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-next","confirm":true}`, e.fx.OrgProject.ID)},
+	} {
+		res := e.call(c, call.tool, call.args)
+		if !res.IsError || !strings.Contains(text(res), "already exists") {
+			t.Errorf("%s: %s", call.tool, text(res))
+		}
+	}
+	if n := len(e.mutations()); n != 0 {
+		t.Fatalf("%d mutations; want none", n)
 	}
 }

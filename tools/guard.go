@@ -21,32 +21,38 @@ type action struct {
 	args    any    // the typed arguments, bound into the sealed state
 	refused string // "Not revoked"
 	preview string // "revoke key 123 \"ci-bot\" (personal), last used …"
+	// plan is what the preview promises beyond the arguments (rotate: the
+	// replacement's name). It is sealed into the state, and guard returns the
+	// sealed one, so the human's yes is for exactly what gets done.
+	plan string
 }
 
-// guard decides whether a mutation may run. It returns nil to proceed, or
-// the result to answer instead (a refusal, or a request to ask the human).
+// guard decides whether a mutation may run. It returns a nil result to
+// proceed, with the plan to carry out (a.plan, or the one the human
+// approved), or the result to answer instead (a refusal, or a request to ask
+// the human).
 //
 // Without confirm: true nothing happens: the answer is a preview and what to
 // ask the user. With it, and when the client can ask its user (elicitation),
 // the human is asked too; the state carried through the client is sealed and
 // bound to this tool and these exact arguments.
-func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool, a action) *mcp.CallToolResult {
+func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool, a action) (*mcp.CallToolResult, string) {
 	if !confirmed {
-		return errorResult(fmt.Sprintf("%s: confirm is not true. This would %s. "+
+		return refuse(fmt.Sprintf("%s: confirm is not true. This would %s. "+
 			"Ask the user to confirm this exact action, then call again with confirm: true.", a.refused, a.preview))
 	}
 	if !d.Elicit || d.Sealer == nil || !clientElicits(ctx) {
-		return nil
+		return nil, a.plan
 	}
 	binding, err := json.Marshal(a.args)
 	if err != nil {
-		return errorResult(a.refused + ": internal error binding the confirmation.")
+		return refuse(a.refused + ": internal error binding the confirmation.")
 	}
 	state := req.Params.RequestState
 	if state == "" && len(req.Params.InputResponses) == 0 {
-		sealedState, err := d.Sealer.Seal(a.tool, string(binding))
+		sealedState, err := d.Sealer.Seal(a.tool, string(binding), a.plan)
 		if err != nil {
-			return errorResult(a.refused + ": could not prepare the confirmation request.")
+			return refuse(a.refused + ": could not prepare the confirmation request.")
 		}
 		return server.NewInputRequestBuilder(sealedState).Elicit(elicitID, mcp.ElicitationParams{
 			Message: d.Redactor.Redact(fmt.Sprintf("An assistant asks to %s. Allow it?", a.preview)),
@@ -61,9 +67,10 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 				},
 				"required": []string{"confirm"},
 			},
-		}).ToolResult()
+		}).ToolResult(), ""
 	}
-	if err := d.Sealer.Open(a.tool, string(binding), state); err != nil {
+	plan, err := d.Sealer.Open(a.tool, string(binding), state)
+	if err != nil {
 		reason := "the confirmation state is invalid"
 		switch {
 		case errors.Is(err, sealed.ErrExpired):
@@ -73,31 +80,37 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 		case errors.Is(err, sealed.ErrMismatch):
 			reason = "the confirmation was given for a different call"
 		}
-		return errorResult(fmt.Sprintf("%s: %s. Call again with confirm: true to ask the user afresh.", a.refused, reason))
+		return refuse(fmt.Sprintf("%s: %s. Call again with confirm: true to ask the user afresh.", a.refused, reason))
 	}
 	answer := server.ElicitationResponse(req.Params.InputResponses, elicitID)
 	switch {
 	case answer == nil:
-		return errorResult(a.refused + ": the user's answer is missing.")
+		return refuse(a.refused + ": the user's answer is missing.")
 	case answer.Action == mcp.ElicitationResponseActionDecline:
-		return errorResult(a.refused + ": the user declined.")
+		return refuse(a.refused + ": the user declined.")
 	case answer.Action == mcp.ElicitationResponseActionCancel:
-		return errorResult(a.refused + ": the user cancelled.")
+		return refuse(a.refused + ": the user cancelled.")
 	case answer.Action != mcp.ElicitationResponseActionAccept:
-		return errorResult(a.refused + ": the user did not accept.")
+		return refuse(a.refused + ": the user did not accept.")
 	}
 	content, _ := answer.Content.(map[string]any)
 	if ok, _ := content["confirm"].(bool); !ok {
-		return errorResult(a.refused + ": the user did not tick the confirmation.")
+		return refuse(a.refused + ": the user did not tick the confirmation.")
 	}
-	return nil
+	return nil, plan
 }
 
-// clientElicits reports whether the client declared elicitation support.
+// refuse is guard's answer that nothing happens.
+func refuse(text string) (*mcp.CallToolResult, string) { return errorResult(text), "" }
+
+// clientElicits reports whether the client declared form elicitation, the
+// mode the guard's question uses. An empty elicitation capability means form
+// (the spec's rule for clients of before 2025-11-25); url alone does not.
 func clientElicits(ctx context.Context) bool {
 	sess, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
 	if !ok || sess == nil {
 		return false
 	}
-	return sess.GetClientCapabilities().Elicitation != nil
+	caps := sess.GetClientCapabilities().Elicitation
+	return caps != nil && (caps.Form != nil || caps.URL == nil)
 }

@@ -42,7 +42,7 @@ func RevokeAPIKey(d Deps) server.ServerTool {
 			logFailure(d, NameRevoke, err)
 			return errorResult("Not revoked: " + keys.Explain(keys.OpRevoke, err, "org_id") + ".")
 		}
-		if res := d.guard(ctx, req, confirmed, action{tool: NameRevoke, args: args, refused: "Not revoked", preview: "revoke " + describeKey(*key)}); res != nil {
+		if res, _ := d.guard(ctx, req, confirmed, action{tool: NameRevoke, args: args, refused: "Not revoked", preview: "revoke " + describeKey(*key)}); res != nil {
 			return res
 		}
 		if _, err := d.Keys.Revoke(ctx, *key); err != nil {

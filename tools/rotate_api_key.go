@@ -52,20 +52,24 @@ func RotateAPIKey(d Deps) server.ServerTool {
 			return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
 		}
 		plan := d.Keys.RotateRequest(*old, args.NewKeyName)
+		if err := d.checkTokenFile(plan.Name); err != nil {
+			return errorResult("Not rotated: " + err.Error() + ".")
+		}
 		preview := fmt.Sprintf("create %q at %s to replace %s, then revoke the old key", clean(plan.Name), plan.ScopeText(), describeKey(*old))
-		if res := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview}); res != nil {
+		res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview, plan: plan.Name})
+		if res != nil {
 			return res
 		}
-		rot, err := d.Keys.Rotate(ctx, *old, plan.Name)
+		plan.Name = approvedName
+		var newOut newKeyOut
+		var where string
+		rot, err := d.Keys.Rotate(ctx, *old, plan, func(c *keys.Created) (err error) {
+			newOut, where, err = d.deliver(ctx, c)
+			return err
+		})
 		if err != nil {
 			logFailure(d, NameRotate, err)
 			return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
-		}
-		newOut, where, err := d.deliver(ctx, rot.New)
-		if err != nil {
-			logFailure(d, NameRotate, err)
-			return errorResult(fmt.Sprintf("Rotation incomplete: created key %d %q but %v; the old key %d is %s. Revoke key %d and try again.",
-				rot.New.ID, clean(rot.New.Name), err, old.ID, revokedWord(rot.RevokeErr), rot.New.ID))
 		}
 		out := rotateResult{NewKey: newOut, OldKey: newKeyView(*old), OldRevoked: rot.RevokeErr == nil}
 		summary := fmt.Sprintf("Rotated: new key %d %q (%s).\n%s\n", newOut.ID, newOut.Name, rot.New.ScopeText(), where)
@@ -80,11 +84,4 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		}
 		return structured(out, summary)
 	})
-}
-
-func revokedWord(err error) string {
-	if err != nil {
-		return "still live"
-	}
-	return "revoked"
 }

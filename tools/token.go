@@ -27,6 +27,19 @@ type newKeyOut struct {
 	Fingerprint string `json:"fingerprint" jsonschema_description:"napi_… and the token's last four characters: enough to tell keys apart and useless to an attacker."`
 }
 
+// checkTokenFile refuses, before anything is minted, a key name whose token
+// file cannot be created in the secrets directory.
+func (d Deps) checkTokenFile(keyName string) error {
+	if d.SecretsDir == "" {
+		return nil
+	}
+	path, err := secret.TokenFileName(d.SecretsDir, keyName)
+	if err != nil {
+		return err
+	}
+	return secret.CheckTokenPath(path)
+}
+
 // deliver builds the answer for a minted key: the token goes to the secrets
 // directory when one is set, else into this one answer (past the redactor,
 // through the middleware's token slot). The returned phrase tells the user
