@@ -73,7 +73,6 @@ func New(opts Options) (*server.MCPServer, error) {
 	}
 	s := server.NewMCPServer(Name, version,
 		server.WithToolCapabilities(false),
-		server.WithInputSchemaValidation(),
 		server.WithToolHandlerMiddleware(tools.Middleware(deps)),
 		server.WithInstructions(instructions(opts)),
 	)

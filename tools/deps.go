@@ -6,6 +6,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 
@@ -51,9 +52,25 @@ const (
 // its text to the client verbatim.
 type toolFunc func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult
 
+// serverTool pairs a tool with its handler, checking every call's arguments
+// against the tool's input schema first (see argsValidator).
 func serverTool(t mcp.Tool, h toolFunc) server.ServerTool {
+	v := newArgsValidator(t.Name, t.RawInputSchema)
 	return server.ServerTool{Tool: t, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return h(ctx, req), nil
+		raw, err := rawArguments(req)
+		if err != nil {
+			return errorResult("Nothing was done: the arguments are not valid JSON."), nil
+		}
+		args, p := v.check(raw)
+		if p.refusal != "" {
+			return errorResult("Nothing was done: " + p.refusal + "."), nil
+		}
+		req.Params.RawArguments, req.Params.Arguments = args, json.RawMessage(args)
+		res := h(ctx, req)
+		if p.confirmNote != "" && res != nil {
+			res.Content = append([]mcp.Content{mcp.NewTextContent(p.confirmNote)}, res.Content...)
+		}
+		return res, nil
 	}}
 }
 

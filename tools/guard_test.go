@@ -19,16 +19,17 @@ func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
 	}
 	variants := []struct {
 		name, confirm string
-		preview       bool // the answer previews the action (not a validation error)
+		preview       bool   // the answer previews the action (not a validation error)
+		note          string // what the answer says about confirm's type
 	}{
-		{"missing", ``, true},
-		{"false", `,"confirm":false`, true},
-		{"string true", `,"confirm":"true"`, false},
-		{"number 1", `,"confirm":1`, false},
-		{"null", `,"confirm":null`, false},
-		{"object", `,"confirm":{"value":true}`, false},
-		{"extra field", `,"confirm":true,"force":true`, false},
-		{"confirm nested in wrong place", `,"options":{"confirm":true}`, false},
+		{"missing", ``, true, ""},
+		{"false", `,"confirm":false`, true, ""},
+		{"string true", `,"confirm":"true"`, true, "not a string"},
+		{"number 1", `,"confirm":1`, true, "not a number"},
+		{"null", `,"confirm":null`, true, "not null"},
+		{"object", `,"confirm":{"value":true}`, true, "not an object"},
+		{"extra field", `,"confirm":true,"force":true`, false, ""},
+		{"confirm nested in wrong place", `,"options":{"confirm":true}`, false, ""},
 	}
 	for tool, args := range base {
 		for _, v := range variants {
@@ -41,8 +42,11 @@ func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
 				if m := e.mutations(); len(m) != 0 {
 					t.Fatalf("%d mutating requests reached the API: %s %s", len(m), m[0].Method, m[0].Path)
 				}
-				if v.preview && !strings.Contains(text(res), "confirm: true") {
-					t.Errorf("refusal does not say how to confirm: %s", text(res))
+				if v.preview && (!strings.Contains(text(res), "confirm: true") || !strings.Contains(text(res), "This would")) {
+					t.Errorf("refusal does not preview the action and say how to confirm: %s", text(res))
+				}
+				if v.note != "" && !strings.Contains(text(res), "confirm must be the JSON boolean true, "+v.note) {
+					t.Errorf("refusal does not say what was wrong with confirm (%q): %s", v.note, text(res))
 				}
 			})
 		}
@@ -93,5 +97,35 @@ func TestCreatePreviewResolvesTheOrganization(t *testing.T) {
 		if r.Method != "GET" {
 			t.Fatalf("preview sent %s %s", r.Method, r.Path)
 		}
+	}
+}
+
+// Arguments that fail the schema get a plain sentence naming the field, and
+// never the value sent: a model may paste a secret into any field.
+func TestInvalidArgumentsAreExplainedWithoutTheirValues(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	tests := []struct{ tool, args, want string }{
+		{"revoke_api_key", `{"key_id":"abc","confirm":true}`, "key_id must be an integer"},
+		{"revoke_api_key", `{"confirm":true}`, "key_id is required"},
+		{"revoke_api_key", `{"key_id":0,"confirm":true}`, "key_id must be at least 1"},
+		{"list_api_keys", `{"org_id":"x ` + e.token + `"}`, "org_id holds characters that are not allowed"},
+		{"list_api_keys", `{"` + e.token + `":1}`, "1 unknown field(s)"},
+		{"list_api_keys", `{"limit":100000}`, "limit must be at most 500"},
+		{"create_project_scoped_key", `{"project_id":"p","key_name":"` + strings.Repeat("k", 65) + `","confirm":true}`, "key_name is 65 characters long; at most 64"},
+		{"list_api_keys", `[1,2]`, "must be a JSON object"},
+	}
+	for _, tt := range tests {
+		res := e.call(c, tt.tool, tt.args)
+		got := dump(res)
+		if !res.IsError || !strings.Contains(got, tt.want) {
+			t.Errorf("%s %s: want an error saying %q, got %s", tt.tool, tt.args, tt.want, got)
+		}
+		if strings.Contains(got, e.token) || strings.Contains(got, "abc") {
+			t.Errorf("%s: the answer quotes the value sent: %s", tt.tool, got)
+		}
+	}
+	if n := len(e.mutations()); n != 0 {
+		t.Fatalf("%d mutations", n)
 	}
 }
