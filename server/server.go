@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -118,9 +119,51 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 	stdio.SetErrorLogger(errLog)
 	server.WithWorkerPoolSize(workerPoolSize)(stdio)
 	server.WithQueueSize(queueSize)(stdio)
-	err = stdio.Listen(ctx, stdin, stdout)
+	in := &eofSignal{r: stdin, eof: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- stdio.Listen(ctx, in, stdout) }()
+	select {
+	case err = <-done:
+	case <-in.eof:
+		err = awaitExit(done, errLog)
+	case <-ctx.Done():
+		err = awaitExit(done, errLog)
+	}
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
 	return fmt.Errorf("mcp stdio: %w", err)
+}
+
+// exitGrace is how long the server may take to wind down after its input
+// ends: in-flight calls are cancelled and their answers written.
+const exitGrace = 2 * time.Second
+
+// awaitExit waits for Listen to return after the input ended. A client that
+// stopped reading stdout can leave a write blocked for ever; the server must
+// exit anyway, so after exitGrace it gives up on the stuck writer.
+func awaitExit(done <-chan error, errLog *log.Logger) error {
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(exitGrace):
+		errLog.Printf("the client stopped reading answers; exiting without waiting for them")
+		return nil
+	}
+}
+
+// eofSignal closes eof when its reader fails or ends (the client closed
+// stdin), so the server can bound how long it takes to exit.
+type eofSignal struct {
+	r    io.Reader
+	once sync.Once
+	eof  chan struct{}
+}
+
+func (e *eofSignal) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		e.once.Do(func() { close(e.eof) })
+	}
+	return n, err
 }
