@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	// A drop-in for encoding/json that decodes a 10,000-key list about 5x
 	// faster (the profile of list -o json was 80% encoding/json.Unmarshal).
@@ -26,6 +27,10 @@ import (
 
 // DefaultBaseURL is Neon's production API, overridden by NEON_API_HOST.
 const DefaultBaseURL = "https://console.neon.tech/api/v2"
+
+// DefaultUserAgent is sent when Options.UserAgent is empty: a build without
+// a version still says neonkeys/<version> as DESIGN.md asks.
+const DefaultUserAgent = "neonkeys/dev"
 
 // DefaultTimeout bounds one request attempt.
 const DefaultTimeout = 30 * time.Second
@@ -38,7 +43,7 @@ const maxBodyBytes = 64 << 20
 type Options struct {
 	Token      string
 	BaseURL    string        // default DefaultBaseURL
-	UserAgent  string        // e.g. "neonkeys/1.2.3"
+	UserAgent  string        // e.g. "neonkeys/1.2.3"; default DefaultUserAgent
 	Timeout    time.Duration // per attempt; default DefaultTimeout
 	Retry      *RetryPolicy  // default DefaultRetryPolicy()
 	HTTPClient *http.Client  // default: a client with its own transport
@@ -79,7 +84,7 @@ func New(opts Options) (*Client, error) {
 		redactor:  opts.Redactor,
 	}
 	if c.userAgent == "" {
-		c.userAgent = "neonkeys"
+		c.userAgent = DefaultUserAgent
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -110,6 +115,10 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return fmt.Errorf("encode %s %s: %w", method, path, err)
 		}
 	}
+	// earlierMayHaveApplied records that a failed attempt may still have
+	// been carried out by Neon, so a later 404 on a DELETE is no proof that
+	// the key never existed.
+	earlierMayHaveApplied := false
 	for attempt := 0; ; attempt++ {
 		status, header, respBody, err := c.attempt(ctx, method, path, query, body)
 		if err == nil && status >= 200 && status < 300 {
@@ -130,11 +139,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			failure = c.transportError(ctx, method, path, err)
 		} else {
 			apiErr := newAPIError(method, path, status, header, respBody, c.redactor)
+			// A GET has no effect to have succeeded; a POST is never retried
+			// once it may have been sent.
+			apiErr.EarlierAttemptMayHaveSucceeded = earlierMayHaveApplied && method != http.MethodGet
 			failure, retryAfter = apiErr, apiErr.RetryAfter
 		}
 		if !c.retry.shouldRetry(method, attempt, status, err) {
 			return failure
 		}
+		earlierMayHaveApplied = earlierMayHaveApplied || mayHaveApplied(status, err)
 		d, ok := c.retry.wait(attempt, retryAfter)
 		if !ok {
 			return failure
@@ -221,6 +234,15 @@ func newRequestID() string {
 
 func keyPath(id int64) string { return fmt.Sprintf("/api_keys/%d", id) }
 
+// checkKeyID rejects a key id Neon could not have issued, before a request
+// goes out: DELETE /api_keys/0 would only earn a confusing 404.
+func checkKeyID(id int64) error {
+	if id <= 0 {
+		return fmt.Errorf("invalid key id %d: Neon key ids are positive integers", id)
+	}
+	return nil
+}
+
 // idPattern is Neon's pattern for project and organization ids. Checking it
 // before building a path keeps "../" and friends out of every URL.
 var idPattern = regexp.MustCompile(`^[a-z0-9-]{1,60}$`)
@@ -233,9 +255,14 @@ func checkID(kind, id string) error {
 	return nil
 }
 
+// truncate cuts s to at most n bytes, marking the cut. It cuts on a rune
+// boundary so the result stays valid UTF-8 for terminals and JSON.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -24,6 +24,13 @@ type APIError struct {
 	Path   string
 	// RetryAfter is the wait the API asked for (429, 503), zero if none.
 	RetryAfter time.Duration
+	// EarlierAttemptMayHaveSucceeded is set when this answer came to a retry
+	// of a DELETE and an earlier attempt of the same request may already have
+	// been carried out by Neon: it got no answer after the connection was
+	// made (dropped, reset, timed out) or it answered 502, 503 or 504. A 404
+	// with it set means the key was most likely revoked by that earlier
+	// attempt. Never set for GET, nor for POST (not retried once sent).
+	EarlierAttemptMayHaveSucceeded bool
 }
 
 func (e *APIError) Error() string {
@@ -34,6 +41,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request id " + e.RequestID + ")")
+	}
+	if e.EarlierAttemptMayHaveSucceeded {
+		b.WriteString("; an earlier attempt of this request may already have succeeded")
 	}
 	return b.String()
 }
@@ -67,10 +77,7 @@ func newAPIError(method, path string, status int, header http.Header, body []byt
 	if e.RequestID == "" {
 		e.RequestID = header.Get("X-Request-Id")
 	}
-	e.Message = secret.StripControl(red.Redact(e.Message))
-	if len(e.Message) > maxMessageLen {
-		e.Message = e.Message[:maxMessageLen] + "…"
-	}
+	e.Message = truncate(secret.StripControl(red.Redact(e.Message)), maxMessageLen)
 	e.Code = secret.StripControl(red.Redact(e.Code))
 	e.RequestID = secret.StripControl(red.Redact(e.RequestID))
 	e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), time.Now())
@@ -84,6 +91,15 @@ func StatusOf(err error) int {
 		return e.Status
 	}
 	return 0
+}
+
+// MayHaveSucceeded reports whether err holds an *APIError whose
+// EarlierAttemptMayHaveSucceeded is set: the request failed in the end, but
+// an earlier attempt of it may have taken effect at Neon. For a revoke's 404
+// that means "probably already revoked by the first attempt".
+func MayHaveSucceeded(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.EarlierAttemptMayHaveSucceeded
 }
 
 // IsNotFound reports a 404 answer.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
@@ -71,13 +72,20 @@ func TestAPIErrorsFromTheFake(t *testing.T) {
 func TestIsHelpersOnOtherErrors(t *testing.T) {
 	for _, err := range []error{nil, errors.New("plain"), context.Canceled} {
 		if neonapi.StatusOf(err) != 0 || neonapi.IsNotFound(err) || neonapi.IsUnauthorized(err) ||
-			neonapi.IsForbidden(err) || neonapi.IsRateLimited(err) || neonapi.IsConflict(err) {
+			neonapi.IsForbidden(err) || neonapi.IsRateLimited(err) || neonapi.IsConflict(err) || neonapi.MayHaveSucceeded(err) {
 			t.Errorf("%v classified as an API answer", err)
 		}
 	}
 	wrapped := fmt.Errorf("rotate: %w", &neonapi.APIError{Status: http.StatusNotFound})
 	if !neonapi.IsNotFound(wrapped) {
 		t.Fatal("IsNotFound must see through wrapping")
+	}
+	if neonapi.MayHaveSucceeded(wrapped) {
+		t.Fatal("MayHaveSucceeded without the field set")
+	}
+	maybe := fmt.Errorf("revoke: %w", &neonapi.APIError{Status: http.StatusNotFound, EarlierAttemptMayHaveSucceeded: true})
+	if !neonapi.MayHaveSucceeded(maybe) {
+		t.Fatal("MayHaveSucceeded must see through wrapping")
 	}
 }
 
@@ -193,5 +201,51 @@ func TestTokenRedactedInRetryAfterGiveUp(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 4 {
 		t.Fatalf("%d requests, want 1 + MaxRetries(3)", n)
+	}
+}
+
+func TestLongMessageCutOnRuneBoundary(t *testing.T) {
+	// One ASCII byte first puts every 2-byte "é" on an odd offset, so byte
+	// 300 falls inside a rune.
+	msg := "x" + strings.Repeat("é", 500)
+	srv, fx := fakeAPI(t)
+	c := newClient(t, srv, fx.AdminToken)
+	srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/auth", Status: http.StatusBadRequest, Message: msg})
+	_, err := c.GetAuthDetails(context.Background())
+	apiErr := asAPIError(t, err)
+	if !utf8.ValidString(apiErr.Message) || !utf8.ValidString(err.Error()) {
+		t.Fatalf("the cut split a rune: %q", apiErr.Message)
+	}
+	want := "x" + strings.Repeat("é", 149) + "…" // 299 bytes kept
+	if apiErr.Message != want {
+		t.Fatalf("message %q (%d bytes), want %q", apiErr.Message, len(apiErr.Message), want)
+	}
+}
+
+func TestOwnTokenWithoutNapiPrefixNeverInErrorText(t *testing.T) {
+	// A credential no shape rule knows (no napi_ prefix), quoted without
+	// "Bearer": only the client registering its own token can mask it.
+	const token = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr"
+	if len(token) != 64 {
+		t.Fatalf("fixture token is %d chars", len(token))
+	}
+	red := secret.NewRedactor()
+	if red.Redact("credential "+token) != "credential "+token {
+		t.Fatal("the shape rules already mask this token: the test would prove nothing")
+	}
+	srv, _ := fakeAPI(t)
+	c := newClient(t, srv, token, func(o *neonapi.Options) { o.Redactor = red })
+	srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/api_keys", Status: http.StatusInternalServerError,
+		Message: "upstream rejected credential " + token + " for this route"})
+	_, err := c.ListAPIKeys(context.Background())
+	apiErr := asAPIError(t, err)
+	if body := string(srv.Requests()[0].ResponseBody); !strings.Contains(body, token) {
+		t.Fatalf("the fake did not quote the token (body %q): the test proves nothing", body)
+	}
+	if strings.Contains(err.Error(), token) || strings.Contains(apiErr.Message, token) {
+		t.Fatalf("token leaked into the error: %q", err)
+	}
+	if !strings.Contains(apiErr.Message, secret.Mask) {
+		t.Fatalf("message %q: the token should read as masked", apiErr.Message)
 	}
 }

@@ -30,6 +30,9 @@ func (c *Client) CreateAPIKey(ctx context.Context, keyName string) (*CreatedAPIK
 
 // RevokeAPIKey revokes a personal API key (DELETE /api_keys/{key_id}).
 func (c *Client) RevokeAPIKey(ctx context.Context, keyID int64) (*RevokedAPIKey, error) {
+	if err := checkKeyID(keyID); err != nil {
+		return nil, err
+	}
 	var revoked RevokedAPIKey
 	if err := c.do(ctx, http.MethodDelete, keyPath(keyID), nil, nil, &revoked); err != nil {
 		return nil, err
@@ -74,6 +77,9 @@ func (c *Client) RevokeOrgAPIKey(ctx context.Context, orgID string, keyID int64)
 	if err := checkID("organization", orgID); err != nil {
 		return nil, err
 	}
+	if err := checkKeyID(keyID); err != nil {
+		return nil, err
+	}
 	var revoked RevokedAPIKey
 	if err := c.do(ctx, http.MethodDelete, orgPath(orgID, keyPath(keyID)), nil, nil, &revoked); err != nil {
 		return nil, err
@@ -97,7 +103,8 @@ func (c *Client) GetProject(ctx context.Context, projectID string) (*Project, er
 }
 
 // ListProjects lists projects (GET /projects), following the cursor until it
-// is empty, a page comes back empty, or opts.MaxItems are collected.
+// is empty or already followed, a page comes back empty, or opts.MaxItems
+// are collected.
 func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]Project, error) {
 	if opts.OrgID != "" {
 		if err := checkID("organization", opts.OrgID); err != nil {
@@ -110,6 +117,9 @@ func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]
 	}
 	var all []Project
 	cursor := ""
+	// Every cursor already followed: a server that cycles through cursors
+	// (A, B, A, ...) must not keep the walk going forever.
+	seen := map[string]bool{}
 	for {
 		q := url.Values{"limit": {strconv.Itoa(pageSize)}}
 		if opts.OrgID != "" {
@@ -134,10 +144,11 @@ func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]
 		if opts.MaxItems > 0 && len(all) >= opts.MaxItems {
 			return all[:opts.MaxItems], nil
 		}
-		if len(page.Projects) == 0 || page.Pagination == nil || page.Pagination.Cursor == "" || page.Pagination.Cursor == cursor {
+		if len(page.Projects) == 0 || page.Pagination == nil || page.Pagination.Cursor == "" || seen[page.Pagination.Cursor] {
 			return all, nil
 		}
 		cursor = page.Pagination.Cursor
+		seen[cursor] = true
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -250,6 +251,8 @@ func TestListProjectsStops(t *testing.T) {
 		{"no pagination object", []string{page("")}, neonapi.ListProjectsOptions{}, 1, 1},
 		{"empty cursor", []string{`{"projects":[{"id":"p-1"}],"pagination":{"cursor":""}}`}, neonapi.ListProjectsOptions{}, 1, 1},
 		{"same cursor twice", []string{page("c-1"), page("c-1"), page("c-2")}, neonapi.ListProjectsOptions{}, 2, 2},
+		// A, B, then A again: already followed, so the walk ends instead of looping.
+		{"alternating cursors", []string{page("c-a"), page("c-b"), page("c-a"), page("c-b"), page("c-a"), page("c-b")}, neonapi.ListProjectsOptions{}, 3, 3},
 		{"empty page with a cursor", []string{`{"projects":[],"pagination":{"cursor":"c-1"}}`}, neonapi.ListProjectsOptions{}, 1, 0},
 		{"max items", []string{page("c-1"), page("c-2"), page("c-3"), page("c-4")}, neonapi.ListProjectsOptions{MaxItems: 3}, 3, 3},
 	}
@@ -391,8 +394,8 @@ func TestDefaultUserAgentAndNoToken(t *testing.T) {
 		t.Fatalf("err = %v, want 401 without a token", err)
 	}
 	r := srv.Requests()[0]
-	if ua := r.Header.Get("User-Agent"); !strings.HasPrefix(ua, "neonkeys") {
-		t.Fatalf("User-Agent %q", ua)
+	if ua := r.Header.Get("User-Agent"); !regexp.MustCompile(`^neonkeys/\S+$`).MatchString(ua) {
+		t.Fatalf("User-Agent %q, want neonkeys/<version>", ua)
 	}
 	if _, sent := r.Header["Authorization"]; sent {
 		t.Fatal("an empty token must not send an Authorization header")
@@ -473,5 +476,29 @@ func TestInvalidIDsSendNothing(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Fatalf("%d requests sent for invalid ids, want none", n)
+	}
+}
+
+func TestInvalidKeyIDsSendNothing(t *testing.T) {
+	srv, fx := fakeAPI(t)
+	c := newClient(t, srv, fx.AdminToken)
+	ctx := context.Background()
+	for _, id := range []int64{0, -1, -1 << 63} {
+		calls := map[string]func() error{
+			"RevokeAPIKey":    func() error { _, err := c.RevokeAPIKey(ctx, id); return err },
+			"RevokeOrgAPIKey": func() error { _, err := c.RevokeOrgAPIKey(ctx, fx.Org.ID, id); return err },
+		}
+		for name, call := range calls {
+			err := call()
+			if err == nil || !strings.Contains(err.Error(), "invalid key id") {
+				t.Errorf("%s(%d): err = %v, want an invalid key id error", name, id, err)
+			}
+			if neonapi.StatusOf(err) != 0 {
+				t.Errorf("%s(%d): got an API answer, want a local refusal", name, id)
+			}
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d requests sent for invalid key ids, want none", n)
 	}
 }

@@ -3,6 +3,7 @@ package neonapi
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -48,6 +49,21 @@ func neverSent(err error) bool {
 	return errors.As(err, &op) && op.Op == "dial"
 }
 
+// mayHaveApplied reports whether a failed attempt could still have been
+// carried out by Neon: it got no answer after the dial, or a 502, 503 or 504,
+// which a proxy or an overloaded server can send after the work was done.
+// 429 and 423 are refusals: Neon did not act.
+func mayHaveApplied(status int, transportErr error) bool {
+	if transportErr != nil {
+		return !neverSent(transportErr)
+	}
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
 // shouldRetry decides whether attempt (0-based) may be followed by another.
 // transportErr is set when no response came back.
 func (p RetryPolicy) shouldRetry(method string, attempt int, status int, transportErr error) bool {
@@ -83,13 +99,20 @@ func (p RetryPolicy) wait(attempt int, retryAfter time.Duration) (time.Duration,
 	return rand.N(ceiling + 1), true // full jitter: uniform in [0, ceiling]
 }
 
+// maxRetryAfterSecs is the longest Retry-After, in seconds, that fits a
+// time.Duration; larger values are clamped to it so they cannot overflow
+// into a negative wait (and so an immediate retry): they still mean give up.
+const maxRetryAfterSecs = math.MaxInt64 / int64(time.Second)
+
 // parseRetryAfter reads a Retry-After header in seconds or HTTP-date form.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(v); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	// ParseInt saturates on overflow and says so with ErrRange: a value too
+	// long for int64 is still a (huge) number of seconds.
+	if secs, err := strconv.ParseInt(v, 10, 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs >= 0 {
+		return time.Duration(min(secs, maxRetryAfterSecs)) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		d := t.Sub(now)

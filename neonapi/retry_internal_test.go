@@ -36,6 +36,46 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
+func TestParseRetryAfterHugeIsClampedNotNegative(t *testing.T) {
+	p := DefaultRetryPolicy()
+	for _, v := range []string{"9300000000", "9223372036854775807", "99999999999999999999999"} {
+		d, ok := parseRetryAfter(v, time.Now())
+		if !ok || d != time.Duration(maxRetryAfterSecs)*time.Second {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want the clamp %v", v, d, ok, time.Duration(maxRetryAfterSecs)*time.Second)
+		}
+		if _, ok := p.wait(0, d); ok {
+			t.Errorf("Retry-After %q: wait allowed a retry, want give up", v)
+		}
+	}
+	if _, ok := parseRetryAfter("-99999999999999999999999", time.Now()); ok {
+		t.Error("a hugely negative Retry-After was accepted")
+	}
+}
+
+func TestMayHaveApplied(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Err: errors.New("refused")}
+	read := &net.OpError{Op: "read", Err: errors.New("reset")}
+	tests := []struct {
+		status int
+		err    error
+		want   bool
+	}{
+		{0, dial, false}, // never sent
+		{0, read, true},
+		{0, context.DeadlineExceeded, true},
+		{502, nil, true},
+		{503, nil, true},
+		{504, nil, true},
+		{429, nil, false},
+		{423, nil, false},
+	}
+	for _, tt := range tests {
+		if got := mayHaveApplied(tt.status, tt.err); got != tt.want {
+			t.Errorf("mayHaveApplied(%d, %v) = %v, want %v", tt.status, tt.err, got, tt.want)
+		}
+	}
+}
+
 func TestWaitHonoursRetryAfter(t *testing.T) {
 	p := RetryPolicy{MaxRetries: 3, BaseDelay: 250 * time.Millisecond, MaxWait: 10 * time.Second}
 	if d, ok := p.wait(0, 7*time.Second); !ok || d != 7*time.Second {

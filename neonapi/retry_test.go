@@ -359,3 +359,131 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(2 * time.Millisecond)
 	}
 }
+
+func TestRetriedRevokeAfterAnEarlierRevokeSaysSo(t *testing.T) {
+	// Each fault lets the first DELETE revoke the key and hides the answer,
+	// so the retry meets a 404.
+	faults := []struct {
+		name  string
+		fault neontest.Fault
+	}{
+		{"dropped connection", neontest.Fault{DropConnection: true, Processed: true}},
+		{"reset mid body", neontest.Fault{ResetMidBody: true}},
+		{"503", neontest.Fault{Status: http.StatusServiceUnavailable, Processed: true}},
+		{"502", neontest.Fault{Status: http.StatusBadGateway, Processed: true}},
+		{"504", neontest.Fault{Status: http.StatusGatewayTimeout, Processed: true}},
+	}
+	revokes := []struct {
+		name   string
+		revoke func(ctx context.Context, c *neonapi.Client, srv *neontest.Server, fx *neontest.Fixture) (int64, error)
+	}{
+		{"personal", func(ctx context.Context, c *neonapi.Client, srv *neontest.Server, fx *neontest.Fixture) (int64, error) {
+			_, id := srv.AddPersonalKey(fx.Admin.ID, "victim")
+			_, err := c.RevokeAPIKey(ctx, id)
+			return id, err
+		}},
+		{"org", func(ctx context.Context, c *neonapi.Client, srv *neontest.Server, fx *neontest.Fixture) (int64, error) {
+			_, id := srv.AddOrgKey(fx.Org.ID, "victim", "")
+			_, err := c.RevokeOrgAPIKey(ctx, fx.Org.ID, id)
+			return id, err
+		}},
+	}
+	for _, rv := range revokes {
+		for _, ft := range faults {
+			t.Run(rv.name+"/"+ft.name, func(t *testing.T) {
+				srv, fx := fakeAPI(t)
+				c := newClient(t, srv, fx.AdminToken, noKeepAlive)
+				f := ft.fault
+				f.Method = http.MethodDelete
+				srv.Inject(f)
+				id, err := rv.revoke(context.Background(), c, srv, fx)
+				apiErr := asAPIError(t, err)
+				if !neonapi.IsNotFound(err) || !apiErr.EarlierAttemptMayHaveSucceeded || !neonapi.MayHaveSucceeded(err) {
+					t.Fatalf("err = %v (flag %v), want a 404 marked as possibly done by the first attempt", err, apiErr.EarlierAttemptMayHaveSucceeded)
+				}
+				if !strings.Contains(err.Error(), "earlier attempt") {
+					t.Errorf("error text %q does not say an earlier attempt may have succeeded", err)
+				}
+				if info, _ := srv.Key(id); !info.Revoked {
+					t.Fatal("the first attempt did not revoke the key: the test proves nothing")
+				}
+				if n := countBy(srv.Requests(), http.MethodDelete); n != 2 {
+					t.Fatalf("%d DELETEs, want 2", n)
+				}
+			})
+		}
+	}
+}
+
+func TestRetriedRevokeThatRunsOutOfRetriesSaysSo(t *testing.T) {
+	// The first attempt revokes and is dropped; every retry then meets a
+	// 503. The final 503 must still say the revoke may have happened.
+	srv, fx := fakeAPI(t)
+	c := newClient(t, srv, fx.AdminToken, noKeepAlive)
+	_, id := srv.AddPersonalKey(fx.Admin.ID, "victim")
+	srv.Inject(
+		neontest.Fault{Method: http.MethodDelete, DropConnection: true, Processed: true},
+		neontest.Fault{Method: http.MethodDelete, Status: http.StatusServiceUnavailable, Count: 10},
+	)
+	_, err := c.RevokeAPIKey(context.Background(), id)
+	if neonapi.StatusOf(err) != http.StatusServiceUnavailable || !neonapi.MayHaveSucceeded(err) {
+		t.Fatalf("err = %v, want a 503 marked as possibly done", err)
+	}
+	if info, _ := srv.Key(id); !info.Revoked {
+		t.Fatal("the first attempt did not revoke the key: the test proves nothing")
+	}
+}
+
+func TestPlain404NotMarkedAsPossiblySucceeded(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault *neontest.Fault
+		call  func(c *neonapi.Client) error
+	}{
+		{"404 at once", nil, func(c *neonapi.Client) error { _, err := c.RevokeAPIKey(context.Background(), 999); return err }},
+		// 429 and 423 are refusals: the first attempt did nothing.
+		{"429 then 404", &neontest.Fault{Method: http.MethodDelete, Status: http.StatusTooManyRequests, RetryAfter: "0"},
+			func(c *neonapi.Client) error { _, err := c.RevokeAPIKey(context.Background(), 999); return err }},
+		{"423 then 404", &neontest.Fault{Method: http.MethodDelete, Status: http.StatusLocked},
+			func(c *neonapi.Client) error { _, err := c.RevokeAPIKey(context.Background(), 999); return err }},
+		// A GET has no effect that could have succeeded.
+		{"GET 503 then 404", &neontest.Fault{Method: http.MethodGet, Status: http.StatusServiceUnavailable},
+			func(c *neonapi.Client) error {
+				_, err := c.GetProject(context.Background(), "no-such-project")
+				return err
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, fx := fakeAPI(t)
+			c := newClient(t, srv, fx.AdminToken)
+			if tt.fault != nil {
+				srv.Inject(*tt.fault)
+			}
+			err := tt.call(c)
+			if !neonapi.IsNotFound(err) || neonapi.MayHaveSucceeded(err) {
+				t.Fatalf("err = %v, want a plain 404", err)
+			}
+		})
+	}
+}
+
+func TestHugeRetryAfterGivesUp(t *testing.T) {
+	// 9.3e9 s overflows time.Duration when multiplied by time.Second; the
+	// others do not even fit an int64.
+	for _, v := range []string{"9300000000", "9223372036854775807", "99999999999999999999999"} {
+		t.Run(v, func(t *testing.T) {
+			srv, fx := fakeAPI(t)
+			c := newClient(t, srv, fx.AdminToken)
+			srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/auth", Status: http.StatusTooManyRequests, RetryAfter: v, Count: 5})
+			_, err := c.GetAuthDetails(context.Background())
+			apiErr := asAPIError(t, err)
+			if !neonapi.IsRateLimited(err) || apiErr.RetryAfter < 24*time.Hour {
+				t.Fatalf("err = %v, RetryAfter %v", err, apiErr.RetryAfter)
+			}
+			if n := len(srv.Requests()); n != 1 {
+				t.Fatalf("%d requests: a huge Retry-After means give up, not retry at once", n)
+			}
+		})
+	}
+}
