@@ -1,8 +1,16 @@
 // Command fakeneon serves a seeded fake Neon API v2 on loopback, for
-// benchmarks and manual tries:
+// benchmarks and manual tries. It keeps running, so start it in the
+// background and source the file it writes once it is ready (capturing its
+// stdout with $(...) would wait for it to exit):
 //
-//	eval "$(go run ./neonapi/neontest/cmd/fakeneon -addr 127.0.0.1:0 &)"
-//	go run ./neonapi/neontest/cmd/fakeneon -keys 10000 -latency 50ms -env-file /tmp/fakeneon.env
+//	rm -f /tmp/fakeneon.env
+//	go run ./neonapi/neontest/cmd/fakeneon -env-file /tmp/fakeneon.env >/dev/null &
+//	until [ -s /tmp/fakeneon.env ]; do sleep 0.2; done
+//	. /tmp/fakeneon.env    # NEON_API_HOST, NEON_API_KEY, ...
+//	go run . list
+//	kill %1
+//
+// -keys 10000 -latency 50ms make it a scale benchmark.
 //
 // It prints shell-sourceable lines (NEON_API_HOST, NEON_API_KEY — the seeded
 // org admin's personal key — and the fixture's ids and other tokens) on
