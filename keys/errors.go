@@ -132,11 +132,11 @@ func Explain(op Operation, err error, orgIDName string) string {
 	case errors.Is(err, context.Canceled):
 		return "cancelled before Neon answered"
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Neon did not answer in time; try again, or raise the timeout"
+		return "Neon did not answer in time; try again, or raise the per-request limit with --timeout (default 30s)"
 	}
 	var netErr *neonapi.NetworkError
 	if errors.As(err, &netErr) {
-		return "could not reach the Neon API: " + netErr.Error()
+		return fmt.Sprintf("could not reach the Neon API (%s); check NEON_API_HOST and your network, then try again", rootCause(netErr.Err))
 	}
 	return err.Error()
 }
@@ -172,4 +172,16 @@ func requestID(e *neonapi.APIError) string {
 		return ""
 	}
 	return " [request id " + e.RequestID + "]"
+}
+
+// rootCause is the innermost error's text ("connection refused", "no such
+// host"): what a person can act on, without the Go call chain around it.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }

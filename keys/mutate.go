@@ -181,10 +181,19 @@ func (s *Service) CreateAndDeliver(ctx context.Context, req CreateRequest, deliv
 
 // Revoke revokes key at its scope.
 func (s *Service) Revoke(ctx context.Context, key Key) (*neonapi.RevokedAPIKey, error) {
+	var revoked *neonapi.RevokedAPIKey
+	var err error
 	if key.OrgID == "" {
-		return s.api.RevokeAPIKey(ctx, key.ID)
+		revoked, err = s.api.RevokeAPIKey(ctx, key.ID)
+	} else {
+		revoked, err = s.api.RevokeOrgAPIKey(ctx, key.OrgID, key.ID)
 	}
-	return s.api.RevokeOrgAPIKey(ctx, key.OrgID, key.ID)
+	if neonapi.IsNotFound(err) && neonapi.MayHaveSucceeded(err) {
+		// A retry found no key after an attempt whose answer was lost: that
+		// attempt revoked it. Either way the key no longer works.
+		return &neonapi.RevokedAPIKey{ID: key.ID, Name: key.Name, Revoked: true}, nil
+	}
+	return revoked, err
 }
 
 // RotateResult is a rotation's outcome. New is always set when Rotate

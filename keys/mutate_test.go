@@ -373,3 +373,26 @@ func TestDeliveryFailureWithdrawsTheNewKey(t *testing.T) {
 		}
 	})
 }
+
+// A revoke whose first answer was lost (Neon revoked the key, then the
+// connection dropped) is retried and meets 404: that is a done revoke, not
+// "no such key", so a rotation does not report the old key as still live.
+func TestRevokeRetriedAfterALostAnswer(t *testing.T) {
+	srv, fx, svc := setup(t)
+	srv.Inject(neontest.Fault{Method: http.MethodDelete, DropConnection: true, Processed: true})
+	s := svc("")
+	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
+	res, err := s.Rotate(context.Background(), old, s.RotateRequest(old, ""), deliverNowhere)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RevokeErr != nil || res.Revoked == nil || !res.Revoked.Revoked {
+		t.Fatalf("revoke reported as %v (%+v); the first attempt revoked the key", res.RevokeErr, res.Revoked)
+	}
+	if srv.TokenValid(fx.OrgKeyToken) {
+		t.Fatal("the old key still works")
+	}
+	if n := len(srv.Mutations()); n != 3 {
+		t.Fatalf("%d mutations, want the create and two revoke attempts", n)
+	}
+}
