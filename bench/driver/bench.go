@@ -19,7 +19,7 @@ const (
 
 // scaleSizes are the account sizes of the scale runs: equal-ratio steps at the
 // top show whether memory grows linearly.
-var scaleSizes = []int{100, 2500, 5000, 10000}
+var scaleSizes = []int{100, 1000, 2500, 5000, 7500, 10000}
 
 // bench holds the running fakes and the results so far.
 type bench struct {

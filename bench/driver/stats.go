@@ -59,3 +59,27 @@ func (s *sample) add(wall time.Duration, rssKiB int64) {
 func (s *sample) wall() time.Duration { return median(s.walls) }
 func (s *sample) rssKiB() int64       { return medianInt(s.rss) }
 func (s *sample) n() int              { return len(s.walls) }
+
+// linearFit returns the least-squares line y = slope·x + intercept through
+// the points and its coefficient of determination R².
+func linearFit(xs, ys []float64) (slope, intercept, r2 float64) {
+	n := float64(len(xs))
+	var sx, sy, sxx, sxy float64
+	for i := range xs {
+		sx, sy = sx+xs[i], sy+ys[i]
+		sxx, sxy = sxx+xs[i]*xs[i], sxy+xs[i]*ys[i]
+	}
+	slope = (n*sxy - sx*sy) / (n*sxx - sx*sx)
+	intercept = (sy - slope*sx) / n
+	mean := sy / n
+	var ssRes, ssTot float64
+	for i := range xs {
+		d := ys[i] - (slope*xs[i] + intercept)
+		ssRes += d * d
+		ssTot += (ys[i] - mean) * (ys[i] - mean)
+	}
+	if ssTot == 0 {
+		return slope, intercept, 1
+	}
+	return slope, intercept, 1 - ssRes/ssTot
+}
