@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -17,18 +18,25 @@ type mcpMutation struct {
 	tool      string
 	args      func(w *mcpWorld) map[string]any // without confirm
 	mutations int                              // POST/DELETE requests when it runs
+	asks      func(w *mcpWorld) []string       // what the question to the human must say
 }
 
 func mcpMutations() []mcpMutation {
 	return []mcpMutation{
 		{tool: "create_project_scoped_key", mutations: 1, args: func(w *mcpWorld) map[string]any {
 			return map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": "e2e-deploy"}
+		}, asks: func(w *mcpWorld) []string {
+			return []string{`"e2e-deploy"`, "project " + w.fx.OrgProject.ID + " (organization " + w.fx.Org.ID + ")"}
 		}},
 		{tool: "revoke_api_key", mutations: 1, args: func(w *mcpWorld) map[string]any {
 			return map[string]any{"key_id": w.spareID}
+		}, asks: func(w *mcpWorld) []string {
+			return []string{fmt.Sprintf(`key %d "scratch" (personal)`, w.spareID)}
 		}},
 		{tool: "rotate_api_key", mutations: 2, args: func(w *mcpWorld) map[string]any {
 			return map[string]any{"key_id": w.spareID}
+		}, asks: func(w *mcpWorld) []string {
+			return []string{fmt.Sprintf(`key %d "scratch" (personal)`, w.spareID), `"scratch-rotated-`}
 		}},
 	}
 }
@@ -298,6 +306,11 @@ func TestMCPGoSDKElicitation(t *testing.T) {
 				}
 				if mcpTokenPattern.MatchString(msgs[0]) {
 					t.Errorf("elicitation message shows a token: %q", msgs[0])
+				}
+				for _, want := range m.asks(w) {
+					if !strings.Contains(msgs[0], want) {
+						t.Errorf("the question %q does not say %q", msgs[0], want)
+					}
 				}
 				if action == "accept" {
 					w.assertMutated(t, m, res)

@@ -28,6 +28,16 @@ const mcpCallTimeout = 60 * time.Second
 // mcpTokenPattern matches a Neon token as the fake mints them.
 var mcpTokenPattern = regexp.MustCompile(`napi_[a-z0-9]{16,}`)
 
+// mcpAnyToken is the redactor's idea of a Neon token (any case): no output
+// of a --secrets-dir session may hold one.
+var mcpAnyToken = regexp.MustCompile(`napi_[A-Za-z0-9]{16,}`)
+
+// mcpRedactTokens hides tokens in failure messages: a leak must be reported
+// without repeating it in the test log.
+func mcpRedactTokens(s string) string {
+	return mcpAnyToken.ReplaceAllStringFunc(s, func(tok string) string { return "napi_…" + tok[len(tok)-4:] })
+}
+
 // mcpWorld is one fake Neon API with the standard fixture, a spare personal
 // key of the admin (safe to revoke or rotate: the server authenticates with
 // the admin's "laptop" key), and the built binary.
@@ -291,6 +301,7 @@ type mcpRawSession struct {
 	stderr *mcpSyncBuffer
 	exited chan struct{} // closed when the child has exited
 	cmd    *exec.Cmd
+	elicit string // how this client answers elicitation/create ("" cannot)
 
 	mu           sync.Mutex
 	elicitations []json.RawMessage
@@ -349,6 +360,7 @@ func mcpStartRaw(t *testing.T, w *mcpWorld, opts mcpRawOptions) *mcpRawSession {
 		stderr: &mcpSyncBuffer{},
 		exited: make(chan struct{}),
 		cmd:    cmd,
+		elicit: opts.elicit,
 	}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
@@ -469,14 +481,28 @@ func (s *mcpRawSession) callInto(method string, params, result any, opts ...json
 	return s.conn.Call(ctx, method, params, result, opts...)
 }
 
-// mcpRawResult is a tools/call result as it crossed the wire.
+// mcpRawResult is a tools/call result as it crossed the wire. A
+// 2026-07-28 result asking for input has resultType "input_required",
+// inputRequests and the opaque requestState to echo.
 type mcpRawResult struct {
 	Content []struct {
 		Type string `json:"type"`
 		Text string `json:"text"`
 	} `json:"content"`
-	StructuredContent json.RawMessage `json:"structuredContent"`
-	IsError           bool            `json:"isError"`
+	StructuredContent json.RawMessage            `json:"structuredContent"`
+	IsError           bool                       `json:"isError"`
+	ResultType        string                     `json:"resultType"`
+	InputRequests     map[string]mcpInputRequest `json:"inputRequests"`
+	RequestState      string                     `json:"requestState"`
+}
+
+// mcpInputRequest is one request embedded in an input-required result.
+type mcpInputRequest struct {
+	Method string `json:"method"`
+	Params struct {
+		Message         string          `json:"message"`
+		RequestedSchema json.RawMessage `json:"requestedSchema"`
+	} `json:"params"`
 }
 
 func (r mcpRawResult) text() string {
@@ -576,4 +602,125 @@ func mcpCount(lines []string, sub string) int {
 		}
 	}
 	return n
+}
+
+// ---- 2026-07-28 (stateless) requests over the raw connection ----
+
+// The raw connection speaks the modern era by putting _meta on each
+// request: no initialize, the version and capabilities travel every time.
+// One process serves both eras, so a test can take a sealed state from a
+// modern answer and send it back in a legacy request.
+const (
+	mcpMetaVersion = "io.modelcontextprotocol/protocolVersion"
+	mcpMetaClient  = "io.modelcontextprotocol/clientInfo"
+	mcpMetaCaps    = "io.modelcontextprotocol/clientCapabilities"
+)
+
+// mcpConfirmID is the id under which the guard asks its one question.
+const mcpConfirmID = "confirm"
+
+// mcpModernMeta is the _meta of a 2026-07-28 request.
+func mcpModernMeta(elicit bool) map[string]any {
+	caps := map[string]any{}
+	if elicit {
+		caps["elicitation"] = map[string]any{}
+	}
+	return map[string]any{
+		mcpMetaVersion: "2026-07-28",
+		mcpMetaClient:  map[string]any{"name": "neonkeys-e2e-raw-modern", "version": "0.0.1"},
+		mcpMetaCaps:    caps,
+	}
+}
+
+// mcpCall describes one tools/call as a client of either era writes it.
+type mcpCall struct {
+	tool   string
+	args   map[string]any
+	modern bool // carry 2026-07-28 _meta, declaring elicitation unless noElicit
+	// noElicit declares no capability on a modern request: the confirm gate
+	// alone guards it.
+	noElicit bool
+	state    string // requestState to send back; "" sends none
+	answer   string // action of inputResponses["confirm"]; "" sends none
+}
+
+func (c mcpCall) params() map[string]any {
+	p := map[string]any{"name": c.tool, "arguments": c.args}
+	if c.modern {
+		p["_meta"] = mcpModernMeta(!c.noElicit)
+	}
+	if c.state != "" {
+		p["requestState"] = c.state
+	}
+	if c.answer != "" {
+		resp := map[string]any{"action": c.answer}
+		if c.answer == "accept" {
+			resp["content"] = map[string]any{"confirm": true}
+		}
+		p["inputResponses"] = map[string]any{mcpConfirmID: resp}
+	}
+	return p
+}
+
+// call sends c; a JSON-RPC error fails the test.
+func (s *mcpRawSession) call(t *testing.T, c mcpCall) mcpRawResult {
+	t.Helper()
+	var res mcpRawResult
+	if err := s.callInto("tools/call", c.params(), &res); err != nil {
+		t.Fatalf("tools/call %s: %v\nstderr:\n%s", c.tool, err, s.stderr)
+	}
+	return res
+}
+
+// issueState makes a modern call that the guard answers with a question
+// for the human, and returns the question and the sealed state.
+func (s *mcpRawSession) issueState(t *testing.T, tool string, args map[string]any) (question mcpInputRequest, state string) {
+	t.Helper()
+	res := s.call(t, mcpCall{tool: tool, args: args, modern: true})
+	q, ok := res.InputRequests[mcpConfirmID]
+	if res.ResultType != "input_required" || !ok || res.RequestState == "" {
+		t.Fatalf("%s with confirm and an eliciting modern client: resultType=%q inputRequests=%v state=%d bytes, "+
+			"want an input_required result asking %q with a requestState: %s",
+			tool, res.ResultType, mcpKeys(res.InputRequests), len(res.RequestState), mcpConfirmID, res.text())
+	}
+	if q.Method != "elicitation/create" {
+		t.Fatalf("input request method %q, want elicitation/create", q.Method)
+	}
+	return q, res.RequestState
+}
+
+// confirmed calls tool with args (which carry confirm: true) as a client
+// of era that declares elicitation, the human answering with the session's
+// action: a modern client gets the question in an input_required result and
+// calls again with the sealed state and the answer; a legacy client is asked
+// by elicitation/create in the middle of the call. It returns the question
+// the human saw and the final answer.
+func (s *mcpRawSession) confirmed(t *testing.T, modern bool, tool string, args map[string]any) (question string, res mcpRawResult) {
+	t.Helper()
+	if s.elicit == "" {
+		t.Fatal("confirmed needs a session that answers elicitation")
+	}
+	if modern {
+		q, state := s.issueState(t, tool, args)
+		return q.Params.Message, s.call(t, mcpCall{tool: tool, args: args, modern: true, state: state, answer: s.elicit})
+	}
+	before := len(s.elicited())
+	res = s.callTool(t, tool, args)
+	asked := s.elicited()[before:]
+	if len(asked) != 1 {
+		t.Fatalf("%s: the human was asked %d times, want once", tool, len(asked))
+	}
+	return mcpElicitMessage(t, asked[0]), res
+}
+
+// mcpElicitMessage is the message of an elicitation/create request's params.
+func mcpElicitMessage(t *testing.T, params json.RawMessage) string {
+	t.Helper()
+	var p struct {
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(params, &p); err != nil {
+		t.Fatalf("elicitation/create params %s: %v", params, err)
+	}
+	return p.Message
 }

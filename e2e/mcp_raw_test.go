@@ -2,11 +2,16 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,12 +71,15 @@ func TestMCPRawToolsList(t *testing.T) {
 	s.assertStdoutIsJSONRPC(t)
 }
 
+// mcpPreviewText is how the guard starts the preview it answers instead of
+// mutating.
+const mcpPreviewText = "confirm is not true. This would "
+
 // TestMCPRawConfirmVariants: only the JSON boolean true confirms; every
-// look-alike is refused before any request reaches the API.
+// look-alike is refused before any request reaches the API, and before the
+// human is asked: a client that would accept any question changes nothing.
 func TestMCPRawConfirmVariants(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartRawReady(t, w, mcpRawOptions{})
 	variants := []struct {
 		name    string
 		confirm any
@@ -85,25 +93,54 @@ func TestMCPRawConfirmVariants(t *testing.T) {
 		{name: `{}`, confirm: map[string]any{}},
 		{name: "[true]", confirm: []any{true}},
 	}
-	for _, m := range mcpMutations() {
-		for _, v := range variants {
-			t.Run(m.tool+"/"+v.name, func(t *testing.T) {
-				args := m.args(w)
-				if !v.omit {
-					args = mcpWith(args, "confirm", v.confirm)
-				}
-				res := s.callTool(t, m.tool, args)
-				if !res.IsError {
-					t.Errorf("confirm %s was accepted: %s", v.name, res.text())
-				}
-				w.assertMutations(t, 0)
-			})
-		}
+	clients := []struct {
+		name   string
+		opts   mcpRawOptions
+		modern bool // 2026-07-28 requests declaring elicitation, no handshake
+	}{
+		{name: "legacy without elicitation"},
+		{name: "legacy eliciting, accepts all", opts: mcpRawOptions{elicit: "accept"}},
+		{name: "modern eliciting", modern: true},
 	}
-	if !w.srv.TokenValid(w.spareToken) {
-		t.Error("the spare key was revoked")
+	for _, c := range clients {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			w := mcpNewWorld(t)
+			var s *mcpRawSession
+			if c.modern {
+				s = mcpStartRaw(t, w, c.opts)
+			} else {
+				s = mcpStartRawReady(t, w, c.opts)
+			}
+			for _, m := range mcpMutations() {
+				for _, v := range variants {
+					t.Run(m.tool+"/"+v.name, func(t *testing.T) {
+						args := m.args(w)
+						if !v.omit {
+							args = mcpWith(args, "confirm", v.confirm)
+						}
+						res := s.call(t, mcpCall{tool: m.tool, args: args, modern: c.modern})
+						if !res.IsError || res.ResultType == "input_required" {
+							t.Errorf("confirm %s was accepted (resultType %q): %s", v.name, res.ResultType, res.text())
+						}
+						// Every look-alike gets the same preview as a missing confirm
+						// (not a schema error), so the model learns what would happen.
+						if text := res.text(); !strings.Contains(text, mcpPreviewText) {
+							t.Errorf("confirm %s: %q, want the preview (%q…)", v.name, text, mcpPreviewText)
+						}
+						w.assertMutations(t, 0)
+					})
+				}
+			}
+			if n := len(s.elicited()); n != 0 {
+				t.Errorf("the human was asked %d time(s) about calls that lacked confirm: true", n)
+			}
+			if !w.srv.TokenValid(w.spareToken) {
+				t.Error("the spare key was revoked")
+			}
+			s.assertStdoutIsJSONRPC(t)
+		})
 	}
-	s.assertStdoutIsJSONRPC(t)
 }
 
 // TestMCPRawBadInput: bad requests get clear errors, change nothing and
@@ -397,4 +434,316 @@ func mcpWaitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// mcpEra is one protocol era a raw session speaks.
+type mcpEra struct {
+	name   string
+	modern bool // 2026-07-28 _meta on each request; else the legacy handshake
+}
+
+var mcpEras = []mcpEra{{name: "modern", modern: true}, {name: "legacy"}}
+
+// mcpStartEra starts a raw session for era whose client declares
+// elicitation and answers every question with action: a modern one needs no
+// handshake, a legacy one initializes.
+func mcpStartEra(t *testing.T, w *mcpWorld, era mcpEra, action string, args ...string) *mcpRawSession {
+	t.Helper()
+	if era.modern {
+		return mcpStartRaw(t, w, mcpRawOptions{args: args, elicit: action})
+	}
+	return mcpStartRawReady(t, w, mcpRawOptions{args: args, elicit: action})
+}
+
+// mcpTamper flips one bit in the middle of a base64url state.
+func mcpTamper(t *testing.T, state string) string {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(state)
+	if err != nil {
+		// Not base64url: change a character instead.
+		r := []byte(state)
+		r[len(r)/2] ^= 1
+		return string(r)
+	}
+	b[len(b)/2] ^= 0x01
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// TestMCPRawSealedStateRefused: the requestState and inputResponses of a
+// tools/call are client input, so a client can forge them in either era. A
+// forged, tampered, replayed, expired or misapplied state must be refused,
+// and the fake must see no mutation the human did not approve.
+func TestMCPRawSealedStateRefused(t *testing.T) {
+	t.Parallel()
+	revokeSpare := func(w *mcpWorld) map[string]any { return map[string]any{"key_id": w.spareID, "confirm": true} }
+	create := func(w *mcpWorld) map[string]any {
+		return map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": "e2e-sealed", "confirm": true}
+	}
+	type use func(mcpCall) mcpRawResult
+	tests := []struct {
+		name string
+		args []string // neonkeys mcp flags
+		// attack plays the client and returns the answer that must be a refusal.
+		attack    func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult
+		reason    *regexp.Regexp // what the refusal must say
+		mutations int            // POST/DELETE requests the fake may see in all
+	}{
+		{
+			name: "forged state with accept",
+			attack: func(t *testing.T, w *mcpWorld, _ *mcpRawSession, use use) mcpRawResult {
+				forged := make([]byte, 96)
+				_, _ = rand.Read(forged)
+				return use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), state: base64.RawURLEncoding.EncodeToString(forged), answer: "accept"})
+			},
+			reason: regexp.MustCompile(`invalid`),
+		},
+		{
+			name: "tampered state with accept",
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				_, state := s.issueState(t, "revoke_api_key", revokeSpare(w))
+				return use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), state: mcpTamper(t, state), answer: "accept"})
+			},
+			reason: regexp.MustCompile(`invalid`),
+		},
+		{
+			name: "accept without any state",
+			attack: func(t *testing.T, w *mcpWorld, _ *mcpRawSession, use use) mcpRawResult {
+				return use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), answer: "accept"})
+			},
+			reason: regexp.MustCompile(`invalid`),
+		},
+		{
+			name: "valid state without an answer",
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				_, state := s.issueState(t, "revoke_api_key", revokeSpare(w))
+				return use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), state: state})
+			},
+			reason: regexp.MustCompile(`answer is missing`),
+		},
+		{
+			name: "replayed with accept after a decline",
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				_, state := s.issueState(t, "revoke_api_key", revokeSpare(w))
+				first := use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), state: state, answer: "decline"})
+				if !first.IsError || !strings.Contains(first.text(), "declined") {
+					t.Errorf("the decline itself: isError=%v %q, want a refusal saying the user declined", first.IsError, first.text())
+				}
+				return use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), state: state, answer: "accept"})
+			},
+			reason: regexp.MustCompile(`already used`),
+		},
+		{
+			name: "replayed after an accepted create",
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				_, state := s.issueState(t, "create_project_scoped_key", create(w))
+				first := use(mcpCall{tool: "create_project_scoped_key", args: create(w), state: state, answer: "accept"})
+				if first.IsError {
+					t.Fatalf("the first, approved use of the state failed: %s", first.text())
+				}
+				w.assertMutations(t, 1)
+				return use(mcpCall{tool: "create_project_scoped_key", args: create(w), state: state, answer: "accept"})
+			},
+			reason:    regexp.MustCompile(`already used`),
+			mutations: 1, // the approved create; the replay must not mint a second key
+		},
+		{
+			name: "expired",
+			args: []string{"--confirm-ttl", "1s"},
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				_, state := s.issueState(t, "revoke_api_key", revokeSpare(w))
+				time.Sleep(1500 * time.Millisecond) // past the 1 s the state was sealed for
+				return use(mcpCall{tool: "revoke_api_key", args: revokeSpare(w), state: state, answer: "accept"})
+			},
+			reason: regexp.MustCompile(`expired`),
+		},
+		{
+			name: "issued for key A, used for key B",
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				tokB, idB := w.srv.AddPersonalKey(w.fx.Admin.ID, "scratch-b")
+				t.Cleanup(func() {
+					if !w.srv.TokenValid(tokB) {
+						t.Errorf("key B (%d) was revoked with a state issued for key A", idB)
+					}
+				})
+				_, state := s.issueState(t, "revoke_api_key", revokeSpare(w))
+				return use(mcpCall{tool: "revoke_api_key", args: map[string]any{"key_id": idB, "confirm": true}, state: state, answer: "accept"})
+			},
+			reason: regexp.MustCompile(`different call`),
+		},
+		{
+			name: "issued for revoke, used for rotate",
+			attack: func(t *testing.T, w *mcpWorld, s *mcpRawSession, use use) mcpRawResult {
+				_, state := s.issueState(t, "revoke_api_key", revokeSpare(w))
+				return use(mcpCall{tool: "rotate_api_key", args: revokeSpare(w), state: state, answer: "accept"})
+			},
+			reason: regexp.MustCompile(`invalid|different call`),
+		},
+	}
+	for _, era := range mcpEras {
+		for _, tc := range tests {
+			t.Run(era.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				w := mcpNewWorld(t)
+				// The legacy client accepts whatever it is asked, so only the
+				// server's own checks stand between a forged answer and a mutation.
+				s := mcpStartEra(t, w, era, "accept", tc.args...)
+				res := tc.attack(t, w, s, func(c mcpCall) mcpRawResult {
+					c.modern = era.modern
+					return s.call(t, c)
+				})
+				if !res.IsError || res.ResultType == "input_required" {
+					t.Errorf("the attack was not refused: isError=%v resultType=%q: %s", res.IsError, res.ResultType, res.text())
+				}
+				if !tc.reason.MatchString(res.text()) {
+					t.Errorf("refusal %q does not say %q", res.text(), tc.reason)
+				}
+				w.assertMutations(t, tc.mutations)
+				if !w.srv.TokenValid(w.spareToken) {
+					t.Error("the spare key was revoked")
+				}
+				if minted := w.mintedTokens(res.text() + string(res.StructuredContent)); len(minted) > 0 {
+					t.Errorf("the refusal delivered %d token(s)", len(minted))
+				}
+				// A refused state must not turn into a fresh question either:
+				// the legacy client would accept anything it is asked.
+				if n := len(s.elicited()); n != 0 {
+					t.Errorf("the server sent elicitation/create %d time(s) while refusing a state", n)
+				}
+				s.assertStdoutIsJSONRPC(t)
+			})
+		}
+	}
+}
+
+// TestMCPElicitationNamesTheKey: the question the human answers names the
+// exact key (id, name) and its scope, in both eras, and accepting it does
+// exactly that to exactly that key. For a rotation it also names the
+// replacement, and the key created is the one named.
+func TestMCPElicitationNamesTheKey(t *testing.T) {
+	t.Parallel()
+	orgScope := func(w *mcpWorld) string { return "(organization " + w.fx.Org.ID + ")" }
+	projectScope := func(w *mcpWorld) string {
+		return "project " + w.fx.OrgProject.ID + " (organization " + w.fx.Org.ID + ")"
+	}
+	keyRef := func(id int64, name string) string { return fmt.Sprintf("key %d %q", id, name) }
+	tests := []struct {
+		name string
+		tool string
+		args func(w *mcpWorld) map[string]any // with confirm: true
+		want func(w *mcpWorld) []string       // all in the question
+		// after checks the fake once the human accepted; question is what they saw.
+		after func(t *testing.T, w *mcpWorld, question string)
+	}{
+		{
+			name: "revoke personal key",
+			tool: "revoke_api_key",
+			args: func(w *mcpWorld) map[string]any { return map[string]any{"key_id": w.spareID, "confirm": true} },
+			want: func(w *mcpWorld) []string { return []string{keyRef(w.spareID, "scratch"), "(personal)"} },
+			after: func(t *testing.T, w *mcpWorld, _ string) {
+				mcpAssertRevoked(t, w, w.spareID, "/api_keys/"+strconv.FormatInt(w.spareID, 10))
+			},
+		},
+		{
+			name: "revoke organization key",
+			tool: "revoke_api_key",
+			args: func(w *mcpWorld) map[string]any {
+				return map[string]any{"key_id": w.fx.OrgKeyID, "org_id": w.fx.Org.ID, "confirm": true}
+			},
+			want: func(w *mcpWorld) []string { return []string{keyRef(w.fx.OrgKeyID, "ci"), orgScope(w)} },
+			after: func(t *testing.T, w *mcpWorld, _ string) {
+				mcpAssertRevoked(t, w, w.fx.OrgKeyID, "/organizations/"+w.fx.Org.ID+"/api_keys/"+strconv.FormatInt(w.fx.OrgKeyID, 10))
+			},
+		},
+		{
+			name: "rotate project-scoped key",
+			tool: "rotate_api_key",
+			args: func(w *mcpWorld) map[string]any { return map[string]any{"key_id": w.fx.ProjectKeyID, "confirm": true} },
+			want: func(w *mcpWorld) []string {
+				return []string{keyRef(w.fx.ProjectKeyID, "shop-deploy"), projectScope(w), `"shop-deploy-rotated-`}
+			},
+			after: func(t *testing.T, w *mcpWorld, question string) {
+				w.assertMutations(t, 2)
+				old, _ := w.srv.Key(w.fx.ProjectKeyID)
+				if !old.Revoked {
+					t.Error("the rotated key is still live")
+				}
+				repl := mcpNewKeys(w)
+				if len(repl) != 1 {
+					t.Fatalf("the fake holds %d new keys, want the one replacement", len(repl))
+				}
+				if !strings.Contains(question, fmt.Sprintf("%q", repl[0].Name)) {
+					t.Errorf("the replacement is named %q, but the human approved %q", repl[0].Name, question)
+				}
+				if repl[0].OrgID != w.fx.Org.ID || repl[0].ProjectID != w.fx.OrgProject.ID {
+					t.Errorf("the replacement is scoped to org %q project %q, want the old key's scope", repl[0].OrgID, repl[0].ProjectID)
+				}
+			},
+		},
+		{
+			name: "create project-scoped key",
+			tool: "create_project_scoped_key",
+			args: func(w *mcpWorld) map[string]any {
+				return map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": "e2e-named", "confirm": true}
+			},
+			want: func(w *mcpWorld) []string { return []string{`"e2e-named"`, projectScope(w)} },
+			after: func(t *testing.T, w *mcpWorld, _ string) {
+				w.assertMutations(t, 1)
+				created := mcpNewKeys(w)
+				if len(created) != 1 || created[0].Name != "e2e-named" || created[0].ProjectID != w.fx.OrgProject.ID {
+					t.Errorf("the fake holds new keys %+v, want one %q scoped to %s", created, "e2e-named", w.fx.OrgProject.ID)
+				}
+			},
+		},
+	}
+	for _, era := range mcpEras {
+		for _, tc := range tests {
+			t.Run(era.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				w := mcpNewWorld(t)
+				s := mcpStartEra(t, w, era, "accept")
+				question, res := s.confirmed(t, era.modern, tc.tool, tc.args(w))
+				for _, want := range tc.want(w) {
+					if !strings.Contains(question, want) {
+						t.Errorf("the question does not say %q: %q", want, question)
+					}
+				}
+				if mcpAnyToken.MatchString(question) {
+					t.Errorf("the question shows a token: %q", mcpRedactTokens(question))
+				}
+				if res.IsError {
+					t.Fatalf("%s after accept: %s", tc.tool, res.text())
+				}
+				tc.after(t, w, question)
+				if !w.srv.TokenValid(w.fx.AdminToken) {
+					t.Error("the server's own credential was revoked")
+				}
+				s.assertStdoutIsJSONRPC(t)
+			})
+		}
+	}
+}
+
+// mcpAssertRevoked checks the only mutation was DELETE path and that key id
+// no longer authenticates.
+func mcpAssertRevoked(t *testing.T, w *mcpWorld, id int64, path string) {
+	t.Helper()
+	muts := w.assertMutations(t, 1)
+	if muts[0].Method != "DELETE" || muts[0].Path != path {
+		t.Errorf("the fake saw %s %s, want DELETE %s", muts[0].Method, muts[0].Path, path)
+	}
+	if k, _ := w.srv.Key(id); !k.Revoked {
+		t.Errorf("key %d is still live", id)
+	}
+}
+
+// mcpNewKeys are the live keys the test created: ids the fixture did not hold.
+func mcpNewKeys(w *mcpWorld) []neontest.KeyInfo {
+	planted := []int64{w.fx.AdminKeyID, w.fx.MemberKeyID, w.fx.OrgKeyID, w.fx.ProjectKeyID, w.spareID}
+	var out []neontest.KeyInfo
+	for _, k := range w.srv.LiveKeys() {
+		if !slices.Contains(planted, k.ID) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
