@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,15 +76,21 @@ func TestMCPSecretsDirRotate(t *testing.T) {
 	s.assertStdoutIsJSONRPC(t)
 }
 
-// TestMCPConcurrentListCalls: many calls in flight at once all complete
-// (tool calls run on a worker pool and may be answered out of order).
+// TestMCPConcurrentListCalls: 40 calls in flight at once all complete, and
+// reach the API together rather than in rounds of the worker pool (mcp-go's
+// default is 5). No clock is read here: the overlap is computed from the
+// fake's request log.
 func TestMCPConcurrentListCalls(t *testing.T) {
 	t.Parallel()
+	const (
+		calls    = 40
+		latency  = 50 * time.Millisecond
+		wantPeak = 30
+	)
 	w := mcpNewWorld(t)
-	w.srv.SetLatency(50 * time.Millisecond)
+	w.srv.SetLatency(latency)
 	s := mcpStartGo(t, w, nil)
 
-	const calls = 40
 	var wg sync.WaitGroup
 	errs := make(chan string, calls)
 	for i := range calls {
@@ -113,4 +124,251 @@ func TestMCPConcurrentListCalls(t *testing.T) {
 		t.Errorf("concurrent list_api_keys: %s", e)
 	}
 	w.assertMutations(t, 0)
+
+	var arrivals []time.Time
+	for _, r := range w.srv.Requests() {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/api_keys") {
+			arrivals = append(arrivals, r.Time)
+		}
+	}
+	if len(arrivals) < calls {
+		t.Fatalf("the fake saw %d key list requests for %d calls", len(arrivals), calls)
+	}
+	if peak := mcpPeakInFlight(arrivals, latency); peak < wantPeak {
+		t.Errorf("at most %d of %d list requests were at the API at once, want at least %d: calls are queued", peak, calls, wantPeak)
+	}
+}
+
+// mcpPeakInFlight is a lower bound on how many requests were in flight at
+// once, from their arrival times alone: each one is answered no sooner than
+// minDuration after it arrived (the fake's latency), so all that arrived
+// within a span shorter than that were in flight together when the last of
+// them arrived.
+func mcpPeakInFlight(arrivals []time.Time, minDuration time.Duration) int {
+	sorted := slices.Clone(arrivals)
+	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
+	peak := 0
+	for i, first := range sorted {
+		n := 0
+		for _, later := range sorted[i:] {
+			if later.Sub(first) >= minDuration {
+				break
+			}
+			n++
+		}
+		peak = max(peak, n)
+	}
+	return peak
+}
+
+// TestMCPTokenNotEchoedByBadArguments: after a create, arguments that carry
+// the new token or the server's credential (as a value that fails
+// validation, one that reaches the API, a filter, or a property name) never
+// bring them back: the token stays on the one create line, the credential
+// on none, in both eras.
+func TestMCPTokenNotEchoedByBadArguments(t *testing.T) {
+	t.Parallel()
+	for _, era := range mcpEras {
+		t.Run(era.name, func(t *testing.T) {
+			t.Parallel()
+			w := mcpNewWorld(t)
+			var s *mcpRawSession
+			if era.modern {
+				s = mcpStartRaw(t, w, mcpRawOptions{})
+			} else {
+				s = mcpStartRawReady(t, w, mcpRawOptions{})
+			}
+			call := func(tool string, args map[string]any) mcpRawResult {
+				return s.call(t, mcpCall{tool: tool, args: args, modern: era.modern, noElicit: true})
+			}
+			created := call("create_project_scoped_key", map[string]any{
+				"project_id": w.fx.OrgProject.ID, "key_name": "e2e-echo", "confirm": true,
+			})
+			minted := w.mintedTokens(created.text() + string(created.StructuredContent))
+			if created.IsError || len(minted) != 1 {
+				t.Fatalf("create: isError=%v, %d new tokens: %s", created.IsError, len(minted), created.text())
+			}
+			tok, cred := minted[0], w.fx.AdminToken
+
+			probes := []struct {
+				name string
+				tool string
+				args map[string]any
+			}{
+				{"token! as org_id", "list_api_keys", map[string]any{"org_id": tok + "!"}},
+				{"token as org_id", "list_api_keys", map[string]any{"org_id": tok}},
+				// Short enough to pass validation: reaches the API, whose
+				// error may quote the path.
+				{"token prefix as org_id", "list_api_keys", map[string]any{"org_id": tok[:64]}},
+				{"token prefix as key name filter and org", "list_api_keys", map[string]any{"org_id": tok[:40], "name_contains": tok[:40]}},
+				{"token as name_contains", "list_api_keys", map[string]any{"name_contains": tok}},
+				{"token as project_id", "list_api_keys", map[string]any{"project_id": tok}},
+				{"token as property name", "list_api_keys", map[string]any{tok: true}},
+				{"credential as property name", "list_api_keys", map[string]any{cred: true}},
+				{"credential! as org_id", "list_api_keys", map[string]any{"org_id": cred + "!"}},
+				{"token as key_name", "create_project_scoped_key", map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": tok}},
+				{"token as key_id", "revoke_api_key", map[string]any{"key_id": tok}},
+				{"credential as list_projects search", "list_projects", map[string]any{"search": cred}},
+			}
+			for _, p := range probes {
+				t.Run(p.name, func(t *testing.T) {
+					errBefore := len(s.stderr.String())
+					res := call(p.tool, p.args)
+					answer := res.text() + string(res.StructuredContent)
+					_ = s.toolNames(t) // everything the call logged is on stderr by now
+					logged := s.stderr.String()[errBefore:]
+					// A 24-character prefix is as identifying as the token.
+					for what, secretText := range map[string]string{"the new token": tok[:24], "the credential": cred[:24]} {
+						if strings.Contains(answer, secretText) {
+							t.Errorf("the answer echoes %s: %s", what, mcpTail(mcpRedactTokens(answer)))
+						}
+						if strings.Contains(logged, secretText) {
+							t.Errorf("stderr echoes %s: %s", what, mcpTail(mcpRedactTokens(logged)))
+						}
+					}
+				})
+			}
+			lines := s.stdoutLines()
+			if n := mcpCount(lines, tok); n != 1 {
+				t.Errorf("the new token is on %d stdout lines, want 1 (the create answer)", n)
+			}
+			if n := mcpCount(lines, cred); n != 0 {
+				t.Errorf("the credential is on %d stdout lines", n)
+			}
+			if errOut := s.stderr.String(); strings.Contains(errOut, tok) || strings.Contains(errOut, cred) {
+				t.Error("a token reached stderr")
+			}
+			w.assertMutations(t, 1)
+			s.assertStdoutIsJSONRPC(t)
+		})
+	}
+}
+
+// TestMCPSecretsDirSession: a whole chat-driven rotation with --secrets-dir
+// (preview, the human's yes through elicitation, rotate, list), in both
+// eras. No token crosses stdout or stderr, not even in the question; the
+// file holds the one token that now works at the API, and the old one fails.
+func TestMCPSecretsDirSession(t *testing.T) {
+	t.Parallel()
+	for _, era := range mcpEras {
+		t.Run(era.name, func(t *testing.T) {
+			t.Parallel()
+			w := mcpNewWorld(t)
+			dir := t.TempDir()
+			s := mcpStartEra(t, w, era, "accept", "--secrets-dir", dir)
+			call := func(tool string, args map[string]any) mcpRawResult {
+				return s.call(t, mcpCall{tool: tool, args: args, modern: era.modern})
+			}
+
+			preview := call("rotate_api_key", map[string]any{"key_id": w.spareID})
+			if !preview.IsError || !strings.Contains(preview.text(), mcpPreviewText) || !strings.Contains(preview.text(), `"scratch"`) {
+				t.Fatalf("rotate without confirm: isError=%v %q, want a preview naming the key", preview.IsError, preview.text())
+			}
+			w.assertMutations(t, 0)
+
+			question, rotated := s.confirmed(t, era.modern, "rotate_api_key", map[string]any{"key_id": w.spareID, "confirm": true})
+			if rotated.IsError {
+				t.Fatalf("rotate after accept: %s", rotated.text())
+			}
+			muts := w.assertMutations(t, 2)
+			if muts[0].Method != "POST" || muts[1].Method != "DELETE" {
+				t.Errorf("rotation sent %s then %s, want POST (create) then DELETE (revoke)", muts[0].Method, muts[1].Method)
+			}
+			repl := mcpNewKeys(w)
+			if len(repl) != 1 {
+				t.Fatalf("the fake holds %d new keys, want the one replacement", len(repl))
+			}
+			newName := repl[0].Name
+			if !strings.Contains(question, fmt.Sprintf("%q", newName)) {
+				t.Errorf("the human approved %q, but the replacement is %q", question, newName)
+			}
+
+			listed := call("list_api_keys", map[string]any{})
+			if listed.IsError || !strings.Contains(string(listed.StructuredContent), fmt.Sprintf("%q", newName)) ||
+				strings.Contains(string(listed.StructuredContent), `"scratch"`) {
+				t.Errorf("list after the rotation: %s, want the replacement and not the old key", listed.StructuredContent)
+			}
+
+			// The token file: alone in DIR, named after the key, 0600.
+			files, err := filepath.Glob(filepath.Join(dir, "*"))
+			if err != nil || len(files) != 1 {
+				t.Fatalf("secrets dir holds %v (err %v), want one token file", files, err)
+			}
+			if got, want := filepath.Base(files[0]), newName+".token"; got != want {
+				t.Errorf("token file %q, want %q", got, want)
+			}
+			info, err := os.Stat(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := info.Mode().Perm(); perm != 0o600 {
+				t.Errorf("token file mode %04o, want 0600", perm)
+			}
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := strings.TrimSpace(string(b))
+			if !mcpAnyToken.MatchString(tok) {
+				t.Fatal("the token file does not hold a token")
+			}
+			answer := rotated.text() + string(rotated.StructuredContent)
+			if !strings.Contains(answer, files[0]) && !strings.Contains(answer, filepath.Base(files[0])) {
+				t.Errorf("the answer does not name the token file: %s", mcpRedactTokens(answer))
+			}
+			if fp := secret.Fingerprint(tok); !strings.Contains(answer, fp) {
+				t.Errorf("the answer lacks the fingerprint %s: %s", fp, mcpRedactTokens(answer))
+			}
+
+			// Real HTTP: the file's token is the one that works now.
+			for _, probe := range []struct {
+				who   string
+				token string
+				want  int
+			}{
+				{"the token from the file", tok, http.StatusOK},
+				{"the old token", w.spareToken, http.StatusUnauthorized},
+			} {
+				if got := mcpGetAPIKeys(t, w, probe.token); got != probe.want {
+					t.Errorf("GET /api_keys with %s: %d, want %d", probe.who, got, probe.want)
+				}
+			}
+
+			// The bytes: nothing that looks like a token, on either stream.
+			_ = s.toolNames(t) // a last round trip: all logging is written
+			for stream, out := range map[string][]byte{"stdout": s.stdout.Bytes(), "stderr": s.stderr.Bytes()} {
+				for what, secretText := range map[string]string{
+					"the new token": tok, "the old token": w.spareToken, "the server credential": w.fx.AdminToken,
+				} {
+					if bytes.Contains(out, []byte(secretText)) {
+						t.Errorf("%s holds %s", stream, what)
+					}
+				}
+				if m := mcpAnyToken.FindAll(out, -1); len(m) > 0 {
+					t.Errorf("%s holds %d napi_ token(s)", stream, len(m))
+				}
+			}
+			s.assertStdoutIsJSONRPC(t)
+		})
+	}
+}
+
+// mcpGetAPIKeys calls the fake's GET /api_keys with token, as any program
+// holding it would, and returns the status.
+func mcpGetAPIKeys(t *testing.T, w *mcpWorld, token string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), mcpCallTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.srv.URL()+"/api_keys", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := w.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("GET /api_keys: %v", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
