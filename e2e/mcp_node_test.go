@@ -16,24 +16,28 @@ import (
 
 // mcpNodeSummary is what e2e/node/client.mjs prints.
 type mcpNodeSummary struct {
-	Tools []string `json:"tools"`
-	List  struct {
+	ProtocolVersion string   `json:"protocol_version"`
+	Tools           []string `json:"tools"`
+	List            struct {
 		IsError bool     `json:"is_error"`
 		Total   int      `json:"total"`
 		Names   []string `json:"names"`
 	} `json:"list"`
-	Create struct {
+	// Calls by step: create, revoke, rotate (with confirm: true) and
+	// create_preview, revoke_preview, rotate_preview (without).
+	Calls map[string]struct {
 		IsError bool     `json:"is_error"`
 		Text    string   `json:"text"`
 		Tokens  []string `json:"tokens"`
-	} `json:"create"`
-	RevokeWithoutConfirm struct {
-		IsError bool   `json:"is_error"`
-		Text    string `json:"text"`
-	} `json:"revoke_without_confirm"`
-	Elicitations   []string `json:"elicitations"`
-	StderrHasToken bool     `json:"stderr_has_token"`
+	} `json:"calls"`
+	ElicitationsBeforeConfirm int      `json:"elicitations_before_confirm"`
+	Elicitations              []string `json:"elicitations"`
+	ServerRequests            []string `json:"server_requests"` // methods the server asked the client
+	StderrTokens              int      `json:"stderr_tokens"`   // napi_ tokens on the server's stderr
 }
+
+// mcpNodeSDKVersion is the @modelcontextprotocol/sdk the lock file pins.
+const mcpNodeSDKVersion = "1.32.2"
 
 // mcpNodeClient returns the path of client.mjs when its dependencies are
 // installed. CI must run it; elsewhere a missing install skips the test.
@@ -49,8 +53,17 @@ func mcpNodeClient(t *testing.T) (node, script string) {
 		}
 		t.Skipf("%s; run `npm ci --prefix e2e/node` to include the Node MCP client test", why)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk")); err != nil {
+	pkg, err := os.ReadFile(filepath.Join(dir, "node_modules", "@modelcontextprotocol", "sdk", "package.json"))
+	if err != nil {
 		skipOrFail("e2e/node/node_modules/@modelcontextprotocol/sdk is not installed")
+	}
+	var installed struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(pkg, &installed); err != nil || installed.Version != mcpNodeSDKVersion {
+		// Not a skip: the test would silently try another client than the pinned one.
+		t.Fatalf("e2e/node has @modelcontextprotocol/sdk %q installed, want %s: run `npm ci --prefix e2e/node`",
+			installed.Version, mcpNodeSDKVersion)
 	}
 	node, err = exec.LookPath("node")
 	if err != nil {
@@ -59,40 +72,43 @@ func mcpNodeClient(t *testing.T) (node, script string) {
 	return node, filepath.Join(dir, "client.mjs")
 }
 
-// TestMCPNodeClient drives the server with the TypeScript SDK (legacy
-// protocol, elicitation/create bridged by the server) and checks the fake
-// saw exactly what the human allowed.
+// TestMCPNodeClient drives the server with the TypeScript SDK in the legacy
+// era (elicitation/create bridged by the server): previews change nothing;
+// with confirm: true the human is asked once per mutation, and the fake's
+// request log holds exactly what they allowed. A client without elicitation
+// is not asked, and confirm: true alone proceeds.
 func TestMCPNodeClient(t *testing.T) {
 	t.Parallel()
 	node, script := mcpNodeClient(t)
-	for _, action := range []string{"accept", "decline"} {
-		t.Run(action, func(t *testing.T) {
+	// What create, revoke and rotate send when they run, in order.
+	allMutations := func(w *mcpWorld) []string {
+		orgKeys := "/organizations/" + w.fx.Org.ID + "/api_keys"
+		return []string{
+			"POST " + orgKeys, // create, scoped to the project
+			"DELETE /api_keys/" + strconv.FormatInt(w.spareID, 10),
+			"POST " + orgKeys, // rotate: the replacement first
+			"DELETE " + orgKeys + "/" + strconv.FormatInt(w.fx.ProjectKeyID, 10),
+		}
+	}
+	tests := []struct {
+		elicit string // E2E_ELICIT
+		asked  bool   // the human is asked before each mutation
+		done   bool   // the mutations happen
+	}{
+		{elicit: "accept", asked: true, done: true},
+		{elicit: "decline", asked: true},
+		{elicit: "cancel", asked: true},
+		{elicit: "none", done: true}, // no elicitation capability: confirm: true is the gate
+	}
+	for _, tc := range tests {
+		t.Run(tc.elicit, func(t *testing.T) {
 			t.Parallel()
 			w := mcpNewWorld(t)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, node, script)
-			cmd.Env = []string{
-				"PATH=" + os.Getenv("PATH"),
-				"HOME=" + t.TempDir(),
-				"NEONKEYS_BIN=" + w.bin,
-				"NEON_API_KEY=" + w.fx.AdminToken,
-				"NEON_API_HOST=" + w.srv.URL(),
-				"E2E_ELICIT=" + action,
-				"E2E_PROJECT_ID=" + w.fx.OrgProject.ID,
-				"E2E_REVOKE_KEY_ID=" + strconv.FormatInt(w.spareID, 10),
-				"E2E_KEY_NAME=node-e2e",
-			}
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Run(); err != nil {
-				t.Fatalf("node client.mjs: %v\nstderr:\n%s", err, stderr.String())
-			}
-			var got mcpNodeSummary
-			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-				t.Fatalf("client summary %q: %v\nstderr:\n%s", stdout.String(), err, stderr.String())
-			}
+			got := mcpRunNode(t, w, node, script, tc.elicit)
 
+			if got.ProtocolVersion != "2025-11-25" {
+				t.Errorf("the Node client negotiated %q, want 2025-11-25 (the legacy era)", got.ProtocolVersion)
+			}
 			for _, want := range []string{"list_api_keys", "create_project_scoped_key", "revoke_api_key", "rotate_api_key"} {
 				if !slices.Contains(got.Tools, want) {
 					t.Errorf("tools/list lacks %s: %v", want, got.Tools)
@@ -101,43 +117,119 @@ func TestMCPNodeClient(t *testing.T) {
 			if got.List.IsError || got.List.Total != 2 || !slices.Equal(got.List.Names, []string{"laptop", "scratch"}) {
 				t.Errorf("list_api_keys: %+v", got.List)
 			}
-			if len(got.Elicitations) != 1 {
-				t.Errorf("the user was asked %d times, want once (for the create): %q", len(got.Elicitations), got.Elicitations)
-			}
-			for _, m := range got.Elicitations {
-				if mcpTokenPattern.MatchString(m) {
-					t.Errorf("an elicitation message shows a token: %q", m)
+			for _, step := range []string{"create_preview", "revoke_preview", "rotate_preview"} {
+				c := got.Calls[step]
+				if !c.IsError || !strings.Contains(c.Text, mcpPreviewText) || len(c.Tokens) != 0 {
+					t.Errorf("%s: isError=%v %q, want a preview", step, c.IsError, c.Text)
 				}
 			}
-			if !got.RevokeWithoutConfirm.IsError || !strings.Contains(got.RevokeWithoutConfirm.Text, "confirm") {
-				t.Errorf("revoke without confirm: %+v", got.RevokeWithoutConfirm)
+			if got.ElicitationsBeforeConfirm != 0 {
+				t.Errorf("the human was asked %d time(s) about calls without confirm", got.ElicitationsBeforeConfirm)
 			}
-			if !w.srv.TokenValid(w.spareToken) {
-				t.Error("revoke without confirm revoked the key")
-			}
-			if got.StderrHasToken {
-				t.Error("a token reached the server's stderr")
+			if got.StderrTokens != 0 {
+				t.Errorf("%d token(s) reached the server's stderr", got.StderrTokens)
 			}
 
-			muts := w.srv.Mutations()
-			if action == "decline" {
-				if !got.Create.IsError || len(got.Create.Tokens) != 0 {
-					t.Errorf("create after decline: %+v", got.Create)
+			// The human was asked once per mutating call, about that call.
+			elicitRequests := mcpCount(got.ServerRequests, "elicitation/create")
+			if !tc.asked {
+				if elicitRequests != 0 || len(got.Elicitations) != 0 {
+					t.Errorf("a client without elicitation got %d elicitation/create requests", elicitRequests)
 				}
-				w.assertMutations(t, 0)
+			} else {
+				if elicitRequests != 3 || len(got.Elicitations) != 3 {
+					t.Fatalf("the human was asked %d times (%d requests), want 3: %q", len(got.Elicitations), elicitRequests, got.Elicitations)
+				}
+				for i, want := range [][]string{
+					{`"node-e2e"`, w.fx.OrgProject.ID},
+					{strconv.FormatInt(w.spareID, 10), `"scratch"`, "personal"},
+					{strconv.FormatInt(w.fx.ProjectKeyID, 10), `"shop-deploy"`, w.fx.OrgProject.ID},
+				} {
+					msg := got.Elicitations[i]
+					for _, sub := range want {
+						if !strings.Contains(msg, sub) {
+							t.Errorf("question %d %q does not say %q", i+1, msg, sub)
+						}
+					}
+					if mcpAnyToken.MatchString(msg) {
+						t.Errorf("question %d shows a token", i+1)
+					}
+				}
+			}
+
+			var muts []string
+			for _, m := range w.srv.Mutations() {
+				muts = append(muts, m.Method+" "+m.Path)
+			}
+			if !tc.done {
+				if len(muts) != 0 {
+					t.Errorf("after %s the fake saw %v, want no mutation", tc.elicit, muts)
+				}
+				for _, step := range []string{"create", "revoke", "rotate"} {
+					if c := got.Calls[step]; !c.IsError || len(c.Tokens) != 0 {
+						t.Errorf("%s after %s: isError=%v, %d tokens: %q", step, tc.elicit, c.IsError, len(c.Tokens), c.Text)
+					}
+				}
+				if !w.srv.TokenValid(w.spareToken) || !w.srv.TokenValid(w.fx.ProjectKeyToken) {
+					t.Errorf("a key was revoked after %s", tc.elicit)
+				}
 				return
 			}
-			if got.Create.IsError {
-				t.Fatalf("create after accept failed: %s", got.Create.Text)
+			if want := allMutations(w); !slices.Equal(muts, want) {
+				t.Errorf("the fake saw %v, want exactly %v", muts, want)
 			}
-			w.assertMutations(t, 1)
-			if muts[0].Method != "POST" || muts[0].Path != "/organizations/"+w.fx.Org.ID+"/api_keys" {
-				t.Errorf("create sent %s %s", muts[0].Method, muts[0].Path)
+			for step, tokens := range map[string]int{"create": 1, "revoke": 0, "rotate": 1} {
+				c := got.Calls[step]
+				if c.IsError {
+					t.Errorf("%s: %s", step, c.Text)
+					continue
+				}
+				minted := w.mintedTokens(strings.Join(c.Tokens, " "))
+				if len(minted) != tokens || len(c.Tokens) != tokens {
+					t.Errorf("%s delivered %d new tokens, want %d", step, len(minted), tokens)
+				}
+				for _, tok := range minted {
+					if !w.srv.TokenValid(tok) {
+						t.Errorf("%s delivered a token the API rejects", step)
+					}
+				}
 			}
-			minted := w.mintedTokens(strings.Join(got.Create.Tokens, " "))
-			if len(minted) != 1 || !w.srv.TokenValid(minted[0]) {
-				t.Errorf("create answer delivered %d new tokens, want one valid token", len(minted))
+			if w.srv.TokenValid(w.spareToken) || w.srv.TokenValid(w.fx.ProjectKeyToken) {
+				t.Error("a revoked or rotated key still authenticates")
+			}
+			if !w.srv.TokenValid(w.fx.AdminToken) {
+				t.Error("the server's own credential was revoked")
 			}
 		})
 	}
+}
+
+// mcpRunNode runs client.mjs against w with the human answering elicit.
+func mcpRunNode(t *testing.T, w *mcpWorld, node, script, elicit string) mcpNodeSummary {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"NEONKEYS_BIN=" + w.bin,
+		"NEON_API_KEY=" + w.fx.AdminToken,
+		"NEON_API_HOST=" + w.srv.URL(),
+		"E2E_ELICIT=" + elicit,
+		"E2E_PROJECT_ID=" + w.fx.OrgProject.ID,
+		"E2E_KEY_NAME=node-e2e",
+		"E2E_REVOKE_KEY_ID=" + strconv.FormatInt(w.spareID, 10),
+		"E2E_ROTATE_KEY_ID=" + strconv.FormatInt(w.fx.ProjectKeyID, 10),
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node client.mjs: %v\nstderr:\n%s", err, mcpRedactTokens(stderr.String()))
+	}
+	var got mcpNodeSummary
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("client summary %q: %v\nstderr:\n%s", mcpRedactTokens(stdout.String()), err, mcpRedactTokens(stderr.String()))
+	}
+	return got
 }
