@@ -25,7 +25,7 @@ func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) er
 		return nil
 	}
 	if !a.env.interactive {
-		return usageErr("refusing to %s key %d without --yes when stdin is not a terminal; nothing was changed", verb, k.ID)
+		return usageErr("refusing to %s key %d without --yes when not run at a terminal (stdin and stderr must both be one); nothing was changed", verb, k.ID)
 	}
 	shown := strings.TrimSpace(cleanText(a.red, k.Name))
 	raw := strings.TrimSpace(k.Name)
@@ -46,7 +46,7 @@ func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) er
 		select {
 		case <-ctx.Done():
 			a.say("")
-			return &exitError{code: ExitInterrupted, msg: "interrupted: nothing was changed"}
+			return usageErr("interrupted: nothing was changed")
 		case r := <-lines:
 			typed := strings.TrimSpace(r.line)
 			if r.err != nil && typed == "" {
@@ -62,6 +62,20 @@ func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) er
 		}
 	}
 	return usageErr("that was not %s %d times: nothing was changed", what, maxConfirmTries)
+}
+
+// heading introduces the preview of a revoke or a rotation. It is a
+// question only when the prompt follows: with --yes nothing is asked, and
+// without a terminal the command refuses.
+func (a *app) heading(yes bool, ask, doing, would string) string {
+	switch {
+	case yes:
+		return doing
+	case a.env.interactive:
+		return ask
+	default:
+		return would
+	}
 }
 
 // sayRaw writes text to stderr without a newline (a prompt).

@@ -15,13 +15,12 @@ import (
 	"github.com/neonkeys/neonkeys/secret"
 )
 
-// Exit codes. A Ctrl-C at a confirmation prompt exits with ExitInterrupted,
-// the shell's convention for SIGINT; nothing has changed at that point.
+// Exit codes, the whole contract: a Ctrl-C at a prompt is a refused
+// confirmation (nothing has changed), so it exits with ExitUsage.
 const (
-	ExitOK          = 0
-	ExitFailed      = 1 // the API or the network failed
-	ExitUsage       = 2 // bad usage, missing credential, refused confirmation
-	ExitInterrupted = 130
+	ExitOK     = 0
+	ExitFailed = 1 // the API or the network failed
+	ExitUsage  = 2 // bad usage, missing credential, refused confirmation
 )
 
 // IO is where the command reads and writes: the process's standard streams

@@ -42,7 +42,7 @@ terminal it refuses unless --yes is given.`,
 			if err != nil {
 				return a.apiErr(keys.OpRevoke, err)
 			}
-			a.say("Revoke this key?\n%s", describeKey(a.red, *key))
+			a.say("%s\n%s", a.heading(yes, "Revoke this key?", "Revoking:", "Would revoke:"), describeKey(a.red, *key))
 			if err := a.confirm(ctx, *key, "revoke", yes); err != nil {
 				return err
 			}
@@ -63,6 +63,6 @@ terminal it refuses unless --yes is given.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&orgID, "org-id", "", "the organization the key belongs to (faster, and needed without access to /users/me/organizations)")
-	f.BoolVarP(&yes, "yes", "y", false, "do not ask; required when stdin is not a terminal")
+	f.BoolVarP(&yes, "yes", "y", false, "do not ask; required when not run at a terminal")
 	return cmd
 }

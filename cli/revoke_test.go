@@ -32,6 +32,10 @@ func TestCLIRevokeYes(t *testing.T) {
 			if !strings.Contains(r.stderr, "Revoked key "+strconv.FormatInt(tt.id, 10)) {
 				t.Errorf("stderr does not confirm the revoke:\n%s", r.stderr)
 			}
+			// --yes asks nothing, so the preview asks no question.
+			if !strings.HasPrefix(r.stderr, "Revoking:\n") || strings.Contains(r.stderr, "?") {
+				t.Errorf("the preview should say Revoking:, asking nothing:\n%s", r.stderr)
+			}
 		})
 	}
 }
@@ -59,8 +63,13 @@ func TestCLIRevokeRefusedWithoutTerminal(t *testing.T) {
 	srv, fx, env := fakeEnv(t)
 	r := runCLI(t, runOpts{env: env}, "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
 	wantCode(t, r, 2)
-	if !strings.Contains(r.stderr, "without --yes when stdin is not a terminal") {
+	// Not "when stdin is not a terminal": stderr, where the prompt goes,
+	// must be one too.
+	if !strings.Contains(r.stderr, "without --yes when not run at a terminal (stdin and stderr must both be one)") {
 		t.Errorf("stderr does not explain the refusal:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "Would revoke:") || strings.Contains(r.stderr, "?") {
+		t.Errorf("the preview asks a question that is not asked:\n%s", r.stderr)
 	}
 	if !strings.Contains(r.stderr, "ci") || !strings.Contains(r.stderr, "never") {
 		t.Errorf("stderr does not preview the key (name, last use):\n%s", r.stderr)
@@ -107,6 +116,9 @@ func TestCLIConfirmPrompt(t *testing.T) {
 			if n := mutations(srv, http.MethodDelete); n != tt.wantDelete {
 				t.Errorf("%d DELETEs, want %d", n, tt.wantDelete)
 			}
+			if !strings.HasPrefix(r.stderr, "Revoke this key?\n") {
+				t.Errorf("the preview does not ask:\n%s", r.stderr)
+			}
 			if got := strings.Count(r.stderr, "Type the key name to confirm"); got != tt.wantAsks {
 				t.Errorf("asked %d times, want %d:\n%s", got, tt.wantAsks, r.stderr)
 			}
@@ -134,8 +146,8 @@ func TestCLIConfirmInterrupted(t *testing.T) {
 	cancel()
 	select {
 	case r := <-done:
-		wantCode(t, r, ExitInterrupted)
-		if !strings.Contains(r.stderr, "nothing was changed") {
+		wantCode(t, r, ExitUsage) // a refused confirmation, like any other
+		if !strings.Contains(r.stderr, "interrupted: nothing was changed") {
 			t.Errorf("stderr:\n%s", r.stderr)
 		}
 	case <-time.After(10 * time.Second):

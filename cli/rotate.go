@@ -48,8 +48,8 @@ key id is named, and the exit code is 1.`,
 				return a.apiErr(keys.OpRotate, err)
 			}
 			req := svc.RotateRequest(*old, newName)
-			a.say("Rotate this key?\n%s  A new key %q will be created (%s), its token delivered, then key %d revoked.",
-				describeKey(a.red, *old), cleanText(a.red, req.Name), req.ScopeText(), old.ID)
+			a.say("%s\n%s  A new key %q will be created (%s), its token delivered, then key %d revoked.",
+				a.heading(yes, "Rotate this key?", "Rotating:", "Would rotate:"), describeKey(a.red, *old), cleanText(a.red, req.Name), req.ScopeText(), old.ID)
 			if err := a.confirm(ctx, *old, "rotate", yes); err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ key id is named, and the exit code is 1.`,
 	f.StringVar(&orgID, "org-id", "", "the organization the key belongs to (faster)")
 	f.StringVar(&newName, "name", "", "name of the replacement (default <old>-rotated-<UTC time>)")
 	f.StringVar(&outPath, "out", "", "write the new token to this new file (0600) instead of stdout")
-	f.BoolVarP(&yes, "yes", "y", false, "do not ask; required when stdin is not a terminal")
+	f.BoolVarP(&yes, "yes", "y", false, "do not ask; required when not run at a terminal")
 	return cmd
 }
 

@@ -55,6 +55,10 @@ func TestCLIRotateScopes(t *testing.T) {
 			if !strings.Contains(r.stderr, "Store this key now") {
 				t.Errorf("stderr lacks the store warning:\n%s", r.stderr)
 			}
+			// --yes asks nothing, so the preview asks no question.
+			if !strings.HasPrefix(r.stderr, "Rotating:\n") || strings.Contains(r.stderr, "?") {
+				t.Errorf("the preview should say Rotating:, asking nothing:\n%s", r.stderr)
+			}
 		})
 	}
 }
@@ -114,8 +118,11 @@ func TestCLIRotateRefusedWithoutTerminal(t *testing.T) {
 	if len(srv.Mutations()) != 0 {
 		t.Errorf("mutations after a refused rotate: %d", len(srv.Mutations()))
 	}
-	if !strings.Contains(r.stderr, "refusing to rotate") {
+	if !strings.Contains(r.stderr, "refusing to rotate") || !strings.Contains(r.stderr, "stdin and stderr must both be one") {
 		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "Would rotate:\n") {
+		t.Errorf("the preview heading:\n%s", r.stderr)
 	}
 }
 

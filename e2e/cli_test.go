@@ -173,7 +173,7 @@ func cliTestRevoke(t *testing.T, bin string) {
 	t.Run("refused without a terminal", func(t *testing.T) {
 		r := w.run(t, "ci\n", w.env(), "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
 		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "refusing to revoke key "+strconv.FormatInt(fx.OrgKeyID, 10)+" without --yes when stdin is not a terminal")
+		cliWantStderr(t, r, "refusing to revoke key "+strconv.FormatInt(fx.OrgKeyID, 10)+" without --yes when not run at a terminal (stdin and stderr must both be one)")
 		if n := cliCount(w.srv, http.MethodDelete); n != 0 {
 			t.Errorf("%d DELETEs, want 0", n)
 		}
@@ -409,8 +409,11 @@ func cliTestPrompt(t *testing.T, bin string) {
 		p := w.cliStartPTY(t, w.env(), "revoke", strconv.FormatInt(w.fx.OrgKeyID, 10))
 		p.waitFor(prompt, 1)
 		p.typeText("c\x03")
-		if code := p.exitCode(); code != 130 {
-			t.Errorf("exit code %d, want 130; the terminal showed:\n%s", code, p.output())
+		if code := p.exitCode(); code != 2 {
+			t.Errorf("exit code %d, want 2 (a refused confirmation); the terminal showed:\n%s", code, p.output())
+		}
+		if !strings.Contains(p.output(), "interrupted: nothing was changed") {
+			t.Errorf("the terminal does not say nothing changed:\n%s", p.output())
 		}
 		if n := cliCount(w.srv, http.MethodDelete); n != 0 {
 			t.Errorf("%d DELETEs after Ctrl-C, want 0", n)
