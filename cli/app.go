@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -35,8 +36,8 @@ func (a *app) say(format string, args ...any) {
 
 // service loads the credential and returns the key service. A missing or
 // unreadable credential is a usage error (exit 2) with advice.
-func (a *app) service() (*keys.Service, error) {
-	cred, err := config.LoadCredential(a.env.getenv, a.env.io.Stdin, a.apiKey, a.stderr)
+func (a *app) service(ctx context.Context) (*keys.Service, error) {
+	cred, err := config.LoadCredential(ctx, a.env.getenv, a.env.io.Stdin, a.apiKey, a.stderr)
 	if errors.Is(err, config.ErrNoCredential) {
 		return nil, &exitError{code: ExitUsage, msg: config.ErrNoCredential.Error()}
 	}
@@ -108,6 +109,20 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+// checkNewName refuses a name for a new key before any request: Neon's
+// rules (keys.CheckName), and no control or invisible formatting characters
+// (ESC, BEL, a newline, a bidi override), which would reach the terminal and
+// the logs of everyone who lists the keys.
+func checkNewName(name string) error {
+	if err := keys.CheckName(name); err != nil {
+		return usageErr("--name: %v", err)
+	}
+	if secret.StripControl(name) != name {
+		return usageErr("--name %q holds control characters (such as ESC, BEL or a newline): use printable text", secret.StripControl(name))
+	}
+	return nil
 }
 
 // parseKeyID reads a key id argument: a positive integer.

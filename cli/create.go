@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/keys"
@@ -21,8 +24,8 @@ file (mode 0600; an existing file is never overwritten) and only its
 fingerprint is printed, so it never reaches a terminal or a CI log.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := keys.CheckName(req.Name); err != nil {
-				return usageErr("--name: %v", err)
+			if err := checkNewName(req.Name); err != nil {
+				return err
 			}
 			if err := checkID("--org-id", req.OrgID); err != nil {
 				return err
@@ -33,13 +36,19 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 			if err := checkOutFile(outPath); err != nil {
 				return err
 			}
-			svc, err := a.service()
+			ctx := cmd.Context()
+			svc, err := a.service(ctx)
 			if err != nil {
 				return err
 			}
+			if req.ProjectID != "" && req.OrgID != "" {
+				if err := a.checkProjectOrg(ctx, svc, req); err != nil {
+					return err
+				}
+			}
 			d := &delivery{a: a, outPath: outPath}
-			if _, err := svc.CreateAndDeliver(cmd.Context(), req, d.deliver); err != nil {
-				return a.apiErr(keys.OpCreate, err)
+			if _, err := svc.CreateAndDeliver(ctx, req, d.deliver); err != nil {
+				return a.createErr(err)
 			}
 			return d.summaryErr
 		},
@@ -51,4 +60,29 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 	f.StringVar(&outPath, "out", "", "write the token to this new file (0600) instead of stdout")
 	_ = cmd.MarkFlagRequired("name")
 	return cmd
+}
+
+// checkProjectOrg refuses --org-id when the project belongs to another
+// organization. keys.Resolve would refuse it too, but with a plain error that
+// reads as an API failure (exit 1); a wrong flag is a usage error (exit 2).
+func (a *app) checkProjectOrg(ctx context.Context, svc *keys.Service, req keys.CreateRequest) error {
+	resolved, err := svc.Resolve(ctx, keys.CreateRequest{Name: req.Name, ProjectID: req.ProjectID})
+	if err != nil {
+		return a.createErr(err)
+	}
+	if resolved.OrgID != req.OrgID {
+		return usageErr("project %s belongs to organization %s, not %s: drop --org-id or pass --org-id %s; nothing was created",
+			req.ProjectID, resolved.OrgID, req.OrgID, resolved.OrgID)
+	}
+	return nil
+}
+
+// createErr is apiErr for create, except that a project without an
+// organization is the user's mistake (no project-scoped key can exist for
+// it), so exit 2.
+func (a *app) createErr(err error) error {
+	if errors.As(err, new(*keys.ProjectNotInOrgError)) {
+		return usageErr("%s", a.red.Redact(keys.Explain(keys.OpCreate, err, "--org-id")))
+	}
+	return a.apiErr(keys.OpCreate, err)
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,7 +149,8 @@ func TestCLICreateFailures(t *testing.T) {
 		{"no name", []string{"create"}, nil, 2, `"name" not set`, 0},
 		{"long name", []string{"create", "--name", strings.Repeat("x", 65)}, nil, 2, "at most 64", 0},
 		{"bad org id", []string{"create", "--name", "x", "--org-id", "../etc"}, nil, 2, "is not a Neon id", 0},
-		{"personal project", []string{"create", "--name", "x", "--project-id", "PERSONAL"}, nil, 1, "belongs to no organization", 0},
+		{"personal project", []string{"create", "--name", "x", "--project-id", "PERSONAL"}, nil, 2, "belongs to no organization", 0},
+		{"project of another org", []string{"create", "--name", "x", "--project-id", "SHOP", "--org-id", "OTHERORG"}, nil, 2, "drop --org-id or pass --org-id", 0},
 		{"forbidden", []string{"create", "--name", "x"}, &neontest.Fault{Method: http.MethodPost, Status: 403}, 1, "cannot mint keys", 1},
 		{"server error", []string{"create", "--name", "x"}, &neontest.Fault{Method: http.MethodPost, Status: 500}, 1, "may have been created", 1},
 		{"no token in answer", []string{"create", "--name", "x"}, &neontest.Fault{OmitKey: true}, 1, "was revoked at once", 1},
@@ -156,9 +158,15 @@ func TestCLICreateFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, fx, env := fakeEnv(t)
+			other := srv.AddOrg("Other", fx.Admin.ID)
 			for i, a := range tt.args {
-				if a == "PERSONAL" {
+				switch a {
+				case "PERSONAL":
 					tt.args[i] = fx.PersonalProject.ID
+				case "SHOP":
+					tt.args[i] = fx.OrgProject.ID
+				case "OTHERORG":
+					tt.args[i] = other.ID
 				}
 			}
 			if tt.fault != nil {
@@ -179,5 +187,40 @@ func TestCLICreateFailures(t *testing.T) {
 				t.Errorf("error is more than a sentence or two:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestCLINewNameControlCharacters: a new key's name with control or
+// invisible characters is refused before any request, for create and rotate.
+func TestCLINewNameControlCharacters(t *testing.T) {
+	srv, fx, env := fakeEnv(t)
+	names := map[string]string{
+		"ESC":      "ci\x1b[2J",
+		"BEL":      "ci\a",
+		"newline":  "ci\nprod",
+		"tab":      "ci\tprod",
+		"bidi":     "ci\u202eorp",
+		"zero-wid": "c\u200bi",
+	}
+	for what, name := range names {
+		for _, args := range [][]string{
+			{"create", "--name", name},
+			{"rotate", strconv.FormatInt(fx.OrgKeyID, 10), "--yes", "--name", name},
+		} {
+			t.Run(args[0]+"/"+what, func(t *testing.T) {
+				before := len(srv.Requests())
+				r := runCLI(t, runOpts{env: env}, args...)
+				wantCode(t, r, 2)
+				if !strings.Contains(r.stderr, "holds control characters") {
+					t.Errorf("stderr:\n%s", r.stderr)
+				}
+				if strings.ContainsAny(r.stderr, "\x1b\a\t") || strings.Contains(r.stderr, "\u202e") {
+					t.Errorf("stderr echoes the control characters: %q", r.stderr)
+				}
+				if n := len(srv.Requests()) - before; n != 0 {
+					t.Errorf("%d requests, want 0", n)
+				}
+			})
+		}
 	}
 }

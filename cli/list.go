@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"errors"
+	"syscall"
+
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/keys"
@@ -21,7 +24,7 @@ func (a *app) listCommand() *cobra.Command {
 			if err := checkID("--project-id", opts.ProjectID); err != nil {
 				return err
 			}
-			svc, err := a.service()
+			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -30,7 +33,15 @@ func (a *app) listCommand() *cobra.Command {
 				return a.apiErr(keys.OpList, err)
 			}
 			if err := a.writeKeys(res.Keys); err != nil {
+				if errors.Is(err, syscall.EPIPE) {
+					// The reader left (neonkeys list | head): nothing to say.
+					return &exitError{code: ExitFailed}
+				}
 				return failErr("writing the list: %v", err)
+			}
+			if len(res.Keys) == 0 && a.output == outTable {
+				// The table alone would be a bare header.
+				a.say("No keys.")
 			}
 			return nil
 		},

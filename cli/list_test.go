@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -127,6 +128,41 @@ func TestCLIListEmptyJSONIsAnArray(t *testing.T) {
 	wantCode(t, r, 0)
 	if strings.TrimSpace(r.stdout) != "[]" {
 		t.Errorf("empty list printed %q, want []", r.stdout)
+	}
+	if r.stderr != "" {
+		t.Errorf("stderr not empty in json mode: %q", r.stderr)
+	}
+}
+
+// TestCLIListEmptyTable: a bare header could be read as a failure, so the
+// table mode also says "No keys." (on stderr: stdout stays the table).
+func TestCLIListEmptyTable(t *testing.T) {
+	_, _, env := fakeEnv(t)
+	r := runCLI(t, runOpts{env: env}, "list", "--name-contains", "no-such-key")
+	wantCode(t, r, 0)
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "ID") {
+		t.Errorf("stdout is not the header alone:\n%s", r.stdout)
+	}
+	if r.stderr != "No keys.\n" {
+		t.Errorf("stderr = %q, want \"No keys.\\n\"", r.stderr)
+	}
+}
+
+// epipeWriter is a stdout whose reader has gone (SIGPIPE ignored).
+type epipeWriter struct{}
+
+func (epipeWriter) Write([]byte) (int, error) { return 0, syscall.EPIPE }
+
+// TestCLIListClosedStdout: neonkeys list | head stops quietly, exit 1.
+func TestCLIListClosedStdout(t *testing.T) {
+	_, _, env := fakeEnv(t)
+	var stderr strings.Builder
+	e := env2(env, epipeWriter{}, &stderr)
+	if code := run(t.Context(), e, []string{"list"}); code != ExitFailed {
+		t.Errorf("exit code %d, want %d", code, ExitFailed)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr not quiet: %q", stderr.String())
 	}
 }
 

@@ -35,7 +35,7 @@ starts, and every tool call explains how to set it.`,
 			opts.Redactor = a.red
 			opts.Log = a.stderr
 			// stdin is the protocol stream, so the credential never comes from it.
-			cred, err := config.LoadCredential(a.env.getenv, nil, "", a.stderr)
+			cred, err := config.LoadCredential(cmd.Context(), a.env.getenv, nil, "", a.stderr)
 			if err != nil {
 				opts.CredentialErr = err
 			} else {

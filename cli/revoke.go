@@ -33,7 +33,7 @@ terminal it refuses unless --yes is given.`,
 			if err := checkID("--org-id", orgID); err != nil {
 				return err
 			}
-			svc, err := a.service()
+			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
 			}

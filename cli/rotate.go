@@ -31,14 +31,14 @@ key id is named, and the exit code is 1.`,
 				return err
 			}
 			if flagSet(cmd.Flags(), "name") {
-				if err := keys.CheckName(newName); err != nil {
-					return usageErr("--name: %v", err)
+				if err := checkNewName(newName); err != nil {
+					return err
 				}
 			}
 			if err := checkOutFile(outPath); err != nil {
 				return err
 			}
-			svc, err := a.service()
+			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
 			}

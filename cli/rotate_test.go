@@ -178,7 +178,7 @@ func TestCLIDeliverFileRace(t *testing.T) {
 	srv, _, env := fakeEnv(t)
 	var stdout, stderr strings.Builder
 	a := &app{env: env2(env, &stdout, &stderr), red: secret.NewRedactor(), stdout: &stdout, stderr: &stderr, output: outTable, timeout: time.Minute}
-	svc, err := a.service()
+	svc, err := a.service(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 		Short: "Show whose credential this is: the account and whether it is a personal or an organization key",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, err := a.service()
+			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
 			}

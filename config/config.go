@@ -4,11 +4,14 @@ package config
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/neonkeys/neonkeys/neonapi"
 )
@@ -34,15 +37,32 @@ type CredentialSource struct {
 	From  string // "NEON_API_KEY", "NEON_API_KEY_FILE <path>", "stdin"
 }
 
+// ErrInterrupted: Ctrl-C while the key was being typed at the terminal.
+var ErrInterrupted = errors.New("interrupted: nothing was changed")
+
+// KeyPrompt is what --api-key - shows when stdin is a terminal.
+const KeyPrompt = "Neon API key: "
+
 // LoadCredential finds the API key: from stdin when apiKeyFlag is "-", else
 // NEON_API_KEY, else the file NEON_API_KEY_FILE names. A file readable by
 // group or others is used but warned about on warn. Any other apiKeyFlag value
 // is refused: a key on the command line shows in ps and shell history.
-func LoadCredential(getenv Getenv, stdin io.Reader, apiKeyFlag string, warn io.Writer) (CredentialSource, error) {
+// When stdin is a terminal the key is asked for on warn and read without
+// echo; ctx ending (Ctrl-C) stops the wait with ErrInterrupted.
+func LoadCredential(ctx context.Context, getenv Getenv, stdin io.Reader, apiKeyFlag string, warn io.Writer) (CredentialSource, error) {
 	switch apiKeyFlag {
 	case "":
 	case "-":
-		token, err := readFirstLine(stdin)
+		var token string
+		var err error
+		if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			token, err = promptKey(ctx, int(f.Fd()), warn)
+			if errors.Is(err, ErrInterrupted) {
+				return CredentialSource{}, err
+			}
+		} else {
+			token, err = readFirstLine(stdin)
+		}
 		if err != nil {
 			return CredentialSource{}, fmt.Errorf("read the API key from stdin: %w", err)
 		}
@@ -82,6 +102,39 @@ func LoadCredential(getenv Getenv, stdin io.Reader, apiKeyFlag string, warn io.W
 		return CredentialSource{}, fmt.Errorf("%s %s is empty", EnvAPIKeyFile, path)
 	}
 	return CredentialSource{Token: token, From: EnvAPIKeyFile + " " + path}, nil
+}
+
+// promptKey asks for the key on the terminal fd and reads it without echo,
+// so it never shows on screen or in a terminal recording. The read cannot be
+// interrupted, so Ctrl-C (ctx ends) restores the terminal's echo and leaves
+// the read behind.
+func promptKey(ctx context.Context, fd int, prompt io.Writer) (string, error) {
+	if prompt == nil {
+		prompt = io.Discard
+	}
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	type answer struct {
+		line []byte
+		err  error
+	}
+	answers := make(chan answer, 1)
+	fmt.Fprint(prompt, KeyPrompt)
+	go func() {
+		line, err := term.ReadPassword(fd)
+		answers <- answer{line, err}
+	}()
+	select {
+	case a := <-answers:
+		fmt.Fprintln(prompt) // the Enter was not echoed either
+		return strings.TrimSpace(string(a.line)), a.err
+	case <-ctx.Done():
+		_ = term.Restore(fd, state)
+		fmt.Fprintln(prompt)
+		return "", ErrInterrupted
+	}
 }
 
 // readFirstLine reads one line (at most 4 KiB: no key is longer) and trims it.

@@ -31,7 +31,7 @@ func writeKeyFile(t *testing.T, content string, perm os.FileMode) string {
 
 func TestLoadCredentialFromEnv(t *testing.T) {
 	var warn bytes.Buffer
-	got, err := LoadCredential(env(map[string]string{EnvAPIKey: "  " + testKey + "\n"}), nil, "", &warn)
+	got, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKey: "  " + testKey + "\n"}), nil, "", &warn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestLoadCredentialFromEnv(t *testing.T) {
 
 func TestLoadCredentialEnvWinsOverFile(t *testing.T) {
 	path := writeKeyFile(t, "napi_fromfile0000000000000000\n", 0o600)
-	got, err := LoadCredential(env(map[string]string{EnvAPIKey: testKey, EnvAPIKeyFile: path}), nil, "", nil)
+	got, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKey: testKey, EnvAPIKeyFile: path}), nil, "", nil)
 	if err != nil || got.Token != testKey {
 		t.Fatalf("got %+v, %v; want the NEON_API_KEY value", got, err)
 	}
@@ -54,7 +54,7 @@ func TestLoadCredentialEnvWinsOverFile(t *testing.T) {
 func TestLoadCredentialFromFile(t *testing.T) {
 	path := writeKeyFile(t, testKey+"\nsecond line ignored\n", 0o600)
 	var warn bytes.Buffer
-	got, err := LoadCredential(env(map[string]string{EnvAPIKeyFile: path}), nil, "", &warn)
+	got, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKeyFile: path}), nil, "", &warn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestLoadCredentialFromFile(t *testing.T) {
 func TestLoadCredentialWarnsOnReadableFile(t *testing.T) {
 	path := writeKeyFile(t, testKey, 0o644)
 	var warn bytes.Buffer
-	got, err := LoadCredential(env(map[string]string{EnvAPIKeyFile: path}), nil, "", &warn)
+	got, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKeyFile: path}), nil, "", &warn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestLoadCredentialFileErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := LoadCredential(env(map[string]string{EnvAPIKeyFile: tt.path}), nil, "", nil)
+			_, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKeyFile: tt.path}), nil, "", nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one mentioning %q", err, tt.want)
 			}
@@ -113,7 +113,7 @@ func TestLoadCredentialFileErrors(t *testing.T) {
 }
 
 func TestLoadCredentialFromStdin(t *testing.T) {
-	got, err := LoadCredential(env(map[string]string{EnvAPIKey: "napi_envvalue00000000000000"}),
+	got, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKey: "napi_envvalue00000000000000"}),
 		strings.NewReader(testKey+"\n"), "-", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +135,7 @@ func TestLoadCredentialStdinErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := LoadCredential(env(nil), tt.stdin, "-", nil); err == nil {
+			if _, err := LoadCredential(t.Context(), env(nil), tt.stdin, "-", nil); err == nil {
 				t.Fatal("want an error when stdin holds no key")
 			}
 		})
@@ -143,7 +143,7 @@ func TestLoadCredentialStdinErrors(t *testing.T) {
 }
 
 func TestLoadCredentialRefusesPlainFlagValue(t *testing.T) {
-	_, err := LoadCredential(env(map[string]string{EnvAPIKey: testKey}), nil, "napi_onthecommandline0000", nil)
+	_, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKey: testKey}), nil, "napi_onthecommandline0000", nil)
 	if err == nil {
 		t.Fatal("a key given on the command line must be refused")
 	}
@@ -153,7 +153,7 @@ func TestLoadCredentialRefusesPlainFlagValue(t *testing.T) {
 }
 
 func TestLoadCredentialNothingSet(t *testing.T) {
-	_, err := LoadCredential(env(map[string]string{EnvAPIKey: "   "}), nil, "", nil)
+	_, err := LoadCredential(t.Context(), env(map[string]string{EnvAPIKey: "   "}), nil, "", nil)
 	if !errors.Is(err, ErrNoCredential) {
 		t.Fatalf("err = %v, want ErrNoCredential", err)
 	}
