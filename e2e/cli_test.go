@@ -1,14 +1,21 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/creack/pty"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
@@ -29,6 +36,9 @@ func TestCLI(t *testing.T) {
 		{"Rotate", cliTestRotate},
 		{"Misc", cliTestMisc},
 		{"Prompt", cliTestPrompt},
+		{"Formats", cliTestFormats},
+		{"RoundTrip", cliTestRoundTrip},
+		{"ClosedStdout", cliTestClosedStdout},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -81,6 +91,23 @@ func cliTestList(t *testing.T, bin string) {
 				t.Errorf("%s: %v", path, err)
 			}
 		}
+	})
+	t.Run("name-contains", func(t *testing.T) {
+		r := w.run(t, "", w.env(), "list", "--org-id", fx.Org.ID, "--name-contains", "SHOP", "-o", "json")
+		cliWantCode(t, r, 0)
+		var items []cliListItem
+		if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
+			t.Fatalf("%v\n%s", err, r.stdout)
+		}
+		if len(items) != 1 || items[0].ID != fx.ProjectKeyID || items[0].Name != "shop-deploy" {
+			t.Errorf("--name-contains SHOP listed %+v, want only shop-deploy", items)
+		}
+		r = w.run(t, "", w.env(), "list", "--org-id", fx.Org.ID, "--name-contains", "no-such-key")
+		cliWantCode(t, r, 0)
+		if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "ID") {
+			t.Errorf("an empty table is not the header alone:\n%s", r.stdout)
+		}
+		cliWantStderr(t, r, "No keys.")
 	})
 	t.Run("yaml", func(t *testing.T) {
 		r := w.run(t, "", w.env(), "list", "--project-id", fx.OrgProject.ID, "-o", "yaml")
@@ -252,6 +279,38 @@ func cliTestRotate(t *testing.T, bin string) {
 		}
 		cliWantStderr(t, r, "revoking the old key "+id+" failed", "Key "+id+" is still live")
 	})
+	t.Run("out refuses an existing file", func(t *testing.T) {
+		w := cliNewWorld(t, bin)
+		path := filepath.Join(t.TempDir(), "existing.token")
+		if err := os.WriteFile(path, []byte("keep me\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := w.run(t, "", w.env(), "rotate", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes", "--out", path)
+		cliWantCode(t, r, 2)
+		cliWantStderr(t, r, "already exists", "nothing was created")
+		if n := len(w.srv.Mutations()); n != 0 {
+			t.Errorf("%d POSTs or DELETEs, want 0", n)
+		}
+		if data, _ := os.ReadFile(path); string(data) != "keep me\n" {
+			t.Errorf("the existing file changed: %q", data)
+		}
+		if !w.srv.TokenValid(w.fx.OrgKeyToken) {
+			t.Error("the old key was revoked")
+		}
+	})
+	t.Run("refused without a terminal", func(t *testing.T) {
+		w := cliNewWorld(t, bin)
+		id := strconv.FormatInt(w.fx.ProjectKeyID, 10)
+		r := w.run(t, "shop-deploy\n", w.env(), "rotate", id)
+		cliWantCode(t, r, 2)
+		cliWantStderr(t, r, "refusing to rotate key "+id+" without --yes")
+		if n := len(w.srv.Mutations()); n != 0 {
+			t.Errorf("%d POSTs or DELETEs, want 0", n)
+		}
+		if r.stdout != "" {
+			t.Errorf("stdout not empty: %q", r.stdout)
+		}
+	})
 	t.Run("out", func(t *testing.T) {
 		w := cliNewWorld(t, bin)
 		path := filepath.Join(t.TempDir(), "rotated.token")
@@ -290,6 +349,21 @@ func cliTestMisc(t *testing.T, bin string) {
 			t.Errorf("unexpected answer (%v):\n%s", err, r.stdout)
 		}
 	})
+	t.Run("user agent", func(t *testing.T) {
+		w := cliNewWorld(t, bin)
+		r := w.run(t, "", w.env(), "list", "--org-id", w.fx.Org.ID)
+		cliWantCode(t, r, 0)
+		reqs := w.srv.Requests()
+		if len(reqs) == 0 {
+			t.Fatal("no request reached the fake")
+		}
+		ua := regexp.MustCompile(`^neonkeys/\S+$`)
+		for _, req := range reqs {
+			if got := req.Header.Get("User-Agent"); !ua.MatchString(got) {
+				t.Errorf("%s %s: User-Agent %q, want neonkeys/<version>", req.Method, req.Path, got)
+			}
+		}
+	})
 	t.Run("version", func(t *testing.T) {
 		r := w.run(t, "", w.env(), "version")
 		cliWantCode(t, r, 0)
@@ -297,13 +371,18 @@ func cliTestMisc(t *testing.T, bin string) {
 			t.Errorf("version printed %q", r.stdout)
 		}
 	})
-	t.Run("completion bash", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "completion", "bash")
-		cliWantCode(t, r, 0)
-		if !strings.Contains(r.stdout, "__start_neonkeys") {
-			t.Errorf("not a bash completion script:\n%.300s", r.stdout)
-		}
-	})
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run("completion "+shell, func(t *testing.T) {
+			r := w.run(t, "", w.env(), "completion", shell)
+			cliWantCode(t, r, 0)
+			if len(r.stdout) < 200 || !strings.Contains(r.stdout, "neonkeys") {
+				t.Errorf("not a %s completion script for neonkeys:\n%.300s", shell, r.stdout)
+			}
+			if shell == "bash" && !strings.Contains(r.stdout, "__start_neonkeys") {
+				t.Errorf("not a bash completion script:\n%.300s", r.stdout)
+			}
+		})
+	}
 	t.Run("missing credential", func(t *testing.T) {
 		before := len(w.srv.Requests())
 		r := w.run(t, "", []string{"NEON_API_HOST=" + w.srv.URL()}, "list")
@@ -403,6 +482,70 @@ func cliTestPrompt(t *testing.T, bin string) {
 			t.Errorf("no store warning:\n%s", p.output())
 		}
 	})
+	t.Run("api key typed at the terminal is not echoed", func(t *testing.T) {
+		t.Parallel()
+		w := cliNewWorld(t, bin)
+		env := []string{"PATH=" + os.Getenv("PATH"), "NEON_API_HOST=" + w.srv.URL()}
+		p := w.cliStartPTY(t, env, "whoami", "--api-key", "-")
+		p.waitFor("Neon API key: ", 1)
+		p.waitModeChange() // echo is off: what is typed now stays hidden
+		p.typeText(w.fx.AdminToken + "\r")
+		if code := p.exitCode(); code != 0 {
+			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.output())
+		}
+		if !strings.Contains(p.output(), w.fx.Admin.ID) {
+			t.Errorf("whoami did not use the typed key:\n%s", p.output())
+		}
+		cliNoSecret(t, "the terminal", p.output(), w.fx.AdminToken)
+	})
+	t.Run("ctrl-c at the api key prompt", func(t *testing.T) {
+		t.Parallel()
+		w := cliNewWorld(t, bin)
+		env := []string{"PATH=" + os.Getenv("PATH"), "NEON_API_HOST=" + w.srv.URL()}
+		p := w.cliStartPTY(t, env, "list", "--api-key", "-")
+		p.waitFor("Neon API key: ", 1)
+		p.waitModeChange()
+		p.typeText("napi_half\x03")
+		if code := p.exitCode(); code != 2 {
+			t.Errorf("exit code %d, want 2; the terminal showed:\n%s", code, p.output())
+		}
+		if !strings.Contains(p.output(), "interrupted: nothing was changed") || strings.Contains(p.output(), "napi_half") {
+			t.Errorf("the terminal showed:\n%s", p.output())
+		}
+		if n := len(w.srv.Requests()); n != 0 {
+			t.Errorf("%d requests after Ctrl-C, want 0", n)
+		}
+	})
+	t.Run("stdin a terminal but stderr not", func(t *testing.T) {
+		t.Parallel()
+		w := cliNewWorld(t, bin)
+		ptmx, slave, err := pty.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ptmx.Close()
+		defer slave.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+		defer cancel()
+		// The prompt would go to stderr, a file nobody reads: refuse, and
+		// say why truthfully (stdin IS a terminal here).
+		id := strconv.FormatInt(w.fx.OrgKeyID, 10)
+		cmd := exec.CommandContext(ctx, w.bin, "revoke", id)
+		cmd.Env = w.env()
+		var stdout, stderr strings.Builder
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &stdout, &stderr
+		err = cmd.Run()
+		r := cliResult{stdout: stdout.String(), stderr: stderr.String()}
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			r.code = exitErr.ExitCode()
+		}
+		cliWantCode(t, r, 2)
+		cliWantStderr(t, r, "refusing to revoke key "+id+" without --yes when not run at a terminal (stdin and stderr must both be one)")
+		if n := len(w.srv.Mutations()); n != 0 {
+			t.Errorf("%d mutations, want 0", n)
+		}
+	})
 	t.Run("ctrl-c at the prompt", func(t *testing.T) {
 		t.Parallel()
 		w := cliNewWorld(t, bin)
@@ -422,4 +565,408 @@ func cliTestPrompt(t *testing.T, bin string) {
 			t.Error("the key was revoked")
 		}
 	})
+}
+
+// What scripts read from -o json and -o yaml, with the API's field names.
+type cliListItem struct {
+	ID        int64  `json:"id" yaml:"id"`
+	Name      string `json:"name" yaml:"name"`
+	CreatedAt string `json:"created_at" yaml:"created_at"`
+	CreatedBy struct {
+		ID   string `json:"id" yaml:"id"`
+		Name string `json:"name" yaml:"name"`
+	} `json:"created_by" yaml:"created_by"`
+	LastUsedAt       *string `json:"last_used_at" yaml:"last_used_at"`
+	LastUsedFromAddr string  `json:"last_used_from_addr" yaml:"last_used_from_addr"`
+	ProjectID        string  `json:"project_id" yaml:"project_id"`
+	OrgID            string  `json:"org_id" yaml:"org_id"`
+}
+
+type cliNewKey struct {
+	ID          int64  `json:"id" yaml:"id"`
+	Name        string `json:"name" yaml:"name"`
+	Key         string `json:"key" yaml:"key"`
+	CreatedAt   string `json:"created_at" yaml:"created_at"`
+	CreatedBy   string `json:"created_by" yaml:"created_by"`
+	ProjectID   string `json:"project_id" yaml:"project_id"`
+	OrgID       string `json:"org_id" yaml:"org_id"`
+	TokenFile   string `json:"token_file" yaml:"token_file"`
+	Fingerprint string `json:"fingerprint" yaml:"fingerprint"`
+	RotatedFrom int64  `json:"rotated_from" yaml:"rotated_from"`
+}
+
+type cliRevoked struct {
+	ID        int64   `json:"id" yaml:"id"`
+	Name      string  `json:"name" yaml:"name"`
+	CreatedAt string  `json:"created_at" yaml:"created_at"`
+	Revoked   bool    `json:"revoked" yaml:"revoked"`
+	LastUsed  *string `json:"last_used_at" yaml:"last_used_at"`
+	ProjectID string  `json:"project_id" yaml:"project_id"`
+	OrgID     string  `json:"org_id" yaml:"org_id"`
+}
+
+type cliWhoami struct {
+	AccountID     string `json:"account_id" yaml:"account_id"`
+	AuthMethod    string `json:"auth_method" yaml:"auth_method"`
+	KeyType       string `json:"key_type" yaml:"key_type"`
+	Organizations []struct {
+		ID   string `json:"id" yaml:"id"`
+		Name string `json:"name" yaml:"name"`
+	} `json:"organizations" yaml:"organizations"`
+}
+
+// cliDecode parses stdout as the format asked for.
+func cliDecode(t *testing.T, format, stdout string, v any) {
+	t.Helper()
+	var err error
+	if format == "json" {
+		err = json.Unmarshal([]byte(stdout), v)
+	} else {
+		err = yaml.Unmarshal([]byte(stdout), v)
+	}
+	if err != nil {
+		t.Fatalf("stdout is not %s: %v\n%s", format, err, stdout)
+	}
+}
+
+// cliSameTime fails unless text is an RFC 3339 time equal to want (the
+// API's whole seconds, or neonkeys' own finer ones).
+func cliSameTime(t *testing.T, field, text string, want time.Time) {
+	t.Helper()
+	got, err := time.Parse(time.RFC3339, text)
+	if err != nil {
+		t.Errorf("%s %q is not RFC 3339: %v", field, text, err)
+		return
+	}
+	if !got.Equal(want) && !got.Equal(want.Truncate(time.Second)) {
+		t.Errorf("%s = %s, want %s", field, got, want)
+	}
+}
+
+// cliNewest is the fake's most recent live key: the one a create just made.
+func cliNewest(t *testing.T, srv *neontest.Server) neontest.KeyInfo {
+	t.Helper()
+	live := srv.LiveKeys()
+	if len(live) == 0 {
+		t.Fatal("no live key")
+	}
+	return live[len(live)-1]
+}
+
+// cliTestFormats runs every command in every output format and parses what
+// a script would read: the table's rows, or each field of the JSON and YAML.
+func cliTestFormats(t *testing.T, bin string) {
+	lastUse := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
+	cases := []struct {
+		name  string
+		args  func(w *cliWorld, dir string) []string
+		check func(t *testing.T, w *cliWorld, format, dir string, r cliResult)
+	}{
+		{"list", func(w *cliWorld, _ string) []string {
+			w.srv.SetKeyLastUsed(w.fx.ProjectKeyID, lastUse, "203.0.113.7")
+			return []string{"list", "--org-id", w.fx.Org.ID}
+		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
+			fx := w.fx
+			if format == "table" {
+				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+				if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
+					t.Fatalf("not a header and two rows:\n%s", r.stdout)
+				}
+				for _, want := range []string{"ci", "shop-deploy", "never", "2025-03-04 05:06 UTC", "203.0.113.7"} {
+					if !strings.Contains(r.stdout, want) {
+						t.Errorf("table lacks %q:\n%s", want, r.stdout)
+					}
+				}
+				return
+			}
+			var items []cliListItem
+			cliDecode(t, format, r.stdout, &items)
+			if len(items) != 2 {
+				t.Fatalf("%d items, want 2:\n%s", len(items), r.stdout)
+			}
+			for _, it := range items {
+				rec, _ := w.srv.Key(it.ID)
+				if it.OrgID != fx.Org.ID || it.Name != rec.Name || it.CreatedBy.ID != rec.CreatedBy {
+					t.Errorf("item %+v does not match the fake's key %+v", it, rec)
+				}
+				cliSameTime(t, "created_at", it.CreatedAt, rec.CreatedAt)
+				switch it.ID {
+				case fx.ProjectKeyID:
+					if it.ProjectID != fx.OrgProject.ID || it.LastUsedAt == nil || it.LastUsedFromAddr != "203.0.113.7" {
+						t.Errorf("project key item %+v", it)
+					} else {
+						cliSameTime(t, "last_used_at", *it.LastUsedAt, lastUse)
+					}
+				case fx.OrgKeyID:
+					if it.ProjectID != "" || it.LastUsedAt != nil {
+						t.Errorf("org key item %+v: want no project and last_used_at null", it)
+					}
+				default:
+					t.Errorf("unexpected key %d", it.ID)
+				}
+			}
+		}},
+		{"create", func(w *cliWorld, _ string) []string {
+			return []string{"create", "--name", "formats", "--project-id", w.fx.OrgProject.ID}
+		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
+			rec := cliNewest(t, w.srv)
+			if format == "table" {
+				if tok := cliToken(t, r.stdout); !w.srv.TokenValid(tok) {
+					t.Error("the printed token does not authenticate")
+				}
+				return
+			}
+			var out cliNewKey
+			cliDecode(t, format, r.stdout, &out)
+			if out.ID != rec.ID || out.Name != "formats" || out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID {
+				t.Errorf("answer %+v does not match the new key %+v", out, rec)
+			}
+			if !w.srv.TokenValid(out.Key) || out.TokenFile != "" || out.Fingerprint != "" || out.RotatedFrom != 0 {
+				t.Errorf("answer %+v: want a live key and no token file", out)
+			}
+			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
+		}},
+		{"create --out", func(w *cliWorld, dir string) []string {
+			return []string{"create", "--name", "formats-file", "--org-id", w.fx.Org.ID, "--out", filepath.Join(dir, "new.token")}
+		}, func(t *testing.T, w *cliWorld, format, dir string, r cliResult) {
+			path := filepath.Join(dir, "new.token")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := strings.TrimSpace(string(data))
+			if !w.srv.TokenValid(tok) {
+				t.Fatal("the token file does not authenticate")
+			}
+			cliNoSecret(t, "stdout", r.stdout, tok)
+			if format == "table" {
+				if strings.TrimSpace(r.stdout) != path+" "+secret.Fingerprint(tok) {
+					t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
+				}
+				return
+			}
+			var out cliNewKey
+			cliDecode(t, format, r.stdout, &out)
+			rec := cliNewest(t, w.srv)
+			if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) ||
+				out.OrgID != w.fx.Org.ID || out.ProjectID != "" {
+				t.Errorf("answer %+v", out)
+			}
+			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
+		}},
+		{"revoke", func(w *cliWorld, _ string) []string {
+			return []string{"revoke", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes"}
+		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
+			if w.srv.TokenValid(w.fx.OrgKeyToken) {
+				t.Error("the key still authenticates")
+			}
+			if format == "table" {
+				if r.stdout != "" {
+					t.Errorf("stdout %q, want nothing", r.stdout)
+				}
+				cliWantStderr(t, r, "Revoked key "+strconv.FormatInt(w.fx.OrgKeyID, 10))
+				return
+			}
+			var out cliRevoked
+			cliDecode(t, format, r.stdout, &out)
+			rec, _ := w.srv.Key(w.fx.OrgKeyID)
+			if out.ID != w.fx.OrgKeyID || out.Name != "ci" || !out.Revoked || out.OrgID != w.fx.Org.ID || out.ProjectID != "" || out.LastUsed != nil {
+				t.Errorf("answer %+v", out)
+			}
+			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
+		}},
+		{"rotate", func(w *cliWorld, _ string) []string {
+			return []string{"rotate", strconv.FormatInt(w.fx.ProjectKeyID, 10), "--yes"}
+		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
+			if w.srv.TokenValid(w.fx.ProjectKeyToken) {
+				t.Error("the old key still authenticates")
+			}
+			rec := cliNewest(t, w.srv)
+			if format == "table" {
+				if tok := cliToken(t, r.stdout); !w.srv.TokenValid(tok) {
+					t.Error("the printed token does not authenticate")
+				}
+				return
+			}
+			var out cliNewKey
+			cliDecode(t, format, r.stdout, &out)
+			if out.ID != rec.ID || out.RotatedFrom != w.fx.ProjectKeyID || !w.srv.TokenValid(out.Key) ||
+				out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID || !strings.HasPrefix(out.Name, "shop-deploy-rotated-") {
+				t.Errorf("answer %+v does not match the replacement %+v", out, rec)
+			}
+			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
+		}},
+		{"rotate --out", func(w *cliWorld, dir string) []string {
+			return []string{"rotate", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes", "--name", "ci-2", "--out", filepath.Join(dir, "rotated.token")}
+		}, func(t *testing.T, w *cliWorld, format, dir string, r cliResult) {
+			path := filepath.Join(dir, "rotated.token")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok := strings.TrimSpace(string(data))
+			if !w.srv.TokenValid(tok) || w.srv.TokenValid(w.fx.OrgKeyToken) {
+				t.Fatal("the rotation did not take place")
+			}
+			cliNoSecret(t, "stdout", r.stdout, tok)
+			if format == "table" {
+				if strings.TrimSpace(r.stdout) != path+" "+secret.Fingerprint(tok) {
+					t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
+				}
+				return
+			}
+			var out cliNewKey
+			cliDecode(t, format, r.stdout, &out)
+			rec := cliNewest(t, w.srv)
+			if out.ID != rec.ID || out.Name != "ci-2" || out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) ||
+				out.RotatedFrom != w.fx.OrgKeyID || out.OrgID != w.fx.Org.ID || out.ProjectID != "" {
+				t.Errorf("answer %+v", out)
+			}
+		}},
+		{"whoami", func(*cliWorld, string) []string {
+			return []string{"whoami"}
+		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
+			if format == "table" {
+				for _, want := range []string{"account        " + w.fx.Admin.ID, "personal key", w.fx.Org.ID + " (Acme)"} {
+					if !strings.Contains(r.stdout, want) {
+						t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+					}
+				}
+				return
+			}
+			var out cliWhoami
+			cliDecode(t, format, r.stdout, &out)
+			if out.AccountID != w.fx.Admin.ID || out.KeyType != "personal" || out.AuthMethod == "" ||
+				len(out.Organizations) != 1 || out.Organizations[0].ID != w.fx.Org.ID || out.Organizations[0].Name != "Acme" {
+				t.Errorf("answer %+v", out)
+			}
+		}},
+	}
+	for _, c := range cases {
+		for _, format := range []string{"table", "json", "yaml"} {
+			t.Run(c.name+"/"+format, func(t *testing.T) {
+				w := cliNewWorld(t, bin)
+				dir := t.TempDir()
+				r := w.run(t, "", w.env(), append(c.args(w, dir), "-o", format)...)
+				cliWantCode(t, r, 0)
+				c.check(t, w, format, dir, r)
+			})
+		}
+	}
+}
+
+// cliTestRoundTrip: list -o json holds the fake's own records, value for
+// value (the contract test checks the shape; this checks the content).
+func cliTestRoundTrip(t *testing.T, bin string) {
+	w := cliNewWorld(t, bin)
+	fx := w.fx
+	w.srv.SetKeyLastUsed(fx.ProjectKeyID, time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), "203.0.113.7")
+	w.srv.AddOrgKey(fx.Org.ID, "ünïcode ✓ \"quoted\"", "")
+	lists := []struct {
+		name string
+		args []string
+		want func(neontest.KeyInfo) bool
+	}{
+		{"personal", []string{"list", "-o", "json"}, func(k neontest.KeyInfo) bool { return k.UserID == fx.Admin.ID }},
+		{"organization", []string{"list", "--org-id", fx.Org.ID, "-o", "json"}, func(k neontest.KeyInfo) bool { return k.OrgID == fx.Org.ID }},
+	}
+	for _, l := range lists {
+		t.Run(l.name, func(t *testing.T) {
+			r := w.run(t, "", w.env(), l.args...)
+			cliWantCode(t, r, 0)
+			var items []cliListItem
+			cliDecode(t, "json", r.stdout, &items)
+			var want []neontest.KeyInfo
+			for _, k := range w.srv.LiveKeys() {
+				if l.want(k) {
+					want = append(want, k)
+				}
+			}
+			if len(items) != len(want) {
+				t.Fatalf("%d items, the fake holds %d:\n%s", len(items), len(want), r.stdout)
+			}
+			for i, rec := range want {
+				it := items[i]
+				if it.ID != rec.ID || it.Name != rec.Name || it.CreatedBy.ID != rec.CreatedBy ||
+					it.ProjectID != rec.ProjectID || it.OrgID != rec.OrgID || it.LastUsedFromAddr != rec.LastUsedFrom {
+					t.Errorf("item %d: %+v, the fake holds %+v", i, it, rec)
+				}
+				cliSameTime(t, "created_at", it.CreatedAt, rec.CreatedAt)
+				switch {
+				case rec.LastUsedAt.IsZero():
+					if it.LastUsedAt != nil {
+						t.Errorf("key %d: last_used_at %s, the fake has none", rec.ID, *it.LastUsedAt)
+					}
+				case it.LastUsedAt == nil:
+					t.Errorf("key %d: last_used_at null, the fake has %s", rec.ID, rec.LastUsedAt)
+				case rec.ID == fx.AdminKeyID:
+					// The credential itself: each request moves its last use,
+					// so the list shows one not after the fake's latest.
+					if got, err := time.Parse(time.RFC3339, *it.LastUsedAt); err != nil || got.After(rec.LastUsedAt) {
+						t.Errorf("credential's last_used_at %s, the fake's latest %s", *it.LastUsedAt, rec.LastUsedAt)
+					}
+				default:
+					cliSameTime(t, "last_used_at", *it.LastUsedAt, rec.LastUsedAt)
+				}
+			}
+		})
+	}
+}
+
+// cliTestClosedStdout: with stdout a pipe nobody reads (neonkeys create |
+// true), the token cannot be delivered, so the new key is revoked again and
+// the exit code is 1; the process is not killed by SIGPIPE halfway.
+func cliTestClosedStdout(t *testing.T, bin string) {
+	runs := []struct {
+		name string
+		args func(*neontest.Fixture) []string
+	}{
+		{"create", func(*neontest.Fixture) []string { return []string{"create", "--name", "piped"} }},
+		{"rotate", func(fx *neontest.Fixture) []string {
+			return []string{"rotate", strconv.FormatInt(fx.OrgKeyID, 10), "--yes"}
+		}},
+	}
+	for _, run := range runs {
+		t.Run(run.name, func(t *testing.T) {
+			w := cliNewWorld(t, bin)
+			live := len(w.srv.LiveKeys())
+			rd, wr, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd.Close() // the reader is gone before anything is written
+			ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, w.bin, run.args(w.fx)...)
+			cmd.Env = w.env()
+			cmd.Stdin = strings.NewReader("")
+			var stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = wr, &stderr
+			err = cmd.Start()
+			wr.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cmd.Wait()
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) {
+				t.Fatalf("exit: %v, want exit code 1\nstderr:\n%s", err, stderr.String())
+			}
+			if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				t.Fatalf("killed by %v; stderr:\n%s", ws.Signal(), stderr.String())
+			}
+			r := cliResult{code: exitErr.ExitCode(), stderr: stderr.String()}
+			cliWantCode(t, r, 1)
+			cliWantStderr(t, r, "could not be delivered", "revoked again", "nothing changed")
+			if n := cliCount(w.srv, http.MethodPost); n != 1 {
+				t.Errorf("%d POSTs, want 1", n)
+			}
+			if got := len(w.srv.LiveKeys()); got != live {
+				t.Errorf("%d live keys, want %d: the undelivered key stayed", got, live)
+			}
+			if !w.srv.TokenValid(w.fx.OrgKeyToken) {
+				t.Error("the old key was revoked although its replacement was never delivered")
+			}
+		})
+	}
 }

@@ -7,12 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/term"
 
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
@@ -137,24 +140,43 @@ func cliNoSecret(t *testing.T, where, s string, secrets ...string) {
 type cliPTY struct {
 	t    *testing.T
 	cmd  *exec.Cmd
-	tty  *os.File
+	tty  *os.File // the terminal's keyboard and screen (the pty master)
 	mu   sync.Mutex
 	out  bytes.Buffer
 	read chan struct{} // closed when the reader ends
 	done chan struct{} // closed when the process ended
 	code int
+
+	// The program's side of the terminal, held open until it exits so
+	// the test can see it change the terminal's mode (echo off).
+	slaveMu sync.Mutex
+	slave   *os.File
+	mode0   *term.State // the mode before the program started
 }
 
-// cliStartPTY starts the binary with stdin, stdout and stderr on a new pty.
+// cliStartPTY starts the binary with stdin, stdout and stderr on a new pty
+// that is its controlling terminal (so Ctrl-C sends it SIGINT).
 func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliPTY {
 	t.Helper()
+	tty, slave, err := pty.Open()
+	if err != nil {
+		t.Fatalf("opening a pty: %v", err)
+	}
+	if err := pty.Setsize(tty, &pty.Winsize{Rows: 40, Cols: 200}); err != nil {
+		t.Fatalf("sizing the pty: %v", err)
+	}
+	mode0, err := term.GetState(int(slave.Fd()))
+	if err != nil {
+		t.Fatalf("reading the pty's mode: %v", err)
+	}
 	cmd := exec.Command(w.bin, args...)
 	cmd.Env = env
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
-	if err != nil {
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting on a pty: %v", err)
 	}
-	p := &cliPTY{t: t, cmd: cmd, tty: tty, read: make(chan struct{}), done: make(chan struct{})}
+	p := &cliPTY{t: t, cmd: cmd, tty: tty, slave: slave, mode0: mode0, read: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(p.read)
 		buf := make([]byte, 4096)
@@ -164,7 +186,7 @@ func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliP
 			p.out.Write(buf[:n])
 			p.mu.Unlock()
 			if err != nil {
-				return // EIO once the process has gone
+				return // EIO once the process and our slave end are gone
 			}
 		}
 	}()
@@ -175,6 +197,10 @@ func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliP
 		if errors.As(err, &exitErr) {
 			p.code = exitErr.ExitCode()
 		}
+		p.slaveMu.Lock()
+		p.slave.Close()
+		p.slave = nil
+		p.slaveMu.Unlock()
 	}()
 	t.Cleanup(func() {
 		select {
@@ -186,6 +212,31 @@ func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliP
 		tty.Close()
 	})
 	return p
+}
+
+// waitModeChange waits until the program has changed the terminal's mode,
+// as term.ReadPassword does when it turns echo off: typing after that is
+// not shown.
+func (p *cliPTY) waitModeChange() {
+	p.t.Helper()
+	deadline := time.Now().Add(cliTimeout)
+	for time.Now().Before(deadline) {
+		p.slaveMu.Lock()
+		if p.slave == nil {
+			p.slaveMu.Unlock()
+			p.t.Fatalf("neonkeys exited (%d) without changing the terminal's mode; it showed:\n%s", p.code, p.output())
+		}
+		mode, err := term.GetState(int(p.slave.Fd()))
+		p.slaveMu.Unlock()
+		if err != nil {
+			p.t.Fatalf("reading the pty's mode: %v", err)
+		}
+		if !reflect.DeepEqual(mode, p.mode0) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.t.Fatalf("the terminal's mode never changed; it showed:\n%s", p.output())
 }
 
 // output is everything the terminal showed so far.
