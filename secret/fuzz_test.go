@@ -8,15 +8,20 @@ import (
 )
 
 // FuzzRedact checks the redactor's promises on any text: no registered
-// secret and no napi_ token shape survives, and redacting twice changes
-// nothing more. The registered secret is drawn from a token alphabet, as
-// every real credential is.
+// secret, no 16-character piece of one and no napi_ token shape survives,
+// not in the result, not after a later StripControl, not as a terminal
+// shows it (invisible characters and ANSI sequences gone); and redacting
+// twice changes nothing more. The registered secret is drawn from a token
+// alphabet, as every real credential is.
 func FuzzRedact(f *testing.F) {
 	f.Add("Authorization: Bearer "+liveToken, legacyToken)
 	f.Add(`{"key":"`+liveToken+`","name":"ci"}`, "napi_0123456789abcdefXYZ")
 	f.Add("NEON_API_KEY="+legacyToken+" neonkeys list --api-key -", legacyToken)
 	f.Add("napi_napi_aaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaa")
 	f.Add("REDACTED [REDACTED] bearer bearer x", "REDACTED")
+	f.Add("name "+liveToken[:20]+"\u200b"+liveToken[20:], liveToken)
+	f.Add("echo "+legacyToken[3:48]+" cut", legacyToken)
+	f.Add(splitEvery("napi_q7w8e9r0t1y2u3i4o5p6a7s8d9f0", "\x1b[0m", 6), legacyToken)
 	f.Fuzz(func(t *testing.T, text, value string) {
 		r := NewRedactor()
 		registered := strings.TrimSpace(value)
@@ -26,12 +31,23 @@ func FuzzRedact(f *testing.F) {
 			r.Add(registered)
 			text += " " + value + text // make sure the secret occurs
 		}
-		once := r.Redact(text)
-		if tokenLike && strings.Contains(once, registered) {
-			t.Fatalf("registered secret %q survives in %q", registered, once)
+		pieces := map[string]bool{} // every 16-character piece of the secret
+		for i := 0; tokenLike && i+pieceLen <= len(registered); i++ {
+			pieces[registered[i:i+pieceLen]] = true
 		}
-		if m := tokenShape.FindString(once); m != "" {
-			t.Fatalf("token shape %q survives in %q", m, once)
+		once := r.Redact(text)
+		for view, v := range map[string]string{"result": once, "StripControl": StripControl(once), "terminal": terminalView(once)} {
+			if tokenLike && strings.Contains(v, registered) {
+				t.Fatalf("registered secret %q survives in the %s view %q", registered, view, v)
+			}
+			if m := tokenShape.FindString(v); m != "" {
+				t.Fatalf("token shape %q survives in the %s view %q", m, view, v)
+			}
+			for i := 0; tokenLike && i+pieceLen <= len(v); i++ {
+				if pieces[v[i:i+pieceLen]] {
+					t.Fatalf("a piece %q of the secret survives in the %s view %q", v[i:i+pieceLen], view, v)
+				}
+			}
 		}
 		if twice := r.Redact(once); twice != once {
 			t.Fatalf("not idempotent:\n once %q\ntwice %q", once, twice)

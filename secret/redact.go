@@ -51,13 +51,15 @@ func rules() []rule {
 }
 
 // Redactor masks secrets in text. It knows every exact secret value the
-// process holds (the credential, minted tokens) plus the shapes of secrets it
-// has never seen. The zero value is not usable; call NewRedactor. Safe for
-// concurrent use.
+// process holds (the credential, minted tokens), so it also masks any run of
+// 16 or more characters of one, plus the shapes of secrets it has never
+// seen. The zero value is not usable; call NewRedactor. Safe for concurrent
+// use.
 type Redactor struct {
 	rules  []rule
 	mu     sync.RWMutex
 	values []string // longest first, so a value containing another is masked whole
+	pieces pieceIndex
 }
 
 // NewRedactor returns a redactor that knows the given secret values.
@@ -79,24 +81,51 @@ func (r *Redactor) Add(values ...string) {
 			continue
 		}
 		r.values = append(r.values, v)
+		r.pieces.add(v)
 	}
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
 }
 
-// Redact returns s with every known secret value and every secret-shaped
-// substring replaced by Mask.
+// Redact returns s with every known secret value, every run of 16 or more
+// characters of one, and every secret-shaped substring replaced by Mask.
+//
+// Text that holds invisible characters (anything StripControl removes, and
+// ANSI escape sequences) is also checked as a terminal would show it and as
+// StripControl leaves it: a secret split by a zero-width space passes a
+// plain scan, then reappears whole on screen or after a later StripControl.
+// If that view holds a secret, Redact returns the view, redacted: the
+// invisible characters are lost only in that case.
 func (r *Redactor) Redact(s string) string {
 	if r == nil {
 		// A caller that forgot its redactor still gets the shape rules:
 		// slower, but never an unmasked token.
 		r = NewRedactor()
 	}
+	out := r.redact(s)
+	if !hasUnsafe(out) {
+		return out
+	}
+	views := []string{StripControl(out)}
+	if strings.Contains(out, "\x1b[") {
+		views = append(views, StripControl(stripCSI(out)))
+	}
+	for _, v := range views {
+		if again := r.redact(v); again != v {
+			return again
+		}
+	}
+	return out
+}
+
+// redact is one pass over s as it is: exact values, pieces of them, shapes.
+func (r *Redactor) redact(s string) string {
 	r.mu.RLock()
 	for _, v := range r.values {
 		if strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, Mask)
 		}
 	}
+	s = r.pieces.mask(s)
 	r.mu.RUnlock()
 	for _, ru := range r.rules {
 		if !ru.applies(s) {
