@@ -33,6 +33,8 @@ type secScenario struct {
 	timeout string // the binary's --timeout
 	cancel  bool   // cancel (SIGINT, notifications/cancelled) once a request hangs
 	legacy  bool   // also run with the prefix-less legacy credential
+	echo    bool   // plant every minted token back into the API's text (secEcho)
+	elicit  bool   // MCP: also run with a client that accepts elicitation
 }
 
 // secAll applies a fault to every request of the run.
@@ -53,7 +55,7 @@ func secScenarios() []secScenario {
 		}
 	}
 	return []secScenario{
-		{name: "success", legacy: true},
+		{name: "success", legacy: true, elicit: true},
 		{name: "401", faults: status(401, ""), legacy: true},
 		{name: "403", faults: status(403, "")},
 		{name: "404", faults: status(404, "")},
@@ -62,7 +64,7 @@ func secScenarios() []secScenario {
 		{name: "423", faults: status(423, "60")},
 		{name: "429", faults: status(429, "60")},
 		{name: "503", faults: status(503, "60")},
-		{name: "500-echo-authorization", faults: one(neontest.Fault{EchoAuthorization: true, Count: secAll}), legacy: true},
+		{name: "500-echo-authorization", faults: one(neontest.Fault{EchoAuthorization: true, Count: secAll}), legacy: true, elicit: true},
 		{name: "500-echo-after-create", faults: one(neontest.Fault{Method: "POST", EchoAuthorization: true, Processed: true, Count: secAll})},
 		{name: "502-html", faults: body(502, "text/html", func(w *secWorld) string {
 			return "<html><body>bad gateway " + w.secMessage() + "</body></html>"
@@ -76,13 +78,17 @@ func secScenarios() []secScenario {
 		{name: "reset-mid-create", faults: one(neontest.Fault{Method: "POST", ResetMidBody: true, Count: secAll})},
 		{name: "delete-fails", faults: func(w *secWorld) []neontest.Fault {
 			return []neontest.Fault{{Method: "DELETE", Status: 500, Message: w.secMessage(), Count: secAll}}
-		}},
+		}, elicit: true},
 		{name: "create-omits-key", faults: one(neontest.Fault{Method: "POST", OmitKey: true, Count: secAll})},
 		{name: "create-wrong-project", faults: one(neontest.Fault{Method: "POST", WrongProjectID: "wrong-project-12345678", Count: secAll})},
 		{name: "hang-first-request", faults: one(neontest.Fault{Hang: true}), timeout: "400ms"},
 		{name: "hang-create", faults: one(neontest.Fault{Method: "POST", Hang: true, Processed: true, Count: secAll}), timeout: "400ms"},
 		{name: "cancel", faults: one(neontest.Fault{Hang: true, Count: secAll}), cancel: true},
-		{name: "cancel-create", faults: one(neontest.Fault{Method: "POST", Hang: true, Processed: true, Count: secAll}), cancel: true},
+		{name: "cancel-create", faults: one(neontest.Fault{Method: "POST", Hang: true, Processed: true, Count: secAll}), cancel: true, elicit: true},
+		// Each minted token comes back in key names, addresses and the
+		// errors of the next calls, whole and cut, with a cut credential.
+		{name: "echo-minted", echo: true, elicit: true},
+		{name: "echo-minted-wrong-project", faults: one(neontest.Fault{Method: "POST", WrongProjectID: "wrong-project-12345678", Count: secAll}), echo: true},
 	}
 }
 
@@ -121,7 +127,7 @@ func secCLICommands() []secCLICommand {
 
 // secCounters are the figures of a matrix run.
 type secCounters struct {
-	runs, calls, planted, minted, checked atomic.Int64
+	runs, calls, planted, minted, echoed, elicited, checked atomic.Int64
 }
 
 func TestSecurityLeakMatrixCLI(t *testing.T) {
@@ -150,13 +156,16 @@ func TestSecurityLeakMatrixCLI(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("leak matrix (CLI): %d runs of the binary, %d planted secrets checked, %d minted tokens each seen once on stdout only, %d output bytes checked, %s",
-		c.runs.Load(), c.planted.Load(), c.minted.Load(), c.checked.Load(), secVerdict(t))
+	t.Logf("leak matrix (CLI): %d runs of the binary, %d planted secrets checked, %d minted tokens each seen once on stdout only, %d minted tokens echoed back by the API, %d output bytes checked, %s",
+		c.runs.Load(), c.planted.Load(), c.minted.Load(), c.echoed.Load(), c.checked.Load(), secVerdict(t))
 }
 
 func secRunCLI(t *testing.T, bin string, sc secScenario, legacy bool, cmd secCLICommand, c *secCounters) {
 	t.Helper()
 	w := secNewWorld(t, legacy)
+	if sc.echo {
+		w.secEcho(t)
+	}
 	if sc.faults != nil {
 		w.srv.Inject(sc.faults(w)...)
 	}
@@ -181,9 +190,13 @@ func secRunCLI(t *testing.T, bin string, sc secScenario, legacy bool, cmd secCLI
 			t.Errorf("%s: succeeded without printing its new token once: %q", where, stdout.String())
 		}
 	}
+	if sc.echo && (cmd.mints || cmd.name == "create-out") && len(w.mintedTokens()) == 0 {
+		t.Errorf("%s: the API minted nothing, so nothing was echoed", where)
+	}
 	c.runs.Add(1)
 	c.planted.Add(int64(len(w.never)))
 	c.minted.Add(int64(len(outMinted)))
+	c.echoed.Add(int64(len(w.mintedTokens())))
 	c.checked.Add(int64(stdout.Len() + stderr.Len()))
 	if t.Failed() {
 		t.Logf("%s: exit %d\nstdout: %s\nstderr: %s", where, code, stdout.String(), stderr.String())
@@ -314,38 +327,53 @@ func TestSecurityLeakMatrixMCP(t *testing.T) {
 	var c secCounters
 	t.Run("matrix", func(t *testing.T) {
 		for _, sc := range secScenarios() {
-			for _, legacy := range []bool{false, true} {
-				if legacy && !sc.legacy {
+			for _, v := range []struct {
+				suffix         string
+				legacy, elicit bool
+			}{{"", false, false}, {"/legacy-credential", true, false}, {"/elicitation", false, true}} {
+				if v.legacy && !sc.legacy || v.elicit && !sc.elicit {
 					continue
 				}
-				name := sc.name
-				if legacy {
-					name += "/legacy-credential"
-				}
-				t.Run(name, func(t *testing.T) {
+				t.Run(sc.name+v.suffix, func(t *testing.T) {
 					t.Parallel()
-					secRunMCP(t, bin, sc, legacy, &c)
+					secRunMCP(t, bin, sc, v.legacy, v.elicit, &c)
 				})
 			}
 		}
 	})
-	t.Logf("leak matrix (MCP): %d tool calls in %d server runs, %d planted secrets checked, %d minted tokens each in one create/rotate answer only, %d output bytes checked, %s",
-		c.calls.Load(), c.runs.Load(), c.planted.Load(), c.minted.Load(), c.checked.Load(), secVerdict(t))
+	t.Logf("leak matrix (MCP): %d tool calls in %d server runs, %d planted secrets checked, %d minted tokens each in one create/rotate answer only, %d minted tokens echoed back by the API, %d elicitation requests, %d output bytes checked, %s",
+		c.calls.Load(), c.runs.Load(), c.planted.Load(), c.minted.Load(), c.echoed.Load(), c.elicited.Load(), c.checked.Load(), secVerdict(t))
 }
 
-func secRunMCP(t *testing.T, bin string, sc secScenario, legacy bool, c *secCounters) {
+// secRunMCP runs every tool through one `neonkeys mcp`; with elicit the
+// client declares elicitation and accepts every question, so each confirmed
+// mutation also sends an elicitation/create (checked like every other line).
+func secRunMCP(t *testing.T, bin string, sc secScenario, legacy, elicit bool, c *secCounters) {
 	w := secNewWorld(t, legacy)
+	if sc.echo {
+		w.secEcho(t)
+	}
 	timeout := sc.timeout
 	if timeout == "" {
 		timeout = "20s"
 	}
 	mw := &mcpWorld{srv: w.srv, fx: w.fx, bin: bin, apiURL: w.apiURL, cred: []string{"NEON_API_KEY=" + w.cred}}
-	s := mcpStartRawReady(t, mw, mcpRawOptions{args: []string{"--timeout", timeout}})
+	opts := mcpRawOptions{args: []string{"--timeout", timeout}}
+	if elicit {
+		opts.elicit = "accept"
+	}
+	s := mcpStartRawReady(t, mw, opts)
 	if sc.faults != nil {
 		w.srv.Inject(sc.faults(w)...)
 	}
+	calls := secMCPCalls()
+	if sc.echo {
+		// After the last mint, read back what the API now says.
+		calls = append(calls, secMCPCalls()[:4]...)
+		calls = append(calls, secMCPCalls()[:2]...)
+	}
 	mintIDs := map[string]bool{}
-	for i, call := range secMCPCalls() {
+	for i, call := range calls {
 		id := uint64(100 + i)
 		if call.mints {
 			mintIDs[strconv.FormatUint(id, 10)] = true
@@ -378,9 +406,17 @@ func secRunMCP(t *testing.T, bin string, sc secScenario, legacy bool, c *secCoun
 	if sc.name == "success" && len(minted) != 2 {
 		t.Errorf("success run: %d minted tokens delivered, want 2 (create and rotate)", len(minted))
 	}
+	if sc.name == "success" && elicit && len(s.elicited()) != 3 {
+		t.Errorf("success run: %d elicitation requests, want 3 (create, revoke, rotate)", len(s.elicited()))
+	}
+	if sc.echo && len(w.mintedTokens()) == 0 {
+		t.Errorf("echo run: the API minted nothing, so nothing was echoed")
+	}
 	c.runs.Add(1)
 	c.planted.Add(int64(len(w.never)))
 	c.minted.Add(int64(len(minted)))
+	c.echoed.Add(int64(len(w.mintedTokens())))
+	c.elicited.Add(int64(len(s.elicited())))
 	c.checked.Add(int64(len(out) + len(s.stderr.String())))
 }
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"log"
 	"net/http"
@@ -12,8 +13,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
@@ -38,6 +42,9 @@ type secWorld struct {
 	decoyInName string
 	decoyInUser string
 	decoyInErr  string
+
+	mu     sync.Mutex
+	minted []string // tokens the API minted during the run (echo worlds record them)
 }
 
 const secAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -84,7 +91,110 @@ func secNewWorld(t *testing.T, legacy bool) *secWorld {
 
 	w.never = []string{w.cred, fx.AdminToken, fx.MemberToken, fx.OrgKeyToken, fx.ProjectKeyToken, scratchToken,
 		w.decoyInName, w.decoyInUser, w.decoyInErr}
+	personal := func(name string) int64 { _, id := srv.AddPersonalKey(fx.Admin.ID, name); return id }
+	orgWide := func(name string) int64 { _, id := srv.AddOrgKey(org.ID, name, ""); return id }
+	for _, add := range []func(string) int64{personal, orgWide} {
+		w.never = append(w.never, secPlantHidden(srv, add, w.cred)...)
+	}
 	return w
+}
+
+// secSplitters are characters a terminal does not show (or StripControl
+// removes): a secret split by them passes a plain scan and looks whole.
+var secSplitters = []string{"\u200b", "\x00", "\u00ad", "\u202e", "\ufeff", "\x1b[0m", "\x1b"}
+
+// secSplit inserts sep into s every n bytes.
+func secSplit(s, sep string, n int) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i += n {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(s[i:min(i+n, len(s))])
+	}
+	return b.String()
+}
+
+// secPlantHidden plants secrets split by invisible characters into key names
+// and last_used_from_addr: the credential cut once by a zero-width space
+// (both halves long enough to be caught as pieces), the credential cut every
+// 7 characters (no piece long enough), and token-shaped decoys nobody holds
+// cut every 6 by each splitter (only the folded view shows the shape). It
+// returns the decoys.
+func secPlantHidden(srv *neontest.Server, addKey func(name string) int64, cred string) []string {
+	zwsp := cred[:20] + "\u200b" + cred[20:]
+	srv.SetKeyLastUsed(addKey(zwsp), time.Now(), zwsp)
+	srv.SetKeyLastUsed(addKey("hidden "+secSplit(cred, "\u00ad", 7)), time.Now(), secSplit(cred, "\u200b", 7))
+	var decoys []string
+	for _, sep := range secSplitters {
+		d := secDecoy()
+		decoys = append(decoys, d)
+		srv.SetKeyLastUsed(addKey("split "+secSplit(d, sep, 6)), time.Now(), d[:12]+sep+d[12:])
+	}
+	return decoys
+}
+
+// secVisible is out as a terminal shows it: no CSI sequences, no control or
+// format characters (zero-width, bidi, soft hyphen), lines and tabs kept.
+func secVisible(out []byte) []byte {
+	var b bytes.Buffer
+	for i := 0; i < len(out); {
+		if out[i] == 0x1b && i+1 < len(out) && out[i+1] == '[' {
+			j := i + 2
+			for j < len(out) && out[j] >= 0x20 && out[j] <= 0x3f {
+				j++
+			}
+			if j < len(out) && out[j] >= 0x40 && out[j] <= 0x7e {
+				j++
+			}
+			i = j
+			continue
+		}
+		r, n := utf8.DecodeRune(out[i:])
+		if r == '\n' || r == '\t' || !(unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+			b.Write(out[i : i+n])
+		}
+		i += n
+	}
+	return b.Bytes()
+}
+
+// secEcho puts a proxy in front of the fake that, as soon as the API mints a
+// token, plants it back into the API's text for the calls that follow: in
+// key names (whole, cut to 45 characters, split by a zero-width space), in
+// last_used_from_addr, and in the error message of the next two requests,
+// next to 45 characters of the credential.
+func (w *secWorld) secEcho(t *testing.T) {
+	t.Helper()
+	w.apiURL = secProxy(t, w.srv, func(r *http.Response, body []byte) []byte {
+		if r.Request.Method != http.MethodPost || r.StatusCode != http.StatusOK {
+			return body
+		}
+		var created struct {
+			Key string `json:"key"`
+		}
+		if json.Unmarshal(body, &created) != nil || created.Key == "" {
+			return body
+		}
+		tok := created.Key
+		w.mu.Lock()
+		w.minted = append(w.minted, tok)
+		w.mu.Unlock()
+		w.srv.AddPersonalKey(w.fx.Admin.ID, "echo "+tok)
+		_, id := w.srv.AddPersonalKey(w.fx.Admin.ID, "cut "+tok[5:50])
+		w.srv.SetKeyLastUsed(id, time.Now(), tok[10:55])
+		w.srv.AddPersonalKey(w.fx.Admin.ID, "hid "+tok[:20]+"\u200b"+tok[20:])
+		w.srv.Inject(neontest.Fault{Status: http.StatusConflict, Count: 2,
+			Message: "conflict with " + tok + " (" + tok[5:50] + ") held by " + w.cred[3:48]})
+		return body
+	}) + neontest.BasePath
+}
+
+// mintedTokens are the tokens the echo proxy saw minted.
+func (w *secWorld) mintedTokens() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.minted...)
 }
 
 // secMessage is an API error message quoting every kind of secret.
@@ -96,6 +206,20 @@ func (w *secWorld) secMessage() string {
 // the real token in requests and back in responses.
 func secLegacyProxy(t *testing.T, srv *neontest.Server, legacy, real string) string {
 	t.Helper()
+	return secProxy(t, srv, func(_ *http.Response, body []byte) []byte {
+		return bytes.ReplaceAll(body, []byte(real), []byte(legacy))
+	}, func(pr *httputil.ProxyRequest) {
+		if pr.In.Header.Get("Authorization") == "Bearer "+legacy {
+			pr.Out.Header.Set("Authorization", "Bearer "+real)
+		}
+	})
+}
+
+// secProxy forwards to the fake; edit may change each response body, and
+// rewrite each request. The fake's faults that cut a body short become 502s
+// here: only scenarios without them use a proxy.
+func secProxy(t *testing.T, srv *neontest.Server, edit func(*http.Response, []byte) []byte, rewrite ...func(*httputil.ProxyRequest)) string {
+	t.Helper()
 	u, err := url.Parse(srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -104,8 +228,8 @@ func secLegacyProxy(t *testing.T, srv *neontest.Server, legacy, real string) str
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
-			if pr.In.Header.Get("Authorization") == "Bearer "+legacy {
-				pr.Out.Header.Set("Authorization", "Bearer "+real)
+			for _, f := range rewrite {
+				f(pr)
 			}
 		},
 		ModifyResponse: func(r *http.Response) error {
@@ -114,7 +238,7 @@ func secLegacyProxy(t *testing.T, srv *neontest.Server, legacy, real string) str
 			if err != nil {
 				return err
 			}
-			b = bytes.ReplaceAll(b, []byte(real), []byte(legacy))
+			b = edit(r, b)
 			r.Body = io.NopCloser(bytes.NewReader(b))
 			r.ContentLength = int64(len(b))
 			r.Header.Set("Content-Length", strconv.Itoa(len(b)))
@@ -138,22 +262,26 @@ func (w *secWorld) secEnv(t *testing.T) []string {
 // secLeak is one finding of secCheckOutput.
 type secLeak struct{ what string }
 
-// secCheckOutput checks raw output bytes: no planted secret (nor any
-// 16-character piece of the credential, which a truncated echo could
-// carry), and every other token-shaped string on exactly one line, which
-// mintLine must accept. It returns the minted tokens it saw.
+// secCheckOutput checks output bytes, raw and as a terminal shows them
+// (secVisible): no planted secret, no 16-character piece of the credential
+// (a truncated echo could carry one), no 16-character piece of a minted
+// token outside the token itself; and every token-shaped string that is
+// not planted on exactly one line, which mintLine must accept. It returns
+// the minted tokens it saw.
 func (w *secWorld) secCheckOutput(t *testing.T, where string, out []byte, mintLine func(line []byte) bool) []string {
 	t.Helper()
-	for _, s := range w.never {
-		if bytes.Contains(out, []byte(s)) {
-			t.Errorf("%s: LEAK of a planted secret %s…", where, s[:9])
-		}
-	}
 	const piece = 16
-	for i := 0; i+piece <= len(w.cred); i++ {
-		if bytes.Contains(out, []byte(w.cred[i:i+piece])) {
-			t.Errorf("%s: LEAK of a piece of the credential (offset %d)", where, i)
-			break
+	for view, text := range map[string][]byte{"": out, " (as a terminal shows it)": secVisible(out)} {
+		for _, s := range w.never {
+			if bytes.Contains(text, []byte(s)) {
+				t.Errorf("%s%s: LEAK of a planted secret %s…", where, view, s[:9])
+			}
+		}
+		for i := 0; i+piece <= len(w.cred); i++ {
+			if bytes.Contains(text, []byte(w.cred[i:i+piece])) {
+				t.Errorf("%s%s: LEAK of a piece of the credential (offset %d)", where, view, i)
+				break
+			}
 		}
 	}
 	var minted []string
@@ -175,6 +303,18 @@ func (w *secWorld) secCheckOutput(t *testing.T, where string, out []byte, mintLi
 		}
 		if !mintLine(lines[0]) {
 			t.Errorf("%s: LEAK: minted token %s… outside its create answer: %s", where, s[:9], mcpTail(string(lines[0])))
+		}
+	}
+	for _, tok := range append(w.mintedTokens(), minted...) {
+		// The token itself may be in its one answer; no piece elsewhere.
+		for view, text := range map[string][]byte{"": out, " (as a terminal shows it)": secVisible(out)} {
+			rest := bytes.ReplaceAll(text, []byte(tok), nil)
+			for i := 0; i+piece <= len(tok); i++ {
+				if bytes.Contains(rest, []byte(tok[i:i+piece])) {
+					t.Errorf("%s%s: LEAK of a piece of minted token %s… (offset %d)", where, view, tok[:9], i)
+					break
+				}
+			}
 		}
 	}
 	return minted
