@@ -60,7 +60,19 @@ func TestSecurityNoAccidentalMutation(t *testing.T) {
 		t.Error("the credential appears in the output")
 	}
 	s.assertStdoutIsJSONRPC(t)
-	t.Logf("mutation property: %d argument variants over 3 mutating tools, %d tool errors, %d JSON-RPC errors, 0 POST/DELETE",
+
+	// Positive control: the same server and request log do see a mutation
+	// when one is asked for properly, so the zero above is not blindness.
+	if res := s.callTool(t, "revoke_api_key", map[string]any{"key_id": w.spareID, "confirm": true}); res.IsError {
+		t.Fatalf("positive control: a valid confirmed revoke failed: %s", res.text())
+	}
+	if muts := w.assertMutations(t, 1); muts[0].Method != "DELETE" || !strings.HasSuffix(muts[0].Path, "/"+fmt.Sprint(w.spareID)) {
+		t.Errorf("positive control: sent %s %s, want DELETE of key %d", muts[0].Method, muts[0].Path, w.spareID)
+	}
+	if w.srv.TokenValid(w.spareToken) {
+		t.Error("positive control: the spare key is still live after its revoke")
+	}
+	t.Logf("mutation property: %d argument variants over 3 mutating tools, %d tool errors, %d JSON-RPC errors, 0 POST/DELETE; positive control: 1 valid confirmed revoke, 1 DELETE",
 		len(variants), toolErrors, rpcErrors)
 }
 

@@ -23,7 +23,9 @@ import (
 // error; the fake sees a POST or DELETE only when an independent strict
 // reading of the arguments finds a JSON object with exactly the tool's
 // fields, each valid, and confirm the JSON boolean true; the credential
-// never appears in an answer or on stderr.
+// never appears in an answer or on stderr. The reverse holds too, as a
+// positive control that the harness is not blind: a valid confirmed call on
+// the fixture's own project or spare key does send its POST or DELETE.
 //
 // The seed corpus (testdata/fuzz/FuzzToolArguments) runs with every
 // `go test`; explore further with
@@ -66,13 +68,42 @@ func FuzzToolArguments(f *testing.F) {
 			t.Fatalf("%s %s: the handler panicked:\n%s", tool, raw, e.stderr.String())
 		}
 		muts := e.mutations()
+		why := mayMutate(tool, raw)
 		if len(muts) == 0 {
+			if why == "" && namesFixture(tool, raw, e.fx.OrgProject.ID, spare) {
+				t.Fatalf("%s %s: valid, confirmed, on the fixture's own objects, yet no POST or DELETE reached the API: %s", tool, raw, text(res))
+			}
 			return
 		}
-		if why := mayMutate(tool, raw); why != "" {
+		if why != "" {
 			t.Fatalf("%s %s sent %s %s although %s", tool, raw, muts[0].Method, muts[0].Path, why)
 		}
 	})
+}
+
+// namesFixture reports whether arguments the oracle accepts name objects the
+// server may act on: the fixture's org project for a create, the spare key
+// for a revoke or rotate, and no org_id (a valid-looking org of someone
+// else is refused before any request, as it must be). A null optional
+// field is left out too: the server refuses it, stricter than the oracle.
+func namesFixture(tool string, raw []byte, project string, spare int64) bool {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return false
+	}
+	if _, ok := fields["org_id"]; ok {
+		return false
+	}
+	for _, v := range fields {
+		if string(bytes.TrimSpace(v)) == "null" {
+			return false
+		}
+	}
+	if tool == "create_project_scoped_key" {
+		var p string
+		return json.Unmarshal(fields["project_id"], &p) == nil && p == project
+	}
+	return string(bytes.TrimSpace(fields["key_id"])) == strconv.FormatInt(spare, 10)
 }
 
 // mustJSONString wraps arbitrary bytes as a JSON string value.
