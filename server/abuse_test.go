@@ -93,10 +93,16 @@ func (a *abused) initialize(t *testing.T) {
 	a.write(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 }
 
-// stop closes stdin (and, with clientGone, the read end of stdout, as when
-// the client process died), waits for ServeStdio within exitBound, closes
-// the fake and checks that no goroutine leaked.
+// stop ends input (end) and then checks what was left behind (finish).
 func (a *abused) stop(t *testing.T, clientGone bool, ignore goleak.Option) {
+	t.Helper()
+	a.end(t, clientGone)
+	a.finish(t, ignore)
+}
+
+// end closes stdin (and, with clientGone, the read end of stdout, as when
+// the client process died) and waits for ServeStdio within exitBound.
+func (a *abused) end(t *testing.T, clientGone bool) {
 	t.Helper()
 	if clientGone {
 		_ = a.outR.Close()
@@ -113,6 +119,12 @@ func (a *abused) stop(t *testing.T, clientGone bool, ignore goleak.Option) {
 	case <-time.After(exitBound):
 		t.Fatalf("the server did not return within %v of end of input", exitBound)
 	}
+}
+
+// finish closes the fake and checks that the credential stayed off stderr
+// and that no goroutine leaked.
+func (a *abused) finish(t *testing.T, ignore goleak.Option) {
+	t.Helper()
 	a.fake.Close()
 	if strings.Contains(a.log.String(), a.token) {
 		t.Error("the credential reached stderr")
@@ -176,6 +188,8 @@ func TestAbuseMalformedInput(t *testing.T) {
 
 // TestAbuseStdinClosedMidCall: end of input while a call waits on a hung
 // API: the call's request is cancelled and the server returns promptly.
+// The request must have ended before the fake is closed: closing the fake
+// also ends a hung request, which would hide a server that never cancels.
 func TestAbuseStdinClosedMidCall(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	a := abuseStart(t, neontest.Fault{Method: "GET", Hang: true, Count: 1 << 20})
@@ -188,7 +202,27 @@ func TestAbuseStdinClosedMidCall(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	a.stop(t, false, ignore)
+	if abuseEnded(a.fake, 0) {
+		t.Fatal("the hung request ended before end of input: the fault did not hold it")
+	}
+	a.end(t, false)
+	// The fake logs a hung request's end once its context is done: the
+	// client's cancellation reaches it a moment after ServeStdio returns.
+	deadline = time.Now().Add(exitBound)
+	for !abuseEnded(a.fake, 0) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the in-flight request was still open %v after the server returned: end of input did not cancel it", exitBound)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a.finish(t, ignore)
+}
+
+// abuseEnded reports whether request i of the fake's log has ended (the log
+// fills in the status or the fault only then).
+func abuseEnded(fake *neontest.Server, i int) bool {
+	r := fake.Requests()[i]
+	return r.Status != 0 || r.Fault != nil
 }
 
 // TestAbuseClientNeverReads: a client that writes 2,000 requests without
