@@ -40,27 +40,27 @@ func (a *app) writeKeys(ks []keys.Key) error {
 // hold planted secrets (the mask has no quote, so the JSON stays valid).
 func writeKeysJSON(w io.Writer, ks []keys.Key, red *secret.Redactor) error {
 	// One compact item a line: readable, diff-friendly, and cheaper than
-	// MarshalIndent's second pass over 10,000 keys.
-	var buf bytes.Buffer
-	buf.Grow(len(ks)*256 + 4)
-	buf.WriteString("[")
+	// MarshalIndent's second pass over 10,000 keys. Each item is redacted
+	// on its own (a secret lies within one item's strings) and streamed, so
+	// memory does not hold the whole listing two or three times over.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString("[")
 	for i := range ks {
 		if i > 0 {
-			buf.WriteString(",")
+			bw.WriteString(",")
 		}
-		buf.WriteString("\n  ")
+		bw.WriteString("\n  ")
 		item, err := json.Marshal(&ks[i])
 		if err != nil {
 			return fmt.Errorf("encoding the key list: %w", err)
 		}
-		buf.Write(item)
+		bw.WriteString(red.Redact(string(item)))
 	}
 	if len(ks) > 0 {
-		buf.WriteString("\n")
+		bw.WriteString("\n")
 	}
-	buf.WriteString("]\n")
-	_, err := io.WriteString(w, red.Redact(buf.String()))
-	return err
+	bw.WriteString("]\n")
+	return bw.Flush()
 }
 
 // writeKeysTable prints the readable table: untrusted names lose their
