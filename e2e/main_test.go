@@ -20,6 +20,20 @@ type binary struct {
 	err  error
 }
 
+// raceBuild is true when the tests run with -race (race_test.go): the
+// binary under test is then built with -race too, so a data race in the
+// program itself fails the end-to-end tests.
+var raceBuild bool
+
+// buildArgs are the go build arguments of the binary under test.
+func buildArgs(out string) []string {
+	args := []string{"build", "-o", out}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	return append(args, ".")
+}
+
 // testBinary is the one binary of this test run. It is package state on
 // purpose: TestMain owns its lifetime and every test shares the build.
 var testBinary binary
@@ -48,7 +62,7 @@ func buildNeonkeys(tb testing.TB) string {
 			testBinary.err = err
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", out, ".")
+		cmd := exec.Command("go", buildArgs(out)...)
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			testBinary.err = fmt.Errorf("go build: %v\n%s", err, b)
