@@ -244,3 +244,64 @@ func TestSecurityClientNeverReads(t *testing.T) {
 		_ = outR.Close()
 	}
 }
+
+// secStopReadingLimit bounds the exit after EOF of a server whose client
+// stopped reading: answers still owed get a 2 s grace (server.exitGrace),
+// then the server exits anyway; 0.5 s covers the process teardown.
+const secStopReadingLimit = 2*time.Second + 500*time.Millisecond
+
+// TestSecurityClientStopsReading: a client writes 3,000 requests, never
+// reads a byte of stdout and never closes it, then closes stdin. The server
+// must not stay alive on its blocked writes.
+func TestSecurityClientStopsReading(t *testing.T) {
+	t.Parallel()
+	w := mcpNewWorld(t)
+	cmd := exec.Command(w.bin, "mcp")
+	cmd.Env = w.env(t)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outR.Close() // open, never read, until the end
+	cmd.Stdout = outW
+	stderr := &mcpSyncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = outW.Close()
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_, _ = io.WriteString(stdin, `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"mute","version":"1"}}}`+"\n")
+		for i := range 3000 {
+			if _, err := fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":"mute-%d","method":"tools/list"}`+"\n", i); err != nil {
+				return // stdin closed below while this write waited
+			}
+		}
+	})
+	time.Sleep(300 * time.Millisecond) // the stdout pipe fills; the server's writes block
+	limit := secStopReadingLimit
+	if raceBuild {
+		limit = max(limit, secExitLimit())
+	}
+	start := time.Now()
+	_ = stdin.Close()
+	select {
+	case <-exited:
+		t.Logf("exited %v after EOF with its client not reading", time.Since(start).Round(time.Millisecond))
+	case <-time.After(limit):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("neonkeys mcp was still running %v after EOF: a client that stops reading keeps it alive\nstderr:\n%s", limit, mcpTail(stderr.String()))
+	}
+	wg.Wait()
+	if strings.Contains(stderr.String(), w.fx.AdminToken) {
+		t.Error("the credential reached stderr")
+	}
+}

@@ -279,3 +279,41 @@ func TestAbuseClientGone(t *testing.T) {
 	a.stop(t, true, ignore) // closing stdin also ends a write still pending
 	wg.Wait()
 }
+
+// stopReadingBound is how soon ServeStdio must return after EOF when the
+// client stopped reading: the answers still owed get a 2 s grace, then the
+// server gives up on them; 0.5 s is slack for a loaded machine.
+const stopReadingBound = 2*time.Second + 500*time.Millisecond
+
+// TestAbuseClientStopsReading: the client closes stdin but never reads
+// stdout nor closes it, so the server's writes block for good. ServeStdio
+// must return anyway, and once the pipe is closed no goroutine stays.
+func TestAbuseClientStopsReading(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	a := abuseStart(t)
+	a.initialize(t)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 200 {
+			if _, err := fmt.Fprintf(a.in, `{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`+"\n", i); err != nil {
+				return // stdin closed below while this write waited
+			}
+		}
+	})
+	time.Sleep(100 * time.Millisecond) // an answer is blocked on stdout by now
+	start := time.Now()
+	_ = a.in.Close()
+	select {
+	case err := <-a.done:
+		if err != nil {
+			t.Errorf("ServeStdio = %v, want nil at end of input", err)
+		}
+		t.Logf("returned %v after EOF with its client not reading", time.Since(start).Round(time.Millisecond))
+	case <-time.After(stopReadingBound):
+		t.Fatalf("the server was still running %v after EOF: a client that stops reading keeps it alive", stopReadingBound)
+	}
+	wg.Wait()
+	// abuseStart closed the server's end of stdout on return, which ends
+	// the blocked write; what remains must wind down on its own.
+	a.finish(t, ignore)
+}
