@@ -20,7 +20,8 @@ const filterBits = 1 << 16
 // pieceIndex finds runs of 16 or more token characters that occur in a held
 // secret. The zero value holds nothing.
 type pieceIndex struct {
-	filter  *[filterBits / 64]uint64 // every 8-byte block of the secrets' windows, hashed
+	blocks  *[filterBits / 64]uint64 // every 8-byte block of the secrets' windows, hashed
+	quick   *[filterBits / 64]uint64 // every 16-character window, hashed: spares most map lookups
 	windows map[string]struct{}      // every 16-character window of the secrets
 }
 
@@ -44,13 +45,14 @@ func (p *pieceIndex) add(v string) {
 		}
 		if p.windows == nil {
 			p.windows = map[string]struct{}{}
-			p.filter = new([filterBits / 64]uint64)
+			p.blocks = new([filterBits / 64]uint64)
+			p.quick = new([filterBits / 64]uint64)
 		}
 		start := i + 1 - pieceLen
 		p.windows[strings.Clone(v[start:i+1])] = struct{}{}
+		setBit(p.quick, windowHash(v, start))
 		for b := start; b+blockLen <= i+1; b++ {
-			h := blockHash(load64(v, b))
-			p.filter[h/64] |= 1 << (h % 64)
+			setBit(p.blocks, blockHash(load64(v, b)))
 		}
 	}
 }
@@ -61,14 +63,16 @@ func (p *pieceIndex) mask(s string) string {
 		return s
 	}
 	var spans [][2]int // covered [start, end), in order, merged
-	filter := p.filter
+	blocks, quick := p.blocks, p.quick
 	for b := 0; b+blockLen <= len(s); b += blockLen {
-		h := blockHash(load64(s, b))
-		if filter[h>>6]&(1<<(h&63)) == 0 {
+		if !hasBit(blocks, blockHash(load64(s, b))) {
 			continue
 		}
 		// The windows that hold this block start from b-8 to b.
 		for i := max(0, b+blockLen-pieceLen); i <= b && i+pieceLen <= len(s); i++ {
+			if !hasBit(quick, windowHash(s, i)) {
+				continue
+			}
 			if _, ok := p.windows[s[i:i+pieceLen]]; !ok {
 				continue
 			}
@@ -103,3 +107,11 @@ func load64(s string, i int) uint64 {
 
 // blockHash maps a block to a filter bit (Fibonacci hashing).
 func blockHash(x uint64) uint64 { return (x * 0x9E3779B97F4A7C15) >> (64 - 16) }
+
+// windowHash maps the 16 bytes of s from i to a filter bit.
+func windowHash(s string, i int) uint64 {
+	return ((load64(s, i) * 0x9E3779B97F4A7C15) ^ (load64(s, i+8) * 0xC2B2AE3D27D4EB4F)) >> (64 - 16)
+}
+
+func setBit(f *[filterBits / 64]uint64, h uint64)      { f[h>>6] |= 1 << (h & 63) }
+func hasBit(f *[filterBits / 64]uint64, h uint64) bool { return f[h>>6]&(1<<(h&63)) != 0 }
