@@ -247,14 +247,14 @@ func TestSecurityClientNeverReads(t *testing.T) {
 
 // secStopReadingLimit bounds the exit after EOF of a server whose client
 // stopped reading: answers still owed get a 2 s grace (server.exitGrace),
-// then the server exits anyway; 0.5 s covers the process teardown.
-const secStopReadingLimit = 2*time.Second + 500*time.Millisecond
+// then the server exits anyway; 1 s covers the process teardown on a
+// loaded machine (2.5 s was seen with the leak matrix running alongside).
+const secStopReadingLimit = 3 * time.Second
 
 // TestSecurityClientStopsReading: a client writes 3,000 requests, never
 // reads a byte of stdout and never closes it, then closes stdin. The server
-// must not stay alive on its blocked writes.
+// must not stay alive on its blocked writes. Not parallel: it measures time.
 func TestSecurityClientStopsReading(t *testing.T) {
-	t.Parallel()
 	w := mcpNewWorld(t)
 	cmd := exec.Command(w.bin, "mcp")
 	cmd.Env = w.env(t)
