@@ -25,7 +25,7 @@ import (
 // TestCLI builds neonkeys once and drives it as a user and a script would,
 // against the fake Neon API. Subtests share the build; each has its own fake.
 func TestCLI(t *testing.T) {
-	bin := cliBuild(t)
+	bin := buildNeonkeys(t)
 	groups := []struct {
 		name string
 		fn   func(*testing.T, string)

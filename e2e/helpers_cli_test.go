@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -22,23 +21,6 @@ import (
 
 // cliTimeout bounds one run of the binary; generous, only to never hang.
 const cliTimeout = 60 * time.Second
-
-// cliBuild builds the neonkeys binary into a directory that lives as long
-// as t (the TestCLI parent test, so every subtest shares one build).
-func cliBuild(t *testing.T) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "neonkeys")
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("go", "build", "-o", out, ".")
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
-}
 
 // cliWorld is one fake Neon API, seeded, and the binary that talks to it.
 type cliWorld struct {

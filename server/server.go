@@ -136,8 +136,9 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 }
 
 // exitGrace is how long the server may take to wind down after its input
-// ends: in-flight calls are cancelled and their answers written.
-const exitGrace = 2 * time.Second
+// ends (in-flight calls are cancelled and their answers written); with the
+// rest of the shutdown it keeps the exit within 2 s of end of input.
+const exitGrace = 1500 * time.Millisecond
 
 // awaitExit waits for Listen to return after the input ended. A client that
 // stopped reading stdout can leave a write blocked for ever; the server must
