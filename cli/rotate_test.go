@@ -194,8 +194,8 @@ func TestCLIDeliverFileRace(t *testing.T) {
 	})
 	err = a.apiErr(keys.OpCreate, err)
 	var ex *exitError
-	if !errors.As(err, &ex) || ex.code != ExitFailed || !strings.Contains(ex.msg, "revoked again") {
-		t.Fatalf("deliver = %v, want exit 1 saying the key was revoked again", err)
+	if !errors.As(err, &ex) || ex.code != ExitFailed || !strings.Contains(ex.msg, "revoked at once") {
+		t.Fatalf("deliver = %v, want exit 1 saying the key was revoked at once", err)
 	}
 	if srv.TokenValid(created.Token) {
 		t.Error("the undelivered key is still live")

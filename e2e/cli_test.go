@@ -957,7 +957,7 @@ func cliTestClosedStdout(t *testing.T, bin string) {
 			}
 			r := cliResult{code: exitErr.ExitCode(), stderr: stderr.String()}
 			cliWantCode(t, r, 1)
-			cliWantStderr(t, r, "could not be delivered", "revoked again", "nothing changed")
+			cliWantStderr(t, r, "could not be delivered", "revoked at once", "nothing changed")
 			if n := cliCount(w.srv, http.MethodPost); n != 1 {
 				t.Errorf("%d POSTs, want 1", n)
 			}

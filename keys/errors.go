@@ -34,22 +34,23 @@ func (e *ProjectNotInOrgError) Error() string {
 		"only for organization projects (move it to an organization, or use a personal key)", e.ProjectID)
 }
 
-// UnverifiedKeyError: Neon answered a create with something we will not hand
-// over; the new key was revoked (or RevokeErr says why not).
-type UnverifiedKeyError struct {
-	Reason    string
+// WithdrawnKeyError: Neon minted a key that must not stay live (its answer
+// failed verification, its token could not be delivered, or the caller gave
+// up meanwhile), so it was revoked again at once, or RevokeErr says why not.
+type WithdrawnKeyError struct {
+	Reason    string // why the key could not be kept, e.g. "Neon's answer carried no token"
 	KeyID     int64
 	RevokeErr error
 }
 
-func (e *UnverifiedKeyError) Error() string {
+func (e *WithdrawnKeyError) Error() string {
 	if e.RevokeErr == nil {
-		return fmt.Sprintf("%s, so the new key %d was revoked at once; nothing else changed", e.Reason, e.KeyID)
+		return fmt.Sprintf("%s, so the new key %d was revoked at once; nothing changed", e.Reason, e.KeyID)
 	}
 	return fmt.Sprintf("%s, and revoking the new key %d failed too (%v): revoke key %d yourself", e.Reason, e.KeyID, e.RevokeErr, e.KeyID)
 }
 
-func (e *UnverifiedKeyError) Unwrap() error { return e.RevokeErr }
+func (e *WithdrawnKeyError) Unwrap() error { return e.RevokeErr }
 
 // MaybeCreatedError: the create was interrupted after it may have reached
 // Neon, so a key named Name may exist; it must be checked with a list.
@@ -63,24 +64,6 @@ func (e *MaybeCreatedError) Error() string {
 }
 
 func (e *MaybeCreatedError) Unwrap() error { return e.Err }
-
-// UndeliveredError: a new key's token could not be delivered (a token file
-// could not be written, stdout was closed), so the key was revoked again, or
-// RevokeErr says why not.
-type UndeliveredError struct {
-	KeyID     int64
-	Err       error
-	RevokeErr error
-}
-
-func (e *UndeliveredError) Error() string {
-	if e.RevokeErr == nil {
-		return fmt.Sprintf("the new token could not be delivered (%v), so the new key %d was revoked again; nothing changed", e.Err, e.KeyID)
-	}
-	return fmt.Sprintf("the new token could not be delivered (%v), and revoking the new key %d failed too (%v): revoke key %d yourself", e.Err, e.KeyID, e.RevokeErr, e.KeyID)
-}
-
-func (e *UndeliveredError) Unwrap() error { return e.Err }
 
 // Operation names what a caller was doing, for Explain.
 type Operation int
@@ -102,23 +85,15 @@ func Explain(op Operation, err error, orgIDName string) string {
 	var apiErr *neonapi.APIError
 	var notFound *NotFoundError
 	var maybe *MaybeCreatedError
-	var unverified *UnverifiedKeyError
-	var undelivered *UndeliveredError
+	var withdrawn *WithdrawnKeyError
 	switch {
 	case err == nil:
 		return ""
-	case errors.As(err, &unverified) && unverified.RevokeErr != nil:
+	case errors.As(err, &withdrawn) && withdrawn.RevokeErr != nil:
 		// Before the *APIError case: this error unwraps to the failed
 		// revoke's, and the user must hear that a stray key is live.
 		return fmt.Sprintf("%s, and revoking the new key %d failed too (%s): revoke key %d yourself",
-			unverified.Reason, unverified.KeyID, Explain(OpRevoke, unverified.RevokeErr, orgIDName), unverified.KeyID)
-	case errors.As(err, &undelivered):
-		// Before the *APIError case for the same reason as above.
-		if undelivered.RevokeErr == nil {
-			return undelivered.Error()
-		}
-		return fmt.Sprintf("the new token could not be delivered (%v), and revoking the new key %d failed too (%s): revoke key %d yourself",
-			undelivered.Err, undelivered.KeyID, Explain(OpRevoke, undelivered.RevokeErr, orgIDName), undelivered.KeyID)
+			withdrawn.Reason, withdrawn.KeyID, Explain(OpRevoke, withdrawn.RevokeErr, orgIDName), withdrawn.KeyID)
 	case errors.As(err, &notFound):
 		if notFound.OrgID == "" {
 			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), orgIDName)

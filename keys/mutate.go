@@ -85,7 +85,7 @@ func (s *Service) Resolve(ctx context.Context, req CreateRequest) (CreateRequest
 
 // Create mints a key at the requested scope and checks Neon's answer: a
 // non-empty token, and the project asked for. A wrong answer is revoked at
-// once and reported as *UnverifiedKeyError. A create interrupted after it was
+// once and reported as *WithdrawnKeyError. A create interrupted after it was
 // sent is reported as *MaybeCreatedError: Neon may hold a new key.
 func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, error) {
 	req, err := s.Resolve(ctx, req)
@@ -140,7 +140,7 @@ func verify(req CreateRequest, resp *neonapi.CreatedAPIKey) string {
 // undo revokes a key whose create answer failed verification.
 func (s *Service) undo(req CreateRequest, resp *neonapi.CreatedAPIKey, reason string) error {
 	err := s.withdraw(resp.ID, req.OrgID)
-	return &UnverifiedKeyError{Reason: reason, KeyID: resp.ID, RevokeErr: err}
+	return &WithdrawnKeyError{Reason: reason, KeyID: resp.ID, RevokeErr: err}
 }
 
 // withdraw revokes a key minted a moment ago that must not stay live. It
@@ -166,7 +166,7 @@ const withdrawTimeout = 30 * time.Second
 type Deliver func(*Created) error
 
 // CreateAndDeliver creates a key and delivers its token. When delivery
-// fails the key is revoked again (*UndeliveredError), so no live key is left
+// fails the key is revoked again (*WithdrawnKeyError), so no live key is left
 // whose token nobody holds.
 func (s *Service) CreateAndDeliver(ctx context.Context, req CreateRequest, deliver Deliver) (*Created, error) {
 	created, err := s.Create(ctx, req)
@@ -174,7 +174,7 @@ func (s *Service) CreateAndDeliver(ctx context.Context, req CreateRequest, deliv
 		return nil, err
 	}
 	if err := deliver(created); err != nil {
-		return nil, &UndeliveredError{KeyID: created.ID, Err: err, RevokeErr: s.withdraw(created.ID, created.OrgID)}
+		return nil, &WithdrawnKeyError{Reason: fmt.Sprintf("the new token could not be delivered (%v)", err), KeyID: created.ID, RevokeErr: s.withdraw(created.ID, created.OrgID)}
 	}
 	return created, nil
 }

@@ -84,9 +84,9 @@ func TestCreateUnverifiedAnswerIsRevoked(t *testing.T) {
 			srv, fx, svc := setup(t)
 			srv.Inject(tt.fault)
 			_, err := svc("").Create(context.Background(), tt.req(fx))
-			var unv *keys.UnverifiedKeyError
+			var unv *keys.WithdrawnKeyError
 			if !errors.As(err, &unv) {
-				t.Fatalf("err = %v (%T), want *UnverifiedKeyError", err, err)
+				t.Fatalf("err = %v (%T), want *WithdrawnKeyError", err, err)
 			}
 			if unv.RevokeErr != nil || !strings.Contains(err.Error(), tt.reason) || !strings.Contains(err.Error(), "revoked") {
 				t.Fatalf("err = %v", err)
@@ -114,7 +114,7 @@ func TestCreateUnverifiedAndRevokeFails(t *testing.T) {
 		neontest.Fault{Method: http.MethodDelete, Status: http.StatusInternalServerError},
 	)
 	_, err := svc("").Create(context.Background(), keys.CreateRequest{Name: "stuck"})
-	var unv *keys.UnverifiedKeyError
+	var unv *keys.WithdrawnKeyError
 	if !errors.As(err, &unv) || unv.RevokeErr == nil {
 		t.Fatalf("err = %v, want RevokeErr set", err)
 	}
@@ -336,9 +336,9 @@ func TestDeliveryFailureWithdrawsTheNewKey(t *testing.T) {
 		srv, _, svc := setup(t)
 		before := len(srv.LiveKeys())
 		_, err := svc("").CreateAndDeliver(context.Background(), keys.CreateRequest{Name: "lost"}, failing)
-		var undelivered *keys.UndeliveredError
+		var undelivered *keys.WithdrawnKeyError
 		if !errors.As(err, &undelivered) || undelivered.RevokeErr != nil {
-			t.Fatalf("err = %v, want an UndeliveredError with the key withdrawn", err)
+			t.Fatalf("err = %v, want a WithdrawnKeyError with the key withdrawn", err)
 		}
 		if got := len(srv.LiveKeys()); got != before {
 			t.Fatalf("%d live keys, want %d: the undelivered key stayed", got, before)
