@@ -63,6 +63,14 @@ func TestToolSnapshots(t *testing.T) {
 			t.Errorf("%s: tools/list entry changed; review and run UPDATE_TOOLSNAPS=1 go test ./tools/\ngot:\n%s", name, got)
 		}
 	}
+	// A snapshot of a tool that no longer exists is a removal nobody reviewed.
+	served := wireTools(t, e)
+	snaps, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	for _, p := range snaps {
+		if name := strings.TrimSuffix(filepath.Base(p), ".json"); served[name] == nil {
+			t.Errorf("%s: a snapshot of a tool the server no longer serves; delete it if the removal is meant", p)
+		}
+	}
 }
 
 // TestToolMetadata checks what clients rely on: every hint set explicitly
@@ -142,6 +150,9 @@ func checkSchema(t *testing.T, where string, s map[string]any) {
 		}
 		if p["type"] == "object" {
 			checkSchema(t, where+"."+n, p)
+		}
+		if items, _ := p["items"].(map[string]any); items != nil && items["type"] == "object" {
+			checkSchema(t, where+"."+n+"[]", items)
 		}
 	}
 }
