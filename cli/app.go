@@ -111,16 +111,11 @@ func validID(id string) bool {
 	return true
 }
 
-// checkNewName refuses a name for a new key before any request: Neon's
-// rules (keys.CheckName), and no control or invisible formatting characters
-// (ESC, BEL, a newline, a bidi override), which would reach the terminal and
-// the logs of everyone who lists the keys.
+// checkNewName refuses a name for a new key before any request (Neon's
+// rules, and no control or invisible characters: keys.CheckName).
 func checkNewName(name string) error {
 	if err := keys.CheckName(name); err != nil {
 		return usageErr("--name: %v", err)
-	}
-	if secret.StripControl(name) != name {
-		return usageErr("--name %q holds control characters (such as ESC, BEL or a newline): use printable text", secret.StripControl(name))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 
 	"github.com/spf13/cobra"
@@ -41,11 +40,6 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 			if err != nil {
 				return err
 			}
-			if req.ProjectID != "" && req.OrgID != "" {
-				if err := a.checkProjectOrg(ctx, svc, req); err != nil {
-					return err
-				}
-			}
 			d := &delivery{a: a, outPath: outPath}
 			if _, err := svc.CreateAndDeliver(ctx, req, d.deliver); err != nil {
 				return a.createErr(err)
@@ -62,25 +56,15 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 	return cmd
 }
 
-// checkProjectOrg refuses --org-id when the project belongs to another
-// organization. keys.Resolve would refuse it too, but with a plain error that
-// reads as an API failure (exit 1); a wrong flag is a usage error (exit 2).
-func (a *app) checkProjectOrg(ctx context.Context, svc *keys.Service, req keys.CreateRequest) error {
-	resolved, err := svc.Resolve(ctx, keys.CreateRequest{Name: req.Name, ProjectID: req.ProjectID})
-	if err != nil {
-		return a.createErr(err)
-	}
-	if resolved.OrgID != req.OrgID {
-		return usageErr("project %s belongs to organization %s, not %s: drop --org-id or pass --org-id %s; nothing was created",
-			req.ProjectID, resolved.OrgID, req.OrgID, resolved.OrgID)
-	}
-	return nil
-}
-
-// createErr is apiErr for create, except that a project without an
-// organization is the user's mistake (no project-scoped key can exist for
-// it), so exit 2.
+// createErr is apiErr for create, except for the user's mistakes, which
+// exit 2: a project without an organization (no project-scoped key can
+// exist for it), or --org-id naming another organization than the project's.
 func (a *app) createErr(err error) error {
+	var mismatch *keys.OrgMismatchError
+	if errors.As(err, &mismatch) {
+		return usageErr("project %s belongs to organization %s, not %s: drop --org-id or pass --org-id %s; nothing was created",
+			mismatch.ProjectID, mismatch.ProjectOrgID, mismatch.GivenOrgID, mismatch.ProjectOrgID)
+	}
 	if errors.As(err, new(*keys.ProjectNotInOrgError)) {
 		return usageErr("%s", a.red.Redact(keys.Explain(keys.OpCreate, err, "--org-id")))
 	}

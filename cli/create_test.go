@@ -211,7 +211,7 @@ func TestCLINewNameControlCharacters(t *testing.T) {
 				before := len(srv.Requests())
 				r := runCLI(t, runOpts{env: env}, args...)
 				wantCode(t, r, 2)
-				if !strings.Contains(r.stderr, "holds control characters") {
+				if !strings.Contains(r.stderr, "holds control or invisible characters") {
 					t.Errorf("stderr:\n%s", r.stderr)
 				}
 				if strings.ContainsAny(r.stderr, "\x1b\a\t") || strings.Contains(r.stderr, "\u202e") {

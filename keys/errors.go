@@ -34,6 +34,13 @@ func (e *ProjectNotInOrgError) Error() string {
 		"only for organization projects (move it to an organization, or use a personal key)", e.ProjectID)
 }
 
+// OrgMismatchError: the organization given is not the project's.
+type OrgMismatchError struct{ ProjectID, ProjectOrgID, GivenOrgID string }
+
+func (e *OrgMismatchError) Error() string {
+	return fmt.Sprintf("project %s belongs to organization %s, not %s", e.ProjectID, e.ProjectOrgID, e.GivenOrgID)
+}
+
 // WithdrawnKeyError: Neon minted a key that must not stay live (its answer
 // failed verification, its token could not be delivered, or the caller gave
 // up meanwhile), so it was revoked again at once, or RevokeErr says why not.

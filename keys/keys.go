@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/neonkeys/neonkeys/neonapi"
@@ -60,6 +61,8 @@ func describeScope(orgID, projectID string) string {
 type Service struct {
 	api *neonapi.Client
 	now func() time.Time
+
+	withdrawing sync.WaitGroup // revokes of minted keys that must not stay live
 }
 
 // New returns a Service. now may be nil (time.Now).

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 // CreateRequest asks for a new key: personal when OrgID and ProjectID are
@@ -53,6 +54,10 @@ func CheckName(name string) error {
 		return errors.New("the key name is empty")
 	case !utf8.ValidString(name):
 		return errors.New("the key name is not valid UTF-8")
+	case secret.StripControl(name) != name:
+		// A terminal would act on them, and a list would show a name other
+		// than the one stored.
+		return errors.New("the key name holds control or invisible characters (such as ESC, BEL, a newline or a bidi override): use printable text")
 	case utf8.RuneCountInString(name) > MaxNameLen:
 		return fmt.Errorf("the key name is %d characters long; Neon allows at most %d", utf8.RuneCountInString(name), MaxNameLen)
 	}
@@ -77,7 +82,7 @@ func (s *Service) Resolve(ctx context.Context, req CreateRequest) (CreateRequest
 		return req, &ProjectNotInOrgError{ProjectID: req.ProjectID}
 	}
 	if req.OrgID != "" && req.OrgID != project.OrgID {
-		return req, fmt.Errorf("project %s belongs to organization %s, not %s", req.ProjectID, project.OrgID, req.OrgID)
+		return req, &OrgMismatchError{ProjectID: req.ProjectID, ProjectOrgID: project.OrgID, GivenOrgID: req.OrgID}
 	}
 	req.OrgID = project.OrgID
 	return req, nil
@@ -145,17 +150,29 @@ func (s *Service) undo(req CreateRequest, resp *neonapi.CreatedAPIKey, reason st
 
 // withdraw revokes a key minted a moment ago that must not stay live. It
 // uses a fresh context: the caller's may be ending, and a stray key must
-// not stay.
+// not stay. Settle waits for withdrawals still running.
 func (s *Service) withdraw(id int64, orgID string) error {
+	s.withdrawing.Add(1)
+	defer s.withdrawing.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), withdrawTimeout)
 	defer cancel()
-	var err error
-	if orgID == "" {
-		_, err = s.api.RevokeAPIKey(ctx, id)
-	} else {
-		_, err = s.api.RevokeOrgAPIKey(ctx, orgID, id)
-	}
+	_, err := s.Revoke(ctx, Key{APIKey: neonapi.APIKey{ID: id}, OrgID: orgID})
 	return err
+}
+
+// Settle waits, at most withdrawTimeout, for the revokes of minted keys
+// that must not stay live. A server calls it before it exits, so ending its
+// input cannot leave such a key behind.
+func (s *Service) Settle() {
+	done := make(chan struct{})
+	go func() {
+		s.withdrawing.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(withdrawTimeout):
+	}
 }
 
 // withdrawTimeout bounds the revoke of a key that must not stay live.
@@ -236,6 +253,7 @@ const rotatedLayout = "20060102T150405Z"
 // characters, replacing an earlier rotation suffix instead of stacking them.
 func RotatedName(old string, now time.Time) string {
 	const marker = "-rotated-"
+	old = secret.StripControl(old) // an old name from the API may hold them; a new one must not
 	if i := strings.LastIndex(old, marker); i >= 0 {
 		if _, err := time.Parse(rotatedLayout, old[i+len(marker):]); err == nil {
 			old = old[:i]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 func TestCreateAtEachScope(t *testing.T) {
@@ -394,5 +396,57 @@ func TestRevokeRetriedAfterALostAnswer(t *testing.T) {
 	}
 	if n := len(srv.Mutations()); n != 3 {
 		t.Fatalf("%d mutations, want the create and two revoke attempts", n)
+	}
+}
+
+// cancelOnBody cancels a context once a POST's answer has been read in
+// full: the caller gives up just after Neon minted the key.
+type cancelOnBody struct {
+	base   http.RoundTripper
+	cancel context.CancelFunc
+}
+
+func (c cancelOnBody) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(req)
+	if err == nil && req.Method == http.MethodPost {
+		resp.Body = &eofHook{ReadCloser: resp.Body, hook: c.cancel}
+	}
+	return resp, err
+}
+
+type eofHook struct {
+	io.ReadCloser
+	hook func()
+}
+
+func (e *eofHook) Read(p []byte) (int, error) {
+	n, err := e.ReadCloser.Read(p)
+	if err == io.EOF {
+		e.hook()
+	}
+	return n, err
+}
+
+// A caller that gives up right after Neon minted a key will never receive
+// its token: the key is revoked at once instead of staying live.
+func TestCreateCancelledAfterMintWithdrawsTheKey(t *testing.T) {
+	srv := neontest.New(t)
+	fx := srv.Seed()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api, err := neonapi.New(neonapi.Options{
+		Token: fx.AdminToken, BaseURL: srv.URL(), Redactor: secret.NewRedactor(),
+		HTTPClient: &http.Client{Transport: cancelOnBody{base: srv.Client().Transport, cancel: cancel}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = keys.New(api, nil).Create(ctx, keys.CreateRequest{Name: "abandoned"})
+	var withdrawn *keys.WithdrawnKeyError
+	if !errors.As(err, &withdrawn) || withdrawn.RevokeErr != nil || !strings.Contains(err.Error(), "cancelled") {
+		t.Fatalf("err = %v, want the minted key withdrawn because the request was cancelled", err)
+	}
+	if n := len(srv.LiveKeys()); n != 4 {
+		t.Fatalf("%d live keys, want the fixture's 4", n)
 	}
 }

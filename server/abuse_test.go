@@ -281,8 +281,8 @@ func TestAbuseClientGone(t *testing.T) {
 }
 
 // stopReadingBound is how soon ServeStdio must return after EOF when the
-// client stopped reading: the answers still owed get a 2 s grace, then the
-// server gives up on them; 0.5 s is slack for a loaded machine.
+// client stopped reading: the answers still owed get a 1.5 s grace, then the
+// server gives up on them; the rest is slack for a loaded machine.
 const stopReadingBound = 2*time.Second + 500*time.Millisecond
 
 // TestAbuseClientStopsReading: the client closes stdin but never reads

@@ -129,6 +129,11 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 	case <-ctx.Done():
 		err = awaitExit(done, errLog)
 	}
+	if opts.Keys != nil {
+		// A call cut short may be revoking a key it minted: exiting now would
+		// leave that key live with nobody holding its token.
+		opts.Keys.Settle()
+	}
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}

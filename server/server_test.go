@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -279,4 +280,39 @@ func TestStdioExitsWhenTheClientStopsReading(t *testing.T) {
 		t.Fatal("the server is still running 10 s after stdin closed, blocked on a client that does not read")
 	}
 	outR.Close() // frees the blocked writer goroutines
+}
+
+// TestStdioExitWaitsForAWithdrawal: a create whose answer fails verification
+// revokes the new key; if the client ends its input meanwhile, the server
+// must finish that revoke before it exits, or the key stays live for good.
+func TestStdioExitWaitsForAWithdrawal(t *testing.T) {
+	fake := neontest.New(t)
+	fx := fake.Seed()
+	fake.Inject(neontest.Fault{Method: http.MethodPost, OmitKey: true})
+	fake.Inject(neontest.Fault{Method: http.MethodDelete, Delay: 2500 * time.Millisecond}) // longer than the exit grace
+	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
+	opts.Log = &lockedBuffer{}
+	inR, inW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- server.ServeStdio(context.Background(), opts, inR, io.Discard) }()
+	fmt.Fprintln(inW, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	fmt.Fprintln(inW, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	fmt.Fprintf(inW, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"stray","confirm":true}}}`+"\n", fx.OrgProject.ID)
+	deadline := time.Now().Add(10 * time.Second)
+	isDelete := func(r neontest.Request) bool { return r.Method == http.MethodDelete }
+	for !slices.ContainsFunc(fake.Mutations(), isDelete) {
+		if time.Now().After(deadline) {
+			t.Fatal("the withdrawal never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	inW.Close() // the client leaves while the revoke is on its way
+	select {
+	case <-done:
+	case <-time.After(40 * time.Second):
+		t.Fatal("the server did not exit")
+	}
+	if n := len(fake.LiveKeys()); n != 4 {
+		t.Fatalf("%d live keys after exit, want the fixture's 4: the minted key stayed live", n)
+	}
 }

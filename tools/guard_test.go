@@ -114,6 +114,8 @@ func TestInvalidArgumentsAreExplainedWithoutTheirValues(t *testing.T) {
 		{"list_api_keys", `{"limit":100000}`, "limit must be at most 500"},
 		{"create_project_scoped_key", `{"project_id":"p","key_name":"` + strings.Repeat("k", 65) + `","confirm":true}`, "key_name is 65 characters long; at most 64"},
 		{"list_api_keys", `[1,2]`, "must be a JSON object"},
+		{"create_project_scoped_key", `{"project_id":"p","key_name":"ci\u001b[2J","confirm":true}`, "control or invisible characters"},
+		{"rotate_api_key", `{"key_id":1,"new_key_name":"ci\u202eorp","confirm":true}`, "control or invisible characters"},
 	}
 	for _, tt := range tests {
 		res := e.call(c, tt.tool, tt.args)

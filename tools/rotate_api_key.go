@@ -60,7 +60,12 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		if res != nil {
 			return res
 		}
-		plan.Name = approvedName
+		if approvedName != plan.Name {
+			plan.Name = approvedName
+			if err := d.checkTokenFile(plan.Name); err != nil {
+				return errorResult("Not rotated: " + err.Error() + ".")
+			}
+		}
 		var newOut newKeyOut
 		var where string
 		rot, err := d.Keys.Rotate(ctx, *old, plan, func(c *keys.Created) (err error) {

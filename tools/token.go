@@ -63,6 +63,12 @@ func (d Deps) deliver(ctx context.Context, c *keys.Created) (newKeyOut, string, 
 		out.TokenFile = path
 		return out, fmt.Sprintf("The token (%s) was written to %s (mode 0600); it is not shown here.", out.Fingerprint, path), nil
 	}
+	if ctx.Err() != nil {
+		// The client gave up on this call (notifications/cancelled, end of
+		// input): an answer now may never be read, so the token is not
+		// delivered and the new key is withdrawn.
+		return out, "", fmt.Errorf("the call was cancelled before the token could be handed over: %w", ctx.Err())
+	}
 	out.Key = deliverToken(ctx, c.Token)
 	return out, "Token: " + out.Key + "\n" + storeNotice + ".", nil
 }
