@@ -729,30 +729,13 @@ func cliTestFormats(t *testing.T, bin string) {
 		{"create --out", func(w *cliWorld, dir string) []string {
 			return []string{"create", "--name", "formats-file", "--org-id", w.fx.Org.ID, "--out", filepath.Join(dir, "new.token")}
 		}, func(t *testing.T, w *cliWorld, format, dir string, r cliResult) {
-			path := filepath.Join(dir, "new.token")
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok := strings.TrimSpace(string(data))
-			if !w.srv.TokenValid(tok) {
-				t.Fatal("the token file does not authenticate")
-			}
-			cliNoSecret(t, "stdout", r.stdout, tok)
-			if format == "table" {
-				if strings.TrimSpace(r.stdout) != path+" "+secret.Fingerprint(tok) {
-					t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
-				}
+			out, ok := cliTokenFileAnswer(t, w, format, filepath.Join(dir, "new.token"), r)
+			if !ok {
 				return
 			}
-			var out cliNewKey
-			cliDecode(t, format, r.stdout, &out)
-			rec := cliNewest(t, w.srv)
-			if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) ||
-				out.OrgID != w.fx.Org.ID || out.ProjectID != "" {
+			if out.OrgID != w.fx.Org.ID || out.ProjectID != "" || out.RotatedFrom != 0 {
 				t.Errorf("answer %+v", out)
 			}
-			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
 		}},
 		{"revoke", func(w *cliWorld, _ string) []string {
 			return []string{"revoke", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes"}
@@ -799,27 +782,14 @@ func cliTestFormats(t *testing.T, bin string) {
 		{"rotate --out", func(w *cliWorld, dir string) []string {
 			return []string{"rotate", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes", "--name", "ci-2", "--out", filepath.Join(dir, "rotated.token")}
 		}, func(t *testing.T, w *cliWorld, format, dir string, r cliResult) {
-			path := filepath.Join(dir, "rotated.token")
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
+			if w.srv.TokenValid(w.fx.OrgKeyToken) {
+				t.Error("the old key still authenticates")
 			}
-			tok := strings.TrimSpace(string(data))
-			if !w.srv.TokenValid(tok) || w.srv.TokenValid(w.fx.OrgKeyToken) {
-				t.Fatal("the rotation did not take place")
-			}
-			cliNoSecret(t, "stdout", r.stdout, tok)
-			if format == "table" {
-				if strings.TrimSpace(r.stdout) != path+" "+secret.Fingerprint(tok) {
-					t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
-				}
+			out, ok := cliTokenFileAnswer(t, w, format, filepath.Join(dir, "rotated.token"), r)
+			if !ok {
 				return
 			}
-			var out cliNewKey
-			cliDecode(t, format, r.stdout, &out)
-			rec := cliNewest(t, w.srv)
-			if out.ID != rec.ID || out.Name != "ci-2" || out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) ||
-				out.RotatedFrom != w.fx.OrgKeyID || out.OrgID != w.fx.Org.ID || out.ProjectID != "" {
+			if out.Name != "ci-2" || out.RotatedFrom != w.fx.OrgKeyID || out.OrgID != w.fx.Org.ID || out.ProjectID != "" {
 				t.Errorf("answer %+v", out)
 			}
 		}},
@@ -969,4 +939,34 @@ func cliTestClosedStdout(t *testing.T, bin string) {
 			}
 		})
 	}
+}
+
+// cliTokenFileAnswer checks the answer of a create or rotate with --out: the
+// file holds a live token that stdout never shows; a table prints the path
+// and the fingerprint; json and yaml describe the newest key with the file
+// instead of the token. It returns the decoded answer (ok false for a table).
+func cliTokenFileAnswer(t *testing.T, w *cliWorld, format, path string, r cliResult) (out cliNewKey, ok bool) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(string(data))
+	if !w.srv.TokenValid(tok) {
+		t.Fatal("the token file does not authenticate")
+	}
+	cliNoSecret(t, "stdout", r.stdout, tok)
+	if format == "table" {
+		if strings.TrimSpace(r.stdout) != path+" "+secret.Fingerprint(tok) {
+			t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
+		}
+		return out, false
+	}
+	cliDecode(t, format, r.stdout, &out)
+	rec := cliNewest(t, w.srv)
+	if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) {
+		t.Errorf("answer %+v does not describe the new key %+v by its file", out, rec)
+	}
+	cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
+	return out, true
 }
