@@ -42,6 +42,10 @@ func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
 // bind decodes the arguments into T strictly (unknown fields, wrong types and
 // trailing data are refused) and reports whether confirm is the JSON boolean
 // true. mcp-go's GetBool would also accept "true" and 1: never use it.
+//
+// bind and the check* helpers below repeat some of what the schema
+// validator (validate.go) checks first, on purpose: whether a mutation may
+// run must not depend on a schema tag staying right.
 func bind[T any](req mcp.CallToolRequest) (args T, confirmed bool, err error) {
 	raw, err := rawArguments(req)
 	if err != nil {
