@@ -33,22 +33,7 @@ func TestMCPSecretsDirRotate(t *testing.T) {
 	}
 	_ = s.callTool(t, "list_api_keys", map[string]any{})
 
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(files) != 1 {
-		t.Fatalf("secrets dir holds %v (err %v), want one token file", files, err)
-	}
-	info, err := os.Stat(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := info.Mode().Perm(); perm != 0o600 {
-		t.Errorf("token file mode %04o, want 0600", perm)
-	}
-	b, err := os.ReadFile(files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := strings.TrimSpace(string(b))
+	path, tok := mcpOnlyTokenFile(t, dir)
 	if !mcpTokenPattern.MatchString(tok) || !w.srv.TokenValid(tok) {
 		t.Fatalf("the token file does not hold a valid new token")
 	}
@@ -57,8 +42,8 @@ func TestMCPSecretsDirRotate(t *testing.T) {
 	}
 
 	answer := res.text() + string(res.StructuredContent)
-	if !strings.Contains(answer, filepath.Base(files[0])) {
-		t.Errorf("the answer does not name the token file %s: %s", files[0], answer)
+	if !strings.Contains(answer, filepath.Base(path)) {
+		t.Errorf("the answer does not name the token file %s: %s", path, answer)
 	}
 	if fp := secret.Fingerprint(tok); !strings.Contains(answer, fp) {
 		t.Errorf("the answer lacks the fingerprint %s: %s", fp, answer)
@@ -83,8 +68,11 @@ func TestMCPSecretsDirRotate(t *testing.T) {
 func TestMCPConcurrentListCalls(t *testing.T) {
 	t.Parallel()
 	const (
-		calls    = 40
-		latency  = 50 * time.Millisecond
+		calls = 40
+		// Long enough that 40 calls sent together arrive within one answer's
+		// time even on a loaded machine with a race-built binary; a pool
+		// serving them in rounds of 5 still shows at most 5 at once.
+		latency  = 300 * time.Millisecond
 		wantPeak = 30
 	)
 	w := mcpNewWorld(t)
@@ -290,30 +278,15 @@ func TestMCPSecretsDirSession(t *testing.T) {
 			}
 
 			// The token file: alone in DIR, named after the key, 0600.
-			files, err := filepath.Glob(filepath.Join(dir, "*"))
-			if err != nil || len(files) != 1 {
-				t.Fatalf("secrets dir holds %v (err %v), want one token file", files, err)
-			}
-			if got, want := filepath.Base(files[0]), newName+".token"; got != want {
+			path, tok := mcpOnlyTokenFile(t, dir)
+			if got, want := filepath.Base(path), newName+".token"; got != want {
 				t.Errorf("token file %q, want %q", got, want)
 			}
-			info, err := os.Stat(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if perm := info.Mode().Perm(); perm != 0o600 {
-				t.Errorf("token file mode %04o, want 0600", perm)
-			}
-			b, err := os.ReadFile(files[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			tok := strings.TrimSpace(string(b))
 			if !mcpAnyToken.MatchString(tok) {
 				t.Fatal("the token file does not hold a token")
 			}
 			answer := rotated.text() + string(rotated.StructuredContent)
-			if !strings.Contains(answer, files[0]) && !strings.Contains(answer, filepath.Base(files[0])) {
+			if !strings.Contains(answer, path) && !strings.Contains(answer, filepath.Base(path)) {
 				t.Errorf("the answer does not name the token file: %s", mcpRedactTokens(answer))
 			}
 			if fp := secret.Fingerprint(tok); !strings.Contains(answer, fp) {
@@ -371,4 +344,26 @@ func mcpGetAPIKeys(t *testing.T, w *mcpWorld, token string) int {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode
+}
+
+// mcpOnlyTokenFile returns the one file in a secrets dir and the token it
+// holds, failing unless it is alone and has mode 0600.
+func mcpOnlyTokenFile(t *testing.T, dir string) (path, token string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("secrets dir holds %v (err %v), want one token file", files, err)
+	}
+	info, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("token file mode %04o, want 0600", perm)
+	}
+	b, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files[0], strings.TrimSpace(string(b))
 }
