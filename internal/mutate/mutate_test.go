@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAuditFixture audits the tiny module in testdata/fixture: one mutation
+// its test catches, one it misses, one that no longer applies and one that
+// does not compile. Neither of the last two may count as caught.
+func TestAuditFixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test on a fixture module")
+	}
+	root, err := filepath.Abs("testdata/fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config{list: filepath.Join(root, "mutations.yaml"), root: root, timeout: 2 * time.Minute, baseline: true}
+	ms, err := loadMutations(cfg.list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	results, err := audit(context.Background(), cfg, ms, &log)
+	if err != nil {
+		t.Fatalf("audit: %v\n%s", err, log.String())
+	}
+	want := map[string]Outcome{"add-subtracts": Caught, "double-triples": Survived, "gone": Broken, "no-compile": Broken}
+	if len(results) != len(want) {
+		t.Fatalf("%d results, want %d", len(results), len(want))
+	}
+	for _, r := range results {
+		if r.Outcome != want[r.Mutation.ID] {
+			t.Errorf("%s: %s (%s), want %s", r.Mutation.ID, r.Outcome, r.Detail, want[r.Mutation.ID])
+		}
+	}
+	if r := results[0]; len(r.Failed) != 1 || r.Failed[0] != "fixture.TestAdd" {
+		t.Errorf("add-subtracts caught by %q, want [fixture.TestAdd]", r.Failed)
+	}
+
+	var report bytes.Buffer
+	printReport(&report, results)
+	for _, s := range []string{"caught: 1/4, survived: 1, broken: 2", "SURVIVED double-triples"} {
+		if !strings.Contains(report.String(), s) {
+			t.Errorf("report lacks %q:\n%s", s, report.String())
+		}
+	}
+}
+
+// TestRunExitCodes checks the exit status a script relies on: 0 only when
+// every selected mutation is caught.
+func TestRunExitCodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test on a fixture module")
+	}
+	root, err := filepath.Abs("testdata/fixture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"-root", root, "-list", filepath.Join(root, "mutations.yaml"), "-baseline=false"}
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"-run", "add-subtracts"}, 0},
+		{[]string{"-run", "double-triples"}, 1},
+		{[]string{"-run", "gone"}, 1},
+		{[]string{"-run", "no-such-id"}, 2},
+		{[]string{"-n", "-run", "add-subtracts,double-triples"}, 0},
+		{[]string{"-n", "-run", "no-compile"}, 1},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		if got := run(context.Background(), append(base, tt.args...), &stdout, &stderr); got != tt.want {
+			t.Errorf("run %q = %d, want %d\n%s%s", tt.args, got, tt.want, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestLoadMutationsRefusesTypos: an unknown field or a missing one is an
+// error, never a mutation silently left out.
+func TestLoadMutationsRefusesTypos(t *testing.T) {
+	dir := t.TempDir()
+	tests := map[string]string{
+		"unknown field": "- {id: a, file: f.go, from: x, to: y, packages: [./], desc: d, pakages: [./]}\n",
+		"no packages":   "- {id: a, file: f.go, from: x, to: y, desc: d}\n",
+		"same text":     "- {id: a, file: f.go, from: x, to: x, packages: [./], desc: d}\n",
+		"duplicate id":  "- {id: a, file: f.go, from: x, to: y, packages: [./], desc: d}\n- {id: a, file: f.go, from: x, to: z, packages: [./], desc: d}\n",
+	}
+	for name, text := range tests {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
+		if err := writeFile(path, text); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadMutations(path); err == nil {
+			t.Errorf("%s: loaded without error", name)
+		}
+	}
+}
+
+func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
