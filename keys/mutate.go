@@ -178,24 +178,6 @@ func (s *Service) Settle() {
 // withdrawTimeout bounds the revoke of a key that must not stay live.
 const withdrawTimeout = 30 * time.Second
 
-// Deliver hands a new key's token to its one destination: stdout, a token
-// file, or a tool's answer. An error means the token did not get there.
-type Deliver func(*Created) error
-
-// CreateAndDeliver creates a key and delivers its token. When delivery
-// fails the key is revoked again (*WithdrawnKeyError), so no live key is left
-// whose token nobody holds.
-func (s *Service) CreateAndDeliver(ctx context.Context, req CreateRequest, deliver Deliver) (*Created, error) {
-	created, err := s.Create(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	if err := deliver(created); err != nil {
-		return nil, &WithdrawnKeyError{Reason: fmt.Sprintf("the new token could not be delivered (%v)", err), KeyID: created.ID, RevokeErr: s.withdraw(created.ID, created.OrgID)}
-	}
-	return created, nil
-}
-
 // Revoke revokes key at its scope.
 func (s *Service) Revoke(ctx context.Context, key Key) (*neonapi.RevokedAPIKey, error) {
 	var revoked *neonapi.RevokedAPIKey
@@ -211,39 +193,6 @@ func (s *Service) Revoke(ctx context.Context, key Key) (*neonapi.RevokedAPIKey, 
 		return &neonapi.RevokedAPIKey{ID: key.ID, Name: key.Name, Revoked: true}, nil
 	}
 	return revoked, err
-}
-
-// RotateResult is a rotation's outcome. New is always set when Rotate
-// returns no error; RevokeErr says the old key is still live.
-type RotateResult struct {
-	Old       Key
-	New       *Created
-	Revoked   *neonapi.RevokedAPIKey
-	RevokeErr error
-}
-
-// RotateRequest plans a rotation: the replacement's name (a fresh one when
-// NewName is empty) at the old key's scope.
-func (s *Service) RotateRequest(old Key, newName string) CreateRequest {
-	if newName == "" {
-		newName = RotatedName(old.Name, s.now())
-	}
-	return CreateRequest{Name: newName, OrgID: old.OrgID, ProjectID: old.ProjectID}
-}
-
-// Rotate creates a replacement for old at the same scope (req, from
-// RotateRequest), delivers its token, then revokes old: the new token is in
-// the user's hands before the old key stops working. If the create or the
-// delivery fails, old is untouched and the error is returned. If the revoke
-// fails the new key is still returned, with RevokeErr set.
-func (s *Service) Rotate(ctx context.Context, old Key, req CreateRequest, deliver Deliver) (*RotateResult, error) {
-	created, err := s.CreateAndDeliver(ctx, req, deliver)
-	if err != nil {
-		return nil, err
-	}
-	res := &RotateResult{Old: old, New: created}
-	res.Revoked, res.RevokeErr = s.Revoke(ctx, old)
-	return res, nil
 }
 
 // rotatedLayout is the compact UTC time of a rotated key's name.
