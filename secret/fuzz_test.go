@@ -22,6 +22,11 @@ func FuzzRedact(f *testing.F) {
 	f.Add("name "+liveToken[:20]+"\u200b"+liveToken[20:], liveToken)
 	f.Add("echo "+legacyToken[3:48]+" cut", legacyToken)
 	f.Add(splitEvery("napi_q7w8e9r0t1y2u3i4o5p6a7s8d9f0", "\x1b[0m", 6), legacyToken)
+	// Invisible outside Cc and Cf: grapheme joiner, variation selectors,
+	// fillers, blanks, every 15 characters.
+	for _, sep := range []string{"\u034f", "\ufe0f", "\U000e0100", "\u3164", "\u2800", "\u00a0", "\u2028"} {
+		f.Add("name "+splitEvery(legacyToken, sep, 15), legacyToken)
+	}
 	f.Fuzz(func(t *testing.T, text, value string) {
 		r := NewRedactor()
 		registered := strings.TrimSpace(value)
@@ -55,26 +60,42 @@ func FuzzRedact(f *testing.F) {
 	})
 }
 
-// FuzzStripControl checks that no unsafe rune survives, that the result is
-// stable, and that safe text is returned unchanged.
+// FuzzStripControl checks StripControl against its contract, written out
+// from the Unicode property tables (invisibleByContract, not the product's
+// isUnsafeRune): exactly the invisible runes go, everything else stays in
+// order; the result is stable; hasUnsafe agrees with it.
 func FuzzStripControl(f *testing.F) {
 	f.Add("\x1b[31mred\x1b[0m")
 	f.Add("safe\rEVIL\u202egnp.exe")
 	f.Add("ad\u200bmin\u200d\ufeff")
 	f.Add("clé 鍵 🔑 " + liveToken)
+	f.Add("clé\u200b 鍵\u3164 🔑\u00a0 visible text around invisible text stays")
 	f.Add("\xff\xfe invalid utf-8 \x1b")
+	f.Add("ad\u034fmin\ufe0f\U000e0100 \u3164\uffa0\u115f\u1160\u2800")
+	f.Add("no\u00a0break\u2028line\u3000wide\u180e\U000e0041\u17b4 \u0600 \ufffa \U00013430")
 	f.Fuzz(func(t *testing.T, s string) {
 		got := StripControl(s)
+		if utf8.ValidString(s) {
+			want := strings.Map(func(r rune) rune {
+				if invisibleByContract(r) {
+					return -1
+				}
+				return r
+			}, s)
+			if got != want {
+				t.Fatalf("StripControl(%q) = %q, want %q", s, got, want)
+			}
+		}
 		for _, r := range got {
-			if isUnsafeRune(r) {
+			if invisibleByContract(r) {
 				t.Fatalf("StripControl(%q) = %q keeps %U", s, got, r)
 			}
 		}
 		if again := StripControl(got); again != got {
 			t.Fatalf("not stable: %q then %q", got, again)
 		}
-		if utf8.ValidString(s) && len(got) > len(s) {
-			t.Fatalf("StripControl(%q) grew the text to %q", s, got)
+		if hasUnsafe(s) != (got != s) {
+			t.Fatalf("hasUnsafe(%q) = %v, but StripControl gives %q", s, hasUnsafe(s), got)
 		}
 	})
 }

@@ -2,8 +2,39 @@ package secret
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
+
+// isUnsafeRune reports whether StripControl removes r: a terminal acts on
+// it, or draws it as nothing or as a blank, so text holding it is not what
+// it looks like (a secret split by one shows whole). The set, by Unicode
+// property (the unicode package's tables, Unicode 15.0 in Go 1.26):
+//
+//   - Cc: C0 and C1 controls and DEL (ESC, CR, newline, tab, NUL).
+//   - Cf: every format character (bidi controls, zero-width space and
+//     joiners, soft hyphen, BOM, tags), including the few visible ones.
+//   - Default_Ignorable_Code_Point. DerivedCoreProperties.txt derives it as
+//     Other_Default_Ignorable_Code_Point plus Cf plus Variation_Selector, minus
+//     White_Space, FFF9..FFFB, 13430..1343F and Prepended_Concatenation_Mark.
+//     With every Cf removed already, that adds Other_Default_Ignorable_Code_Point
+//     (U+034F COMBINING GRAPHEME JOINER, the Hangul fillers U+115F, U+1160,
+//     U+3164 and U+FFA0, U+17B4..17B5, reserved ranges) and
+//     Variation_Selector (U+180B..180D, U+180F, U+FE00..FE0F, U+E0100..E01EF).
+//   - Blanks: White_Space except U+0020 (no-break and typographic spaces,
+//     U+3000, U+1680, line and paragraph separators): drawn as a space or a
+//     line break, they are not the space a person types (tab and newline,
+//     also White_Space, are Cc). And U+2800 BRAILLE PATTERN BLANK, a symbol
+//     drawn as an empty cell that no property singles out.
+//
+// U+FFFD stays: it is what invalid UTF-8 decodes to, and it is visible.
+func isUnsafeRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
+	return r == '\u2800' || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point,
+		unicode.Variation_Selector, unicode.White_Space)
+}
 
 // hasUnsafe reports whether s holds a rune StripControl would remove. Plain
 // ASCII text is checked 16 bytes at a time, so the common case stays cheap

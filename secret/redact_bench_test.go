@@ -37,14 +37,19 @@ func BenchmarkRedact(b *testing.B) {
 		name       string
 		keys       int
 		tokenEvery int
+		nonASCII   bool // creator names in other scripts: every rune is checked for invisibility
 	}{
-		{"10k_keys_clean", 10000, 0},
-		{"10k_keys_100_secrets", 10000, 100},
-		{"small_clean", 3, 0},
+		{"10k_keys_clean", 10000, 0, false},
+		{"10k_keys_100_secrets", 10000, 100, false},
+		{"10k_keys_non_ascii", 10000, 0, true},
+		{"small_clean", 3, 0, false},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
 			text := benchKeyListJSON(tc.keys, tc.tokenEvery)
+			if tc.nonASCII {
+				text = strings.ReplaceAll(text, "Ada Lovelace", "Adèle Lövelace 鍵 Ада")
+			}
 			r := NewRedactor(liveToken, legacyToken, "napi_minted0000000000000000000000000001")
 			if tc.tokenEvery > 0 && !strings.Contains(r.Redact(text), Mask) {
 				b.Fatal("the planted tokens were not masked")

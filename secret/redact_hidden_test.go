@@ -3,6 +3,7 @@ package secret
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Secrets hidden from a plain scan: split by invisible characters, or
@@ -24,6 +25,16 @@ var splitters = map[string]string{
 	"tab":              "\t",
 	"DEL":              "\x7f",
 	"C1 control":       "\u0085",
+	// Outside Cc and Cf: default-ignorable characters and blanks.
+	"grapheme joiner":      "\u034f",
+	"variation selector":   "\ufe0f",
+	"VS supplement":        "\U000e0100",
+	"hangul filler":        "\u3164",
+	"braille blank":        "\u2800",
+	"no-break space":       "\u00a0",
+	"ideographic space":    "\u3000",
+	"line separator":       "\u2028",
+	"khmer inherent vowel": "\u17b4",
 }
 
 // splitEvery inserts sep into s every n bytes.
@@ -38,25 +49,36 @@ func splitEvery(s, sep string, n int) string {
 	return b.String()
 }
 
-// terminalView is what a person sees: no CSI sequences, no control or
-// format characters. Written independently of the package's own helpers.
+// terminalView is what a person sees, modelled from the contract and not
+// from the package's code: a terminal reads ESC [, parameter bytes and a
+// final byte as one CSI sequence and shows none of it; it acts on controls
+// (C0, DEL, C1) without drawing them; it draws default-ignorable characters
+// as nothing. Blanks (spaces other than U+0020, the braille blank) are
+// dropped as well: a reader's eye skips an empty cell inside a credential.
+// invisibleByContract (invisible_test.go) holds these sets, written out from
+// the unicode tables.
 func terminalView(s string) string {
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != 0x1b || i+1 >= len(s) || s[i+1] != '[' {
-			b.WriteByte(s[i])
+	for i := 0; i < len(s); {
+		if strings.HasPrefix(s[i:], "\x1b[") {
+			j := i + 2
+			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f {
+				j++
+			}
+			if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7e {
+				i = j + 1 // the whole sequence is hidden
+				continue
+			}
+			i++ // no final byte: ESC is a control, what follows is shown
 			continue
 		}
-		// A terminal reads the stream once: ESC [, parameters, a final byte.
-		i += 2
-		for i < len(s) && s[i] >= 0x20 && s[i] <= 0x3f {
-			i++
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !invisibleByContract(r) {
+			b.WriteString(s[i : i+n])
 		}
-		if i >= len(s) || s[i] < 0x40 || s[i] > 0x7e {
-			i-- // no final byte: what follows is shown
-		}
+		i += n
 	}
-	return StripControl(b.String())
+	return b.String()
 }
 
 // assertNoSecret fails if any view of out holds one of secrets, a napi_
@@ -193,7 +215,7 @@ func TestRedactListingUnchanged(t *testing.T) {
 func TestHasUnsafeMatchesStripControl(t *testing.T) {
 	inputs := []string{"", "plain ascii text that is longer than sixteen bytes", "clé 鍵 🔑 and more text here",
 		"\xff\xfe invalid", strings.Repeat("a", 15) + "\x00", strings.Repeat("a", 16) + "\x7f", strings.Repeat("é", 9) + "\u200b",
-		"\u00a0no-break space is visible", strings.Repeat("b", 31) + "\u0085"}
+		"\u00e9, \u00df and \u00a9 are visible", "\u0301 a combining accent is visible", strings.Repeat("b", 31) + "\u0085"}
 	for _, sep := range splitters {
 		for pad := range 20 {
 			inputs = append(inputs, strings.Repeat("x", pad)+sep+strings.Repeat("y", 20))

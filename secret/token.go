@@ -26,8 +26,11 @@ func Fingerprint(token string) string {
 }
 
 // StripControl removes control characters (ANSI escapes, carriage returns,
-// bidi overrides) from untrusted text such as key names from the API, so it
-// cannot rewrite a terminal line or hide text from a person reading it.
+// bidi overrides) and characters drawn as nothing or as a blank (zero-width
+// and other default-ignorable characters, fillers, spaces other than U+0020)
+// from untrusted text such as key names from the API, so it cannot rewrite a
+// terminal line, hide text from a person reading it, or look like other
+// text. isUnsafeRune in invisible.go lists the set by Unicode property.
 func StripControl(s string) string {
 	clean := true
 	for _, r := range s {
@@ -45,13 +48,6 @@ func StripControl(s string) string {
 		}
 		return r
 	}, s)
-}
-
-func isUnsafeRune(r rune) bool {
-	if r == '\uFFFD' {
-		return false
-	}
-	return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) // Cf: bidi overrides, zero-width joiners
 }
 
 // TokenFileName returns the path DIR/<sanitised key name>.token. The name is

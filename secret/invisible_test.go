@@ -1,0 +1,202 @@
+package secret
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// The contract of StripControl, written out here from the unicode package's
+// property tables rather than taken from isUnsafeRune, so a test built on it
+// catches a character the product forgets.
+
+// invisibleClass is one property whose every character StripControl must
+// remove: has decides membership, tables bound the runes to enumerate.
+type invisibleClass struct {
+	name   string
+	has    func(rune) bool
+	tables []*unicode.RangeTable
+}
+
+// isDefaultIgnorable is Unicode's derived Default_Ignorable_Code_Point, as
+// DerivedCoreProperties.txt (Unicode 15.0) generates it:
+// Other_Default_Ignorable_Code_Point + Cf + Variation_Selector - White_Space
+// - FFF9..FFFB - 13430..1343F - Prepended_Concatenation_Mark.
+func isDefaultIgnorable(r rune) bool {
+	if !unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) && !unicode.Is(unicode.Cf, r) &&
+		!unicode.Is(unicode.Variation_Selector, r) {
+		return false
+	}
+	return !unicode.Is(unicode.White_Space, r) && (r < 0xFFF9 || r > 0xFFFB) && (r < 0x13430 || r > 0x1343F) &&
+		!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
+}
+
+// invisibleClasses lists what StripControl removes: controls, format
+// characters, every default-ignorable character, and blanks (the spaces
+// other than U+0020, and the braille blank; the Hangul fillers are
+// default-ignorable already).
+func invisibleClasses() []invisibleClass {
+	in := func(t *unicode.RangeTable) func(rune) bool { return func(r rune) bool { return unicode.Is(t, r) } }
+	return []invisibleClass{
+		{"Cc control", in(unicode.Cc), []*unicode.RangeTable{unicode.Cc}},
+		{"Cf format", in(unicode.Cf), []*unicode.RangeTable{unicode.Cf}},
+		{"Default_Ignorable_Code_Point", isDefaultIgnorable, []*unicode.RangeTable{
+			unicode.Other_Default_Ignorable_Code_Point, unicode.Cf, unicode.Variation_Selector}},
+		{"Other_Default_Ignorable_Code_Point", in(unicode.Other_Default_Ignorable_Code_Point),
+			[]*unicode.RangeTable{unicode.Other_Default_Ignorable_Code_Point}},
+		{"Variation_Selector", in(unicode.Variation_Selector), []*unicode.RangeTable{unicode.Variation_Selector}},
+		{"White_Space but U+0020", func(r rune) bool { return r != ' ' && unicode.Is(unicode.White_Space, r) },
+			[]*unicode.RangeTable{unicode.White_Space}},
+		{"U+2800 BRAILLE PATTERN BLANK", func(r rune) bool { return r == 0x2800 },
+			[]*unicode.RangeTable{{R16: []unicode.Range16{{Lo: 0x2800, Hi: 0x2800, Stride: 1}}}}},
+	}
+}
+
+// invisibleByContract reports whether the contract says StripControl
+// removes r.
+func invisibleByContract(r rune) bool {
+	for _, c := range invisibleClasses() {
+		if c.has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// runes enumerates every rune of c: all of its tables' ranges, kept by has.
+func (c invisibleClass) runes() []rune {
+	var out []rune
+	seen := map[rune]bool{}
+	add := func(lo, hi, stride uint32) {
+		for r := lo; r <= hi; r += stride {
+			if !seen[rune(r)] && c.has(rune(r)) {
+				seen[rune(r)] = true
+				out = append(out, rune(r))
+			}
+		}
+	}
+	for _, t := range c.tables {
+		for _, rg := range t.R16 {
+			add(uint32(rg.Lo), uint32(rg.Hi), uint32(rg.Stride))
+		}
+		for _, rg := range t.R32 {
+			add(rg.Lo, rg.Hi, rg.Stride)
+		}
+	}
+	return out
+}
+
+// TestInvisibleContractDerivation checks the contract against Unicode's
+// published data: the derived Default_Ignorable_Code_Point has 4174 code
+// points in Unicode 15.0, and the characters the redactor once let through
+// are in it (or among the blanks).
+func TestInvisibleContractDerivation(t *testing.T) {
+	var dicp invisibleClass
+	for _, c := range invisibleClasses() {
+		if c.name == "Default_Ignorable_Code_Point" {
+			dicp = c
+		}
+	}
+	if unicode.Version == "15.0.0" {
+		if n := len(dicp.runes()); n != 4174 {
+			t.Errorf("derived Default_Ignorable_Code_Point has %d code points, DerivedCoreProperties.txt 15.0 says 4174", n)
+		}
+	} else {
+		t.Logf("Unicode %s: the published count of 4174 is for 15.0, not checked", unicode.Version)
+	}
+	for _, r := range []rune{0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x180B, 0xFE00, 0xFE0F, 0xE0100, 0xE01EF, 0x200B, 0xE0041} {
+		if !isDefaultIgnorable(r) {
+			t.Errorf("%U is not default-ignorable by the derivation", r)
+		}
+	}
+	for _, r := range []rune{' ', 'a', 0x0600, 0xFFFA, 0x13430, 0xFFFD, 0x2801} {
+		if isDefaultIgnorable(r) {
+			t.Errorf("%U is default-ignorable by the derivation", r)
+		}
+	}
+}
+
+// TestStripControlMatchesContractOnEveryCodePoint: over all of Unicode,
+// StripControl removes exactly the characters of the contract, and
+// hasUnsafe agrees with it, wherever the character falls in a 16-byte block.
+func TestStripControlMatchesContractOnEveryCodePoint(t *testing.T) {
+	contract := map[rune]bool{}
+	for _, c := range invisibleClasses() {
+		for _, r := range c.runes() {
+			contract[r] = true
+		}
+	}
+	failures := 0
+	for r := rune(0); r <= unicode.MaxRune && failures < 20; r++ {
+		if 0xD800 <= r && r <= 0xDFFF {
+			continue // surrogates are not characters; a Go string cannot hold one
+		}
+		in := "a" + string(r) + "b"
+		want := in
+		if contract[r] {
+			want = "ab"
+		}
+		if got := StripControl(in); got != want {
+			t.Errorf("StripControl(%q) = %q, want %q (%U)", in, got, want, r)
+			failures++
+		}
+		padded := strings.Repeat("x", int(r)%17) + string(r) + strings.Repeat("y", 20)
+		if got, want := hasUnsafe(padded), contract[r]; got != want {
+			t.Errorf("hasUnsafe(%q) = %v, want %v (%U)", padded, got, want, r)
+			failures++
+		}
+	}
+}
+
+// TestRedactSecretSplitByEveryInvisibleRune: every character of every
+// invisible property, put every 15 characters into the credential inside a
+// key name, leaves no 16-character piece of it and no token shape in the
+// result, in the result after StripControl, on a terminal, or when the text
+// is cleaned first and redacted after.
+func TestRedactSecretSplitByEveryInvisibleRune(t *testing.T) {
+	decoy := "napi_q7w8e9r0t1y2u3i4o5p6a7s8d9f0g1h2j3k4" // token-shaped, never registered
+	r := NewRedactor(legacyToken)
+	for _, c := range invisibleClasses() {
+		t.Run(c.name, func(t *testing.T) {
+			runes := c.runes()
+			if len(runes) == 0 {
+				t.Fatal("no characters enumerated")
+			}
+			failures := 0
+			for _, ch := range runes {
+				sep := string(ch)
+				for _, in := range []string{
+					`{"name":"ci ` + splitEvery(legacyToken, sep, 15) + `","id":1}`,
+					"key " + splitEvery(decoy, sep, 15) + " end",
+				} {
+					for how, out := range map[string]string{"Redact": r.Redact(in), "Redact(StripControl)": r.Redact(StripControl(in))} {
+						if msg := secretInView(out, legacyToken); msg != "" && failures < 10 {
+							t.Errorf("%U: %s(%q) = %q: %s", ch, how, in, out, msg)
+							failures++
+						}
+					}
+				}
+			}
+			t.Logf("%d characters", len(runes))
+		})
+	}
+}
+
+// secretInView describes the first piece of secret (16 characters or more)
+// or token shape found in any view of out: as it is, after StripControl, and
+// as a terminal shows it; "" if none.
+func secretInView(out, secret string) string {
+	views := []struct{ name, text string }{{"raw", out}, {"StripControl", StripControl(out)}, {"terminal", terminalView(out)}}
+	for _, v := range views {
+		for i := 0; i+pieceLen <= len(secret); i++ {
+			if strings.Contains(v.text, secret[i:i+pieceLen]) {
+				return fmt.Sprintf("the %s view %q holds %q of the secret", v.name, v.text, secret[i:i+pieceLen])
+			}
+		}
+		if m := tokenShape.FindString(v.text); m != "" {
+			return fmt.Sprintf("the %s view %q holds the token shape %q", v.name, v.text, m)
+		}
+	}
+	return ""
+}
