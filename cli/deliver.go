@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/secret"
 )
@@ -11,10 +13,16 @@ import (
 // storeWarning goes to stderr whenever a token is printed.
 const storeWarning = "Store this key now: it is not shown again."
 
-// checkOutFile refuses an --out target that exists (or cannot be created)
-// before anything is minted, so a refusal creates no key. WriteTokenFile
-// still refuses an existing file later, in case one appears in between.
-func checkOutFile(path string) error {
+// checkOutFile refuses an --out target that is empty, exists or cannot be
+// created, before anything is minted, so a refusal creates no key.
+// WriteTokenFile still refuses an existing file later, in case one appears
+// in between. An empty --out given on purpose is refused rather than taken
+// for "no --out": `--out "$OUT"` with OUT unset would otherwise print the
+// token to stdout, into a CI log.
+func checkOutFile(fs *pflag.FlagSet, path string) error {
+	if err := checkNotEmpty(fs, "out"); err != nil {
+		return err
+	}
 	if path == "" {
 		return nil
 	}
@@ -85,6 +93,16 @@ func (d *delivery) deliver(c *keys.Created) error {
 		return fmt.Errorf("writing it to stdout failed: %w", err)
 	}
 	a.say("%s", storeWarning)
+	return nil
+}
+
+// checkNotEmpty refuses a path flag given with an empty value (pflag's
+// Changed tells "given empty" from "not given").
+func checkNotEmpty(fs *pflag.FlagSet, name string) error {
+	f := fs.Lookup(name)
+	if f != nil && f.Changed && f.Value.String() == "" {
+		return usageErr("--%s is empty: give a path (is the variable you passed set?); nothing was done", name)
+	}
 	return nil
 }
 

@@ -26,6 +26,9 @@ starts, and every tool call explains how to set it.`,
 			if flagSet(cmd.Flags(), "api-key") {
 				return usageErr("mcp does not take --api-key: set NEON_API_KEY or NEON_API_KEY_FILE in the MCP client's configuration")
 			}
+			if err := checkNotEmpty(cmd.Flags(), "secrets-dir"); err != nil {
+				return err
+			}
 			if opts.SecretsDir != "" {
 				if info, err := os.Stat(opts.SecretsDir); err != nil || !info.IsDir() {
 					return usageErr("--secrets-dir %s is not a directory", opts.SecretsDir)
@@ -34,8 +37,10 @@ starts, and every tool call explains how to set it.`,
 			opts.Version = version()
 			opts.Redactor = a.red
 			opts.Log = a.stderr
-			// stdin is the protocol stream, so the credential never comes from it.
-			cred, err := config.LoadCredential(cmd.Context(), a.env.getenv, nil, "", a.stderr)
+			// stdin is the protocol stream: the credential never comes from
+			// it (no --api-key -), and it is passed only so that a key file
+			// that is stdin itself is refused.
+			cred, err := config.LoadCredential(cmd.Context(), a.env.getenv, a.env.io.Stdin, "", a.stderr)
 			if err != nil {
 				opts.CredentialErr = err
 			} else {

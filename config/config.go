@@ -44,11 +44,13 @@ var ErrInterrupted = errors.New("interrupted: nothing was changed")
 const KeyPrompt = "Neon API key: "
 
 // LoadCredential finds the API key: from stdin when apiKeyFlag is "-", else
-// NEON_API_KEY, else the file NEON_API_KEY_FILE names. A file readable by
-// group or others is used but warned about on warn. Any other apiKeyFlag value
+// NEON_API_KEY, else the file NEON_API_KEY_FILE names (a regular file only;
+// stdin, when it is an *os.File, is refused as a key file). A file readable
+// by group or others is used but warned about on warn. Any other apiKeyFlag value
 // is refused: a key on the command line shows in ps and shell history.
 // When stdin is a terminal the key is asked for on warn and read without
-// echo; ctx ending (Ctrl-C) stops the wait with ErrInterrupted.
+// echo. ctx ending (Ctrl-C, SIGTERM) stops any wait for the key with
+// ErrInterrupted.
 func LoadCredential(ctx context.Context, getenv Getenv, stdin io.Reader, apiKeyFlag string, warn io.Writer) (CredentialSource, error) {
 	switch apiKeyFlag {
 	case "":
@@ -61,7 +63,10 @@ func LoadCredential(ctx context.Context, getenv Getenv, stdin io.Reader, apiKeyF
 				return CredentialSource{}, err
 			}
 		} else {
-			token, err = readFirstLine(stdin)
+			token, err = readLine(ctx, stdin)
+		}
+		if errors.Is(err, ErrInterrupted) {
+			return CredentialSource{}, err
 		}
 		if err != nil {
 			return CredentialSource{}, fmt.Errorf("read the API key from stdin: %w", err)
@@ -81,25 +86,9 @@ func LoadCredential(ctx context.Context, getenv Getenv, stdin io.Reader, apiKeyF
 	if path == "" {
 		return CredentialSource{}, ErrNoCredential
 	}
-	info, err := os.Stat(path)
+	token, err := readKeyFile(ctx, path, stdin, warn)
 	if err != nil {
-		return CredentialSource{}, fmt.Errorf("%s: %w", EnvAPIKeyFile, err)
-	}
-	if info.Mode().Perm()&0o077 != 0 && warn != nil {
-		fmt.Fprintf(warn, "warning: %s (%s) is readable by other users (mode %04o): run chmod 600 %s\n",
-			path, EnvAPIKeyFile, info.Mode().Perm(), path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return CredentialSource{}, fmt.Errorf("%s: %w", EnvAPIKeyFile, err)
-	}
-	defer f.Close()
-	token, err := readFirstLine(f)
-	if err != nil {
-		return CredentialSource{}, fmt.Errorf("%s %s: %w", EnvAPIKeyFile, path, err)
-	}
-	if token == "" {
-		return CredentialSource{}, fmt.Errorf("%s %s is empty", EnvAPIKeyFile, path)
+		return CredentialSource{}, err
 	}
 	return CredentialSource{Token: token, From: EnvAPIKeyFile + " " + path}, nil
 }
