@@ -47,6 +47,11 @@ type Options struct {
 	// Now is the clock of the sealed confirmation state (its expiry); nil
 	// means time.Now (tests set it).
 	Now func() time.Time
+
+	// courier is stdout under ServeStdio: it tells the tools when an answer
+	// carrying a token was written. nil (New alone): a token counts as
+	// delivered when the tool returns.
+	courier *courier
 }
 
 // New builds the MCP server: the tools (only the read-only ones with
@@ -60,6 +65,9 @@ func New(opts Options) (*server.MCPServer, error) {
 	deps := tools.Deps{
 		Keys: opts.Keys, CredentialErr: opts.CredentialErr, Redactor: opts.Redactor, Logger: logger,
 		SecretsDir: opts.SecretsDir, Elicit: !opts.NoElicit,
+	}
+	if opts.courier != nil {
+		deps.Courier = opts.courier
 	}
 	if deps.Elicit {
 		sealer, err := sealed.New(opts.ConfirmTTL, opts.Now)
@@ -76,6 +84,9 @@ func New(opts Options) (*server.MCPServer, error) {
 		server.WithToolCapabilities(false),
 		server.WithToolHandlerMiddleware(tools.Middleware(deps)),
 		server.WithInstructions(instructions(opts)),
+		// A rotation's last step (the old key's revoke) ends after its answer
+		// was written: its outcome goes to the client as a log message.
+		server.WithLogging(),
 	)
 	if opts.ReadOnly {
 		s.AddTools(tools.ReadOnly(deps)...)
@@ -105,7 +116,13 @@ func newLogger(opts Options) *slog.Logger {
 
 // ServeStdio serves MCP on stdin/stdout until stdin closes or ctx ends.
 // It returns nil on a clean end of input.
+//
+// stdout is wrapped in a courier (one whole message per write; it settles
+// the delivery of a token once the answer carrying it was written) and
+// stdin passes an inputFilter before mcp-go reads it (see both types).
 func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Writer) error {
+	out := newCourier(stdout)
+	opts.courier = out
 	s, err := New(opts)
 	if err != nil {
 		return err
@@ -120,8 +137,10 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 	server.WithWorkerPoolSize(workerPoolSize)(stdio)
 	server.WithQueueSize(queueSize)(stdio)
 	in := &eofSignal{r: stdin, eof: make(chan struct{})}
+	filtered, toMCP := io.Pipe()
+	go (&inputFilter{out: out}).run(in, toMCP)
 	done := make(chan error, 1)
-	go func() { done <- stdio.Listen(ctx, in, stdout) }()
+	go func() { done <- stdio.Listen(ctx, filtered, out) }()
 	select {
 	case err = <-done:
 	case <-in.eof:
@@ -129,9 +148,14 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 	case <-ctx.Done():
 		err = awaitExit(done, errLog)
 	}
+	// A token whose answer was not written by now never will be: its key is
+	// withdrawn (and a rotation keeps the old key).
+	out.close()
+	_ = filtered.Close() // ends the filter if it waits on mcp-go
 	if opts.Keys != nil {
-		// A call cut short may be revoking a key it minted: exiting now would
-		// leave that key live with nobody holding its token.
+		// A call cut short may be revoking a key it minted, and a delivered
+		// rotation revokes the old key: exiting now would leave a key live
+		// with nobody holding its token, or an old key meant to be revoked.
 		opts.Keys.Settle()
 	}
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {

@@ -51,10 +51,17 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 		}
 		var out newKeyOut
 		var where string
-		created, err := d.Keys.CreateAndDeliver(ctx, plan, func(c *keys.Created) (err error) {
-			out, where, err = d.deliver(ctx, c)
-			return err
-		})
+		var created *keys.Created
+		if d.settlesLater() {
+			created, err = d.Keys.CreateAndHandOver(ctx, plan, d.handOver(ctx, &out, &where), func(r keys.Delivered) {
+				d.reportDelivery(ctx, NameCreateProject, r)
+			})
+		} else {
+			created, err = d.Keys.CreateAndDeliver(ctx, plan, func(c *keys.Created) (err error) {
+				out, where, err = d.deliver(ctx, c)
+				return err
+			})
+		}
 		if err != nil {
 			logFailure(d, NameCreateProject, err)
 			return errorResult("Not created: " + keys.Explain(keys.OpCreate, err, "org_id") + ".")

@@ -36,6 +36,19 @@ type Deps struct {
 	// client supports elicitation. Sealer must then be set.
 	Elicit bool
 	Sealer *sealed.Sealer
+	// Courier, when set, is the transport that writes the answers: a token
+	// put in an answer counts as delivered only once the courier wrote it in
+	// full (see handOver). Without one (or with SecretsDir) a token counts as
+	// delivered when the tool returns.
+	Courier Courier
+}
+
+// Courier reports whether the answer carrying a token reached the client.
+type Courier interface {
+	// Expect registers token as carried by an answer still to be written.
+	// settle is called once, later: nil when that answer was written in
+	// full, else why it was not.
+	Expect(token string, settle func(error))
 }
 
 // Tool names.

@@ -20,8 +20,36 @@ type rotateArgs struct {
 type rotateResult struct {
 	NewKey     newKeyOut `json:"new_key" jsonschema_description:"The replacement key, with its token (shown once) or the file it was written to."`
 	OldKey     keyView   `json:"old_key" jsonschema_description:"The key that was replaced."`
-	OldRevoked bool      `json:"old_revoked" jsonschema_description:"True when the old key was revoked; false means it still works and must be revoked (revoke_api_key)."`
-	Warning    string    `json:"warning,omitempty" jsonschema_description:"Why the old key could not be revoked, when old_revoked is false."`
+	OldRevoked bool      `json:"old_revoked" jsonschema_description:"True when the old key was revoked before this answer; false with old_revoke_pending: it is revoked once this answer is delivered; false otherwise: it still works and must be revoked (revoke_api_key)."`
+	// OldRevokePending: the token travels in this answer, so the old key is
+	// revoked only once the answer was written (keys.RotateAfterHandover).
+	OldRevokePending bool   `json:"old_revoke_pending,omitempty" jsonschema_description:"True when the old key will be revoked as soon as this answer is delivered; the outcome follows in a notifications/message log message."`
+	Warning          string `json:"warning,omitempty" jsonschema_description:"Why the old key could not be revoked, when old_revoked is false."`
+}
+
+// updateAdvice ends a rotation's answer.
+const updateAdvice = "Update the secret wherever it was used (CI secrets, .env files, Terraform variables)."
+
+// rotateAfterHandover rotates with the new token in this answer: the old
+// key is revoked only once the answer was written in full, so a client
+// that is gone by then loses neither key (the replacement is withdrawn and
+// the old key keeps working). The answer says what is known when written;
+// the revoke's outcome follows in the log and a notifications/message.
+func (d Deps) rotateAfterHandover(ctx context.Context, old keys.Key, plan keys.CreateRequest) *mcp.CallToolResult {
+	var newOut newKeyOut
+	var where string
+	created, err := d.Keys.RotateAfterHandover(ctx, old, plan, d.handOver(ctx, &newOut, &where), func(r keys.Delivered) {
+		d.reportDelivery(ctx, NameRotate, r)
+	})
+	if err != nil {
+		logFailure(d, NameRotate, err)
+		return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
+	}
+	out := rotateResult{NewKey: newOut, OldKey: newKeyView(old), OldRevokePending: true}
+	summary := fmt.Sprintf("Rotated: new key %d %q (%s).\n%s\n"+
+		"The old key %d %q will be revoked as soon as this answer is delivered; the outcome follows in a log message (notifications/message). %s",
+		newOut.ID, newOut.Name, created.ScopeText(), where, old.ID, clean(old.Name), updateAdvice)
+	return structured(out, summary)
 }
 
 // RotateAPIKey is the rotate_api_key tool.
@@ -66,6 +94,9 @@ func RotateAPIKey(d Deps) server.ServerTool {
 				return errorResult("Not rotated: " + err.Error() + ".")
 			}
 		}
+		if d.settlesLater() {
+			return d.rotateAfterHandover(ctx, *old, plan)
+		}
 		var newOut newKeyOut
 		var where string
 		rot, err := d.Keys.Rotate(ctx, *old, plan, func(c *keys.Created) (err error) {
@@ -84,8 +115,7 @@ func RotateAPIKey(d Deps) server.ServerTool {
 			summary += fmt.Sprintf("WARNING: the old key %d %q still works: %s. Revoke it with revoke_api_key once the new token is in place.",
 				old.ID, clean(old.Name), out.Warning)
 		} else {
-			summary += fmt.Sprintf("The old key %d %q is revoked. Update the secret wherever it was used (CI secrets, .env files, Terraform variables).",
-				old.ID, clean(old.Name))
+			summary += fmt.Sprintf("The old key %d %q is revoked. %s", old.ID, clean(old.Name), updateAdvice)
 		}
 		return structured(out, summary)
 	})

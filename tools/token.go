@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/secret"
 )
@@ -71,4 +74,73 @@ func (d Deps) deliver(ctx context.Context, c *keys.Created) (newKeyOut, string, 
 	}
 	out.Key = deliverToken(ctx, c.Token)
 	return out, "Token: " + out.Key + "\n" + storeNotice + ".", nil
+}
+
+// settlesLater reports whether a token handed over in an answer counts as
+// delivered only once the courier wrote that answer (mcp-go writes it after
+// the tool returns). With --secrets-dir the file write is the delivery.
+func (d Deps) settlesLater() bool { return d.Courier != nil && d.SecretsDir == "" }
+
+// handOver is the keys.Handover of an MCP answer: deliver puts the token in
+// this call's answer, and the courier settles it once that answer was
+// written (or could not be).
+func (d Deps) handOver(ctx context.Context, out *newKeyOut, where *string) keys.Handover {
+	return func(c *keys.Created, settle func(error)) error {
+		o, w, err := d.deliver(ctx, c)
+		if err != nil {
+			return err
+		}
+		*out, *where = o, w
+		d.Courier.Expect(c.Token, settle)
+		return nil
+	}
+}
+
+// reportDelivery tells what became of a token handed over in an answer,
+// once the courier knows: in the server log (stderr) and to the client in a
+// notifications/message (sent at level notice when all went well, which a
+// client sees once it set logging/setLevel to notice or lower; at error
+// when a key is left as it should not be). ctx is the finished call's: it
+// still names the session, and only its values are used.
+func (d Deps) reportDelivery(ctx context.Context, tool string, r keys.Delivered) {
+	level, text := deliveryOutcome(r)
+	text = d.Redactor.Redact(text)
+	log := d.logger()
+	switch level {
+	case mcp.LoggingLevelError:
+		log.Error("delivery", "tool", tool, "outcome", text)
+	default:
+		log.Info("delivery", "tool", tool, "outcome", text)
+	}
+	data := map[string]any{"tool": tool, "message": text, "new_key_id": r.New.ID, "new_key_delivered": r.Err == nil}
+	if r.Old != nil {
+		data["old_key_id"] = r.Old.ID
+		data["old_revoked"] = r.Err == nil && r.RevokeErr == nil
+	}
+	srv := server.ServerFromContext(ctx)
+	if srv == nil {
+		return
+	}
+	_ = srv.SendLogMessageToClient(context.WithoutCancel(ctx), mcp.NewLoggingMessageNotification(level, "neonkeys", data))
+}
+
+// deliveryOutcome says what was done after a handover settled.
+func deliveryOutcome(r keys.Delivered) (mcp.LoggingLevel, string) {
+	newKey := fmt.Sprintf("new key %d %q", r.New.ID, clean(r.New.Name))
+	switch {
+	case r.Err != nil && r.WithdrawErr != nil:
+		return mcp.LoggingLevelError, fmt.Sprintf("The answer carrying the token of the %s was not delivered (%v), and revoking that key failed: %s. Revoke key %d by hand.",
+			newKey, r.Err, keys.Explain(keys.OpRevoke, r.WithdrawErr, "org_id"), r.New.ID)
+	case r.Err != nil && r.Old != nil:
+		return mcp.LoggingLevelError, fmt.Sprintf("Rotation undone: the answer carrying the token of the %s was not delivered (%v), so that key was revoked; the old key %d %q was not revoked and still works.",
+			newKey, r.Err, r.Old.ID, clean(r.Old.Name))
+	case r.Err != nil:
+		return mcp.LoggingLevelError, fmt.Sprintf("The answer carrying the token of the %s was not delivered (%v), so that key was revoked.", newKey, r.Err)
+	case r.Old != nil && r.RevokeErr != nil:
+		return mcp.LoggingLevelError, fmt.Sprintf("The token of the %s was delivered, but revoking the old key %d %q failed: %s. It still works: revoke it with revoke_api_key once the new token is in place.",
+			newKey, r.Old.ID, clean(r.Old.Name), keys.Explain(keys.OpRevoke, r.RevokeErr, "org_id"))
+	case r.Old != nil:
+		return mcp.LoggingLevelNotice, fmt.Sprintf("Rotation complete: the token of the %s was delivered and the old key %d %q is revoked.", newKey, r.Old.ID, clean(r.Old.Name))
+	}
+	return mcp.LoggingLevelInfo, fmt.Sprintf("The token of the %s was delivered.", newKey)
 }
