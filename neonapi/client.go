@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -35,9 +34,12 @@ const DefaultUserAgent = "neonkeys/dev"
 // DefaultTimeout bounds one request attempt.
 const DefaultTimeout = 30 * time.Second
 
-// maxBodyBytes bounds a response body: 10,000 keys are about 3 MB, so 64 MiB
-// leaves room for any real account and still stops a runaway stream.
-const maxBodyBytes = 64 << 20
+// maxBodyBytes bounds a response body. A 10,000-key list is about 3 MB
+// and a page of 400 projects well under 1 MB, so 8 MiB leaves room for any
+// real account, while a hostile answer costs the process at most a few
+// times that (the body, then its decoded strings before they are cut):
+// e2e/security_hostile_test.go measures the peak under 100 MiB.
+const maxBodyBytes = 8 << 20
 
 // Options configure a Client. Only Token is required.
 type Options struct {
@@ -70,9 +72,9 @@ func New(opts Options) (*Client, error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
-	base, err := url.Parse(strings.TrimRight(raw, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("invalid Neon API URL %q: want http(s)://host/path", raw)
+	base, err := parseBaseURL(raw)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{
 		token:     opts.Token,
@@ -92,9 +94,7 @@ func New(opts Options) (*Client, error) {
 	if opts.Retry != nil {
 		c.retry = *opts.Retry
 	}
-	if c.http == nil {
-		c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
+	c.http = guardedHTTPClient(opts.HTTPClient)
 	if c.redactor == nil {
 		c.redactor = secret.NewRedactor()
 	}
@@ -108,11 +108,17 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // do sends one logical request, retrying as the policy allows, and decodes a
 // 2xx JSON body into out (when out is not nil).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	_, err := c.doCounted(ctx, method, path, query, in, out)
+	return err
+}
+
+// doCounted is do that also returns the size of the answer it decoded.
+func (c *Client) doCounted(ctx context.Context, method, path string, query url.Values, in, out any) (int, error) {
 	var body []byte
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
-			return fmt.Errorf("encode %s %s: %w", method, path, err)
+			return 0, fmt.Errorf("encode %s %s: %w", method, path, err)
 		}
 	}
 	// earlierMayHaveApplied records that a failed attempt may still have
@@ -123,15 +129,25 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		status, header, respBody, err := c.attempt(ctx, method, path, query, body)
 		if err == nil && status >= 200 && status < 300 {
 			if out == nil {
-				return nil
+				return len(respBody), nil
 			}
 			if err := json.Unmarshal(respBody, out); err != nil {
 				// Not err's text: a decoder error quotes the body, and a
 				// quoted piece of a secret can be too short to redact.
-				return fmt.Errorf("neon api: %s %s: unreadable answer: HTTP %d with %d bytes that are not the JSON expected",
+				return 0, fmt.Errorf("neon api: %s %s: unreadable answer: HTTP %d with %d bytes that are not the JSON expected",
 					method, path, status, len(respBody))
 			}
-			return nil
+			c.cleanDecoded(out)
+			return len(respBody), nil
+		}
+		if err == nil && status >= 300 && status < 400 {
+			// Never followed, never retried: see guardedHTTPClient.
+			return 0, c.redirectError(method, path, status, header, c.requestURL(path, query))
+		}
+		if tooBig := (*LimitError)(nil); errors.As(err, &tooBig) {
+			// Asking again would only read as much again.
+			tooBig.Method, tooBig.Path = method, path
+			return 0, tooBig
 		}
 		var failure error
 		var retryAfter time.Duration
@@ -145,15 +161,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			failure, retryAfter = apiErr, apiErr.RetryAfter
 		}
 		if !c.retry.shouldRetry(method, attempt, status, err) {
-			return failure
+			return 0, failure
 		}
 		earlierMayHaveApplied = earlierMayHaveApplied || mayHaveApplied(status, err)
 		d, ok := c.retry.wait(attempt, retryAfter)
 		if !ok {
-			return failure
+			return 0, failure
 		}
 		if err := sleep(ctx, d); err != nil {
-			return fmt.Errorf("neon api: %s %s: cancelled while waiting to retry: %w", method, path, err)
+			return 0, fmt.Errorf("neon api: %s %s: cancelled while waiting to retry: %w", method, path, err)
 		}
 	}
 }
@@ -165,7 +181,7 @@ func (c *Client) transportError(ctx context.Context, method, path string, err er
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("neon api: %s %s: %w", method, path, ctxErr)
 	}
-	return &NetworkError{Method: method, Path: path, Err: err, text: c.redactor.Redact(err.Error())}
+	return &NetworkError{Method: method, Path: path, Err: err, text: cleanText(c.redactor, err.Error(), maxMessageLen)}
 }
 
 // NetworkError is a request that got no HTTP answer: refused, reset, timed out.
@@ -191,9 +207,7 @@ func IsTimeout(err error) bool {
 func (c *Client) attempt(ctx context.Context, method, path string, query url.Values, body []byte) (int, http.Header, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawQuery = query.Encode()
+	u := c.requestURL(path, query)
 	var reader io.Reader
 	if body != nil {
 		reader = bytes.NewReader(body)
@@ -216,14 +230,53 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	respBody, err := readBody(resp)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("reading the answer: %w", err)
-	}
-	if len(respBody) > maxBodyBytes {
-		return 0, nil, nil, fmt.Errorf("answer larger than %d bytes", maxBodyBytes)
+		return 0, nil, nil, err
 	}
 	return resp.StatusCode, resp.Header, respBody, nil
+}
+
+// readBody reads an answer of at most maxBodyBytes; a larger one is a
+// *LimitError, refused on its Content-Length before a byte is read when
+// the server announces it.
+func readBody(resp *http.Response) ([]byte, error) {
+	tooBig := &LimitError{Limit: fmt.Sprintf("the answer is larger than %d MiB, the most neonkeys reads", maxBodyBytes>>20)}
+	if resp.ContentLength > maxBodyBytes {
+		return nil, tooBig
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		// ReadFrom wants MinRead bytes free for the read that sees EOF.
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBodyBytes+1)); err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if buf.Len() > maxBodyBytes {
+		return nil, tooBig
+	}
+	return buf.Bytes(), nil
+}
+
+// LimitError is an answer, or a walk through pages, that went past a bound
+// neonkeys sets on what it reads from the API, so a hostile or broken API
+// cannot exhaust its memory. Limit says which bound.
+type LimitError struct {
+	Method, Path string
+	Limit        string
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("neon api: %s %s: stopped reading: %s", e.Method, e.Path, e.Limit)
+}
+
+// requestURL is the URL of path under the base URL.
+func (c *Client) requestURL(path string, query url.Values) *url.URL {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = query.Encode()
+	return &u
 }
 
 func newRequestID() string {

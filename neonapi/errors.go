@@ -78,8 +78,8 @@ func newAPIError(method, path string, status int, header http.Header, body []byt
 		e.RequestID = header.Get("X-Request-Id")
 	}
 	e.Message = truncate(secret.StripControl(red.Redact(e.Message)), maxMessageLen)
-	e.Code = secret.StripControl(red.Redact(e.Code))
-	e.RequestID = secret.StripControl(red.Redact(e.RequestID))
+	e.Code = cleanText(red, e.Code, maxTextLen)
+	e.RequestID = cleanText(red, e.RequestID, maxTextLen)
 	e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), time.Now())
 	return e
 }

@@ -13,12 +13,12 @@ type APIKey struct {
 	LastUsedAt       *time.Time `json:"last_used_at"`
 	LastUsedFromAddr string     `json:"last_used_from_addr"`
 	// ProjectID is set on organization keys scoped to one project.
-	ProjectID string `json:"project_id,omitempty"`
+	ProjectID string `json:"project_id,omitempty" neon:"id"`
 }
 
 // Creator is the user who created a key, as the list endpoints describe it.
 type Creator struct {
-	ID    string `json:"id"`
+	ID    string `json:"id" neon:"id"`
 	Name  string `json:"name"`
 	Image string `json:"image"`
 }
@@ -27,12 +27,12 @@ type Creator struct {
 // /organizations/{org_id}/api_keys. Key is the secret token, shown once.
 type CreatedAPIKey struct {
 	ID        int64     `json:"id"`
-	Key       string    `json:"key"`
+	Key       string    `json:"key" neon:"token"` // never cleaned: see clean.go
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
 	// CreatedBy is the creator's user id here (an object in the list items).
-	CreatedBy string `json:"created_by"`
-	ProjectID string `json:"project_id,omitempty"`
+	CreatedBy string `json:"created_by" neon:"id"`
+	ProjectID string `json:"project_id,omitempty" neon:"id"`
 }
 
 // RevokedAPIKey is the answer to the two DELETE endpoints.
@@ -40,11 +40,11 @@ type RevokedAPIKey struct {
 	ID               int64      `json:"id"`
 	Name             string     `json:"name"`
 	CreatedAt        time.Time  `json:"created_at"`
-	CreatedBy        string     `json:"created_by"`
+	CreatedBy        string     `json:"created_by" neon:"id"`
 	LastUsedAt       *time.Time `json:"last_used_at"`
 	LastUsedFromAddr string     `json:"last_used_from_addr"`
 	Revoked          bool       `json:"revoked"`
-	ProjectID        string     `json:"project_id,omitempty"`
+	ProjectID        string     `json:"project_id,omitempty" neon:"id"`
 }
 
 // CreateOrgAPIKeyRequest is the body of POST /organizations/{org_id}/api_keys.
@@ -57,10 +57,10 @@ type CreateOrgAPIKeyRequest struct {
 // Project holds the fields of a Neon project that neonkeys uses; the API
 // sends many more, which are ignored.
 type Project struct {
-	ID        string    `json:"id"`
+	ID        string    `json:"id" neon:"id"`
 	Name      string    `json:"name"`
-	RegionID  string    `json:"region_id"`
-	OrgID     string    `json:"org_id,omitempty"`
+	RegionID  string    `json:"region_id" neon:"id"`
+	OrgID     string    `json:"org_id,omitempty" neon:"id"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -75,7 +75,7 @@ type ListProjectsOptions struct {
 
 // AuthDetails is the answer to GET /auth: who the credential belongs to.
 type AuthDetails struct {
-	AccountID  string `json:"account_id"`
+	AccountID  string `json:"account_id" neon:"id"`
 	AuthMethod string `json:"auth_method"`
 	AuthData   string `json:"auth_data,omitempty"`
 }
@@ -88,7 +88,7 @@ const (
 
 // Organization is an item of GET /users/me/organizations.
 type Organization struct {
-	ID        string    `json:"id"`
+	ID        string    `json:"id" neon:"id"`
 	Name      string    `json:"name"`
 	Handle    string    `json:"handle"`
 	Plan      string    `json:"plan"`

@@ -27,6 +27,8 @@ type Fault struct {
 	Body        string // raw body sent as is (non-JSON, truncated JSON...)
 	EmptyBody   bool   // send no body at all
 	ContentType string // default "application/json"
+	// Header adds response headers (a Location for a redirect...).
+	Header http.Header
 
 	// EchoAuthorization answers 500 (or Status) with a GeneralError whose
 	// message quotes the request's full Authorization header, as a careless
@@ -171,8 +173,12 @@ func (s *Server) applyFault(c *call, f *Fault, h func(*call)) bool {
 }
 
 func (s *Server) statusFault(c *call, f *Fault) {
+	c.header = f.Header.Clone()
 	if f.RetryAfter != "" {
-		c.header = http.Header{"Retry-After": {f.RetryAfter}}
+		if c.header == nil {
+			c.header = http.Header{}
+		}
+		c.header.Set("Retry-After", f.RetryAfter)
 	}
 	ct := f.ContentType
 	if ct == "" {

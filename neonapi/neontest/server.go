@@ -66,6 +66,7 @@ type config struct {
 	logOff        bool
 	logLimit      int
 	listener      net.Listener
+	tls           bool
 }
 
 // WithClock sets the clock used for created_at and last_used_at, so tests
@@ -92,6 +93,10 @@ func WithRequestLogLimit(n int) Option { return func(c *config) { c.logLimit = n
 // WithListener serves on l instead of a fresh loopback listener (fakeneon
 // uses it to honour -addr). The Server takes ownership of l.
 func WithListener(l net.Listener) Option { return func(c *config) { c.listener = l } }
+
+// WithTLS serves https with a self-signed certificate that only Client
+// trusts.
+func WithTLS() Option { return func(c *config) { c.tls = true } }
 
 // Server is a running fake Neon API. All methods are safe for concurrent use.
 type Server struct {
@@ -147,14 +152,19 @@ func NewServer(opts ...Option) *Server {
 		_ = s.ts.Listener.Close()
 		s.ts.Listener = cfg.listener
 	}
-	s.ts.Start()
+	if cfg.tls {
+		s.ts.StartTLS()
+	} else {
+		s.ts.Start()
+	}
 	return s
 }
 
 // URL is the API base URL, e.g. "http://127.0.0.1:40123/api/v2".
 func (s *Server) URL() string { return s.ts.URL + BasePath }
 
-// Client returns an http.Client for the server (plain HTTP, no proxy).
+// Client returns an http.Client for the server (no proxy; with WithTLS it
+// trusts the server's certificate).
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
 // Close ends pending hangs and waits, drops client connections and stops the

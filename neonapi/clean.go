@@ -1,0 +1,133 @@
+package neonapi
+
+import (
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/neonkeys/neonkeys/secret"
+)
+
+// Every string the client decodes from an answer is cleaned before it
+// leaves this package, whatever its field: cut to maxTextLen runes with
+// cutMarker, redacted (the credential, minted tokens, token shapes) and
+// stripped of control, bidi and invisible characters. A hostile or broken
+// API can then neither drive a terminal, nor hide a secret, nor fill memory
+// or a transcript through a field nobody thought of: new fields are covered
+// without new code (cleanDecoded walks the decoded value by reflection).
+//
+// Struct tags of type neon say how a string field is treated:
+//
+//	neon:"token"  passed as is: the token of a create answer, which the
+//	              caller delivers and registers with the redactor
+//	neon:"id"     an identifier: the characters StripControl would remove
+//	              are replaced by U+FFFD instead, so an id that held them
+//	              fails checkID visibly rather than silently turning into
+//	              another, valid id (ids go back into request paths)
+
+// maxTextLen bounds, in runes, every string from the API: Neon's key names
+// are at most 64 characters and its ids at most 60, so 256 keeps every real
+// value whole (an avatar URL included) and cuts a hostile one long before
+// it can matter.
+const maxTextLen = 256
+
+// maxURLLen bounds a URL quoted in an error.
+const maxURLLen = 200
+
+// cutMarker ends a string that was cut, so a reader sees it was.
+const cutMarker = "…[cut]"
+
+// cleanDecoded cleans every exported string reachable from v (a pointer
+// to the decoded answer) in place. Tokens are registered with the redactor
+// first, so a create answer that quotes its own new token in another field
+// has it masked there.
+func (c *Client) cleanDecoded(v any) {
+	walkStrings(reflect.ValueOf(v), "", func(s reflect.Value, tag string) {
+		if tag == "token" {
+			c.redactor.Add(s.String())
+		}
+	})
+	walkStrings(reflect.ValueOf(v), "", func(s reflect.Value, tag string) {
+		switch tag {
+		case "token":
+		case "id":
+			s.SetString(cleanID(c.redactor, s.String()))
+		default:
+			s.SetString(cleanText(c.redactor, s.String(), maxTextLen))
+		}
+	})
+}
+
+// walkStrings calls visit with every settable string reachable from v and
+// the neon tag of the struct field that holds it. Numbers, booleans and
+// time.Time (no exported fields) carry no text; the decoded types hold no
+// maps (TestDecodedTypesAreWalked).
+func walkStrings(v reflect.Value, tag string, visit func(reflect.Value, string)) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkStrings(v.Elem(), tag, visit)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkStrings(v.Index(i), tag, visit)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() {
+				walkStrings(v.Field(i), f.Tag.Get("neon"), visit)
+			}
+		}
+	case reflect.String:
+		if v.CanSet() {
+			visit(v, tag)
+		}
+	}
+}
+
+// cleanText cuts s to at most n runes, redacts it and strips control and
+// invisible characters. It cuts first so a 60 MB string costs no more than
+// a short one; a secret cut in two leaves at most a piece of it behind, and
+// the redactor masks any piece of 16 characters or more. red may be nil
+// (then only the redactor's shape rules apply).
+func cleanText(red *secret.Redactor, s string, n int) string {
+	s = cutRunes(s, n)
+	s = secret.StripControl(red.Redact(s))
+	return cutRunes(s, n+len(cutMarker)) // redaction can lengthen a little
+}
+
+// cleanID is cleanText for an identifier: what StripControl would drop is
+// shown as U+FFFD, which no Neon id pattern accepts.
+func cleanID(red *secret.Redactor, s string) string {
+	s = cutRunes(s, maxTextLen)
+	s = red.Redact(s)
+	if secret.StripControl(s) != s {
+		var b strings.Builder
+		for _, r := range s {
+			if secret.StripControl(string(r)) == "" {
+				r = utf8.RuneError
+			}
+			b.WriteRune(r)
+		}
+		s = b.String()
+	}
+	return cutRunes(s, maxTextLen+len(cutMarker))
+}
+
+// cutRunes cuts s to n runes and appends cutMarker; shorter strings are
+// returned as they are. It reads at most n runes of s.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s // fewer bytes than n, so fewer runes
+	}
+	i := 0
+	for count := 0; i < len(s); count++ {
+		if count == n {
+			return s[:i] + cutMarker
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s
+}
