@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/neonkeys/neonkeys/sealed"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 // elicitID names the one input request the guard makes.
@@ -55,7 +56,10 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 			return refuse(a.refused + ": could not prepare the confirmation request.")
 		}
 		return server.NewInputRequestBuilder(sealedState).Elicit(elicitID, mcp.ElicitationParams{
-			Message: d.Redactor.Redact(fmt.Sprintf("An assistant asks to %s. Allow it?", a.preview)),
+			// The preview holds API strings: the human must read exactly
+			// what will be done, with nothing a terminal or a bidi
+			// override could rewrite (the middleware cleans it again).
+			Message: d.Redactor.Redact(secret.StripControl(fmt.Sprintf("An assistant asks to %s. Allow it?", a.preview))),
 			RequestedSchema: map[string]any{
 				"type": "object",
 				"properties": map[string]any{

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -56,12 +58,22 @@ func withOpts(f func(*server.Options)) envOption { return f }
 
 // newEnv starts a fake Neon API seeded with the standard fixture and an MCP
 // server using the admin's personal key.
-func newEnv(t *testing.T, o ...envOption) *env {
+func newEnv(t *testing.T, o ...envOption) *env { t.Helper(); return newEnvBehind(t, nil, o...) }
+
+// newEnvBehind is newEnv with the fake's answers passing through wrap (a
+// hostile API built on the fake's state); nil means the fake as it is.
+func newEnvBehind(t *testing.T, wrap func(http.Handler) http.Handler, o ...envOption) *env {
 	t.Helper()
 	fake := neontest.New(t)
 	fx := fake.Seed()
 	e := &env{t: t, fake: fake, fx: fx, token: fx.AdminToken, red: secret.NewRedactor(), stderr: &syncBuffer{}}
-	api, err := neonapi.New(neonapi.Options{Token: e.token, BaseURL: fake.URL(), Redactor: e.red, HTTPClient: fake.Client(),
+	baseURL, httpClient := fake.URL(), fake.Client()
+	if wrap != nil {
+		ts := httptest.NewServer(wrap(fake.Handler()))
+		t.Cleanup(ts.Close)
+		baseURL, httpClient = ts.URL+neontest.BasePath, ts.Client()
+	}
+	api, err := neonapi.New(neonapi.Options{Token: e.token, BaseURL: baseURL, Redactor: e.red, HTTPClient: httpClient,
 		Retry: &neonapi.RetryPolicy{}})
 	if err != nil {
 		t.Fatal(err)

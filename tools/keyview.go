@@ -21,14 +21,25 @@ type keyView struct {
 	LastUsedFromAddr string     `json:"last_used_from_addr,omitempty" jsonschema_description:"The IP address the key was last used from; absent if never used."`
 }
 
+// cleanKey returns k with every string from the API cleaned (see clean):
+// whatever a tool then prints of it, a hostile API cannot put a control
+// character or a screenful of text in front of the user.
+func cleanKey(k keys.Key) keys.Key {
+	k.Name, k.OrgID, k.ProjectID = clean(k.Name), clean(k.OrgID), clean(k.ProjectID)
+	k.CreatedBy.ID, k.CreatedBy.Name, k.CreatedBy.Image = clean(k.CreatedBy.ID), clean(k.CreatedBy.Name), clean(k.CreatedBy.Image)
+	k.LastUsedFromAddr = clean(k.LastUsedFromAddr)
+	return k
+}
+
 func newKeyView(k keys.Key) keyView {
+	k = cleanKey(k)
 	createdBy := k.CreatedBy.Name
 	if createdBy == "" {
 		createdBy = k.CreatedBy.ID
 	}
 	v := keyView{
-		ID: k.ID, Name: clean(k.Name), Scope: k.Scope(), OrgID: k.OrgID, ProjectID: k.ProjectID,
-		CreatedAt: k.CreatedAt, CreatedBy: clean(createdBy), LastUsedFromAddr: clean(k.LastUsedFromAddr),
+		ID: k.ID, Name: k.Name, Scope: k.Scope(), OrgID: k.OrgID, ProjectID: k.ProjectID,
+		CreatedAt: k.CreatedAt, CreatedBy: createdBy, LastUsedFromAddr: k.LastUsedFromAddr,
 	}
 	if k.LastUsedAt != nil && !k.LastUsedAt.IsZero() {
 		t := *k.LastUsedAt
@@ -39,5 +50,6 @@ func newKeyView(k keys.Key) keyView {
 
 // describeKey is one line about a key for a person: id, name, scope, last use.
 func describeKey(k keys.Key) string {
-	return fmt.Sprintf("key %d %q (%s), %s", k.ID, clean(k.Name), k.ScopeText(), lastUse(k.LastUsedAt, k.LastUsedFromAddr))
+	k = cleanKey(k)
+	return fmt.Sprintf("key %d %q (%s), %s", k.ID, k.Name, k.ScopeText(), lastUse(k.LastUsedAt, k.LastUsedFromAddr))
 }

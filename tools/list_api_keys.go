@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -29,6 +30,7 @@ type listAPIKeysResult struct {
 	Total     int       `json:"total" jsonschema_description:"How many keys matched in all."`
 	Returned  int       `json:"returned" jsonschema_description:"How many keys are in keys."`
 	Truncated bool      `json:"truncated" jsonschema_description:"True when more keys matched than were returned: narrow with name_contains or project_id or raise limit."`
+	Note      string    `json:"note,omitempty" jsonschema_description:"Set when the answer was cut short to stay small (fewer keys than limit): says so and how to narrow the list."`
 }
 
 // ListAPIKeys is the list_api_keys tool.
@@ -54,22 +56,32 @@ func ListAPIKeys(d Deps) server.ServerTool {
 			logFailure(d, NameListAPIKeys, err)
 			return errorResult("Could not list keys: " + keys.Explain(keys.OpList, err, "org_id") + ".")
 		}
-		out := listAPIKeysResult{Keys: make([]keyView, 0, len(res.Keys)), Total: res.Total, Returned: len(res.Keys)}
+		out := listAPIKeysResult{Keys: make([]keyView, 0, len(res.Keys)), Total: res.Total}
+		var lines strings.Builder
+		budget := maxAnswerBytes
 		for _, k := range res.Keys {
-			out.Keys = append(out.Keys, newKeyView(k))
+			v, line := newKeyView(k), "\n- "+describeKey(k)
+			if budget -= jsonSize(v) + len(line); budget < 0 {
+				out.Note = fmt.Sprintf("answer cut at %d keys to stay under %d KiB: narrow with name_contains or project_id, or lower limit", len(out.Keys), maxAnswerBytes>>10)
+				break
+			}
+			out.Keys = append(out.Keys, v)
+			lines.WriteString(line)
 		}
+		out.Returned = len(out.Keys)
 		out.Truncated = out.Total > out.Returned
 		where := "personal keys"
 		if args.OrgID != "" || args.ProjectID != "" {
 			where = "organization keys"
 		}
 		summary := fmt.Sprintf("%d %s matched", out.Total, where)
-		if out.Truncated {
+		switch {
+		case out.Note != "":
+			summary += fmt.Sprintf("; showing the first %d (%s)", out.Returned, out.Note)
+		case out.Truncated:
 			summary += fmt.Sprintf("; showing the first %d (narrow with name_contains or project_id, or raise limit)", out.Returned)
 		}
-		for _, k := range res.Keys {
-			summary += "\n- " + describeKey(k)
-		}
+		summary += lines.String()
 		return structured(out, summary)
 	})
 }

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -35,6 +36,7 @@ type listProjectsResult struct {
 	Projects  []projectView `json:"projects" jsonschema_description:"The matching projects, at most limit of them."`
 	Returned  int           `json:"returned" jsonschema_description:"How many projects are in projects."`
 	Truncated bool          `json:"truncated" jsonschema_description:"True when more projects matched: narrow with search or raise limit."`
+	Note      string        `json:"note,omitempty" jsonschema_description:"Set when the answer was cut short to stay small (fewer projects than limit): says so and how to narrow the list."`
 }
 
 // ListProjects is the list_projects tool.
@@ -61,24 +63,36 @@ func ListProjects(d Deps) server.ServerTool {
 			return errorResult("Could not list projects: " + keys.Explain(keys.OpList, err, "org_id") + ".")
 		}
 		out := listProjectsResult{Projects: make([]projectView, 0, min(len(projects), limit))}
-		summary := ""
+		var lines strings.Builder
+		budget := maxAnswerBytes
 		for i, p := range projects {
 			if i == limit {
 				out.Truncated = true
 				break
 			}
-			out.Projects = append(out.Projects, projectView{ID: p.ID, Name: clean(p.Name), OrgID: p.OrgID, RegionID: p.RegionID, CreatedAt: p.CreatedAt})
+			v := projectView{ID: clean(p.ID), Name: clean(p.Name), OrgID: clean(p.OrgID), RegionID: clean(p.RegionID), CreatedAt: p.CreatedAt}
 			org := "personal"
-			if p.OrgID != "" {
-				org = "organization " + p.OrgID
+			if v.OrgID != "" {
+				org = "organization " + v.OrgID
 			}
-			summary += fmt.Sprintf("\n- %s %q (%s)", p.ID, clean(p.Name), org)
+			line := fmt.Sprintf("\n- %s %q (%s)", v.ID, v.Name, org)
+			if budget -= jsonSize(v) + len(line); budget < 0 {
+				out.Truncated = true
+				out.Note = fmt.Sprintf("answer cut at %d projects to stay under %d KiB: narrow with search or lower limit", len(out.Projects), maxAnswerBytes>>10)
+				break
+			}
+			out.Projects = append(out.Projects, v)
+			lines.WriteString(line)
 		}
 		out.Returned = len(out.Projects)
 		head := fmt.Sprintf("%d projects", out.Returned)
-		if out.Truncated {
+		switch {
+		case out.Note != "":
+			head += " (" + out.Note + ")"
+		case out.Truncated:
 			head += " (more match: narrow with search or raise limit)"
 		}
+		summary := lines.String()
 		return structured(out, head+summary)
 	})
 }

@@ -45,6 +45,7 @@ func Middleware(d Deps) server.ToolHandlerMiddleware {
 			if res == nil {
 				res = errorResult("Internal error in " + req.Params.Name + ": no result.")
 			}
+			cleanResult(res, d.Redactor.Redact) // result.go: no control character, bounded
 			sanitize(d, res, slot)
 			if res.IsError {
 				log.Warn("tool refused or failed", "tool", req.Params.Name, "reason", summaryOf(res))

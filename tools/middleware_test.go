@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"github.com/neonkeys/neonkeys/tools"
@@ -64,8 +65,12 @@ func TestCancellationEndsTheCall(t *testing.T) {
 		res, _ := h(ctx, mcp.CallToolRequest{})
 		done <- res
 	}()
-	for len(e.fake.Requests()) == 0 { // wait until the request hangs at the API
-		time.Sleep(5 * time.Millisecond)
+	// Wait until the request hangs at the API; a deadline makes a request
+	// that never comes a failure rather than a hung test.
+	for deadline := time.Now().Add(10 * time.Second); len(e.fake.Requests()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the API")
+		}
 	}
 	cancel()
 	select {
@@ -93,5 +98,43 @@ func TestRotatePrompt(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("prompt lacks %q", want)
 		}
+	}
+}
+
+// TestMiddlewareCleansEveryString: whatever a handler builds from API data,
+// the answer that leaves the middleware holds no control or invisible
+// character (text keeps its line breaks, nothing else) in its text, in any
+// structured string or map key, or in the elicitation question and schema,
+// and no credential anywhere.
+func TestMiddlewareCleansEveryString(t *testing.T) {
+	e := newEnv(t)
+	p := "PLANTED" + tools.HostileControls + e.token
+	h := func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		res := mcpserver.NewInputRequestBuilder("state").Elicit("confirm", mcp.ElicitationParams{
+			Message: "An assistant asks to revoke key 1 " + p + ". Allow it?",
+			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{
+				"confirm": map[string]any{"type": "boolean", "title": "Yes " + p, "description": "Tick " + p},
+			}},
+		}).ToolResult()
+		res.Content = []mcp.Content{mcp.NewTextContent("3 keys\n- key 1 \"" + p + "\"")}
+		res.StructuredContent = map[string]any{
+			"org_id" + p: "org-1" + p,
+			"keys":       []any{map[string]any{"name": "ci" + p, "created_by": map[string]any{"id": "u" + p}}},
+		}
+		return res, nil
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "x"
+	res, err := tools.Middleware(e.deps())(h)(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := collectStrings(res)
+	if len(got.structured) < 6 || len(got.elicitation) < 3 {
+		t.Fatalf("found %d structured and %d elicitation strings: %s", len(got.structured), len(got.elicitation), dump(res))
+	}
+	got.assertSafe(t, e.token)
+	if !strings.Contains(got.text, "\n- key 1") || !strings.Contains(got.text, "PLANTED") {
+		t.Errorf("the text lost its own line or its visible part: %q", got.text)
 	}
 }

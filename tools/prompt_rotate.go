@@ -6,6 +6,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 // PromptRotate is the name of the rotation prompt.
@@ -19,10 +21,9 @@ func RotatePrompt(d Deps) server.ServerPrompt {
 			mcp.ArgumentDescription("The id or the name of the key to rotate.")),
 	)
 	return server.ServerPrompt{Prompt: p, Handler: func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		key := d.Redactor.Redact(clean(req.Params.Arguments["key"]))
-		if len(key) > maxFilterLen {
-			key = key[:maxFilterLen]
-		}
+		// From the client, so perhaps from a model: cleaned, bounded on a
+		// rune boundary, and redacted like any answer.
+		key := d.Redactor.Redact(cut(secret.StripControl(req.Params.Arguments["key"]), maxFilterLen))
 		if key == "" {
 			key = "(ask the user which key)"
 		}

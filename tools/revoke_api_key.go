@@ -26,7 +26,14 @@ func RevokeAPIKey(d Deps) server.ServerTool {
 	t := newTool[revokeArgs, revokeResult](NameRevoke, "Revoke a Neon API key",
 		"Revoke a Neon API key by id, for good: anything still using it stops working. "+
 			"Without confirm: true it only previews which key (name, scope, last use) would be revoked.", revokeHints)
-	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+	return serverTool(t, revokeHandler(d))
+}
+
+// revokeHandler is revoke_api_key without the schema check in front: a
+// test calls it directly, since whether a revoke runs must not depend on
+// the schema alone (see bind).
+func revokeHandler(d Deps) toolFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
 		args, confirmed, err := bind[revokeArgs](req)
 		if err != nil {
 			return errorResult("Not revoked: " + err.Error())
@@ -50,7 +57,8 @@ func RevokeAPIKey(d Deps) server.ServerTool {
 			return errorResult("Not revoked: " + keys.Explain(keys.OpRevoke, err, "org_id") +
 				". Check with list_api_keys whether the key is still there before trying again.")
 		}
+		shown := cleanKey(*key)
 		return structured(revokeResult{Revoked: true, Key: newKeyView(*key)},
-			fmt.Sprintf("Revoked key %d %q (%s). Anything still using it now gets 401.", key.ID, clean(key.Name), key.ScopeText()))
-	})
+			fmt.Sprintf("Revoked key %d %q (%s). Anything still using it now gets 401.", shown.ID, shown.Name, shown.ScopeText()))
+	}
 }

@@ -23,6 +23,7 @@ type whoamiResult struct {
 	KeyKind       string    `json:"key_kind" jsonschema:"enum=personal,enum=organization,enum=unknown" jsonschema_description:"personal: a user's key; organization: an org-wide or project-scoped key."`
 	CanMintKeys   bool      `json:"can_mint_keys" jsonschema_description:"Whether this credential can create keys: only a personal key (of an organization admin for organization keys) can."`
 	Organizations []orgView `json:"organizations" jsonschema_description:"The organizations the credential can see."`
+	Note          string    `json:"note,omitempty" jsonschema_description:"Set when the list of organizations was cut short to keep the answer small."`
 }
 
 // Whoami is the whoami tool.
@@ -53,10 +54,19 @@ func Whoami(d Deps) server.ServerTool {
 		if err != nil {
 			logFailure(d, NameWhoami, err)
 		}
+		budget := maxAnswerBytes
 		for _, o := range orgs {
-			out.Organizations = append(out.Organizations, orgView{ID: o.ID, Name: clean(o.Name)})
+			v := orgView{ID: clean(o.ID), Name: clean(o.Name)}
+			if budget -= jsonSize(v); budget < 0 {
+				out.Note = fmt.Sprintf("answer cut at %d of %d organizations to stay under %d KiB", len(out.Organizations), len(orgs), maxAnswerBytes>>10)
+				break
+			}
+			out.Organizations = append(out.Organizations, v)
 		}
-		summary := fmt.Sprintf("A %s key of account %s; it sees %d organizations.", out.KeyKind, out.AccountID, len(out.Organizations))
+		summary := fmt.Sprintf("A %s key of account %s; it sees %d organizations.", out.KeyKind, out.AccountID, len(orgs))
+		if out.Note != "" {
+			summary += " The " + out.Note + "."
+		}
 		if !out.CanMintKeys {
 			summary += " It cannot create keys: use a personal key of an organization admin for that."
 		}
