@@ -69,25 +69,98 @@ func oddBytes(x uint64) bool {
 	return (below|del|x)&highs != 0
 }
 
-// stripCSI removes ANSI CSI sequences ("\x1b[31m", "\x1b[2J"): a terminal
-// hides them, while StripControl leaves their printable part behind.
-func stripCSI(s string) string {
+// stripEscapes removes the escape sequences a terminal reads without
+// drawing anything (ECMA-48), in their 7-bit form (ESC and a byte) and as
+// C1 controls: CSI ("\x1b[31m", "\u009b2J"); OSC, DCS, SOS, PM and APC with
+// their text up to BEL or ST (a title, a hyperlink "\x1b]8;;url\x1b\\");
+// other escapes ("\x1b7", "\x1b(B"). StripControl leaves their printable
+// part behind, while a terminal shows none of it, so a secret split by them
+// shows whole on screen. A string never ended is kept (its introducer goes):
+// the view then shows more, not less.
+func stripEscapes(s string) string {
 	var sb strings.Builder
 	sb.Grow(len(s))
-	for {
-		i := strings.Index(s, "\x1b[")
-		if i < 0 {
-			sb.WriteString(s)
-			return sb.String()
+	for i := 0; i < len(s); {
+		if n := escapeLen(s[i:]); n > 0 {
+			i += n
+			continue
 		}
-		sb.WriteString(s[:i])
-		j := i + 2
-		for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f { // parameter and intermediate bytes
-			j++
-		}
-		if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7e { // final byte
-			j++
-		}
-		s = s[j:]
+		sb.WriteByte(s[i])
+		i++
 	}
+	return sb.String()
+}
+
+// escapeLen returns the length of the escape sequence s starts with, 0 if
+// it starts with none.
+func escapeLen(s string) int {
+	kind, n := introducer(s)
+	switch kind {
+	case 0:
+		return 0
+	case '[':
+		return n + csiLen(s[n:])
+	case ']', 'P', 'X', '^', '_':
+		if m := stringLen(s[n:]); m > 0 {
+			return n + m
+		}
+		return n
+	}
+	return n // a complete other escape
+}
+
+// introducer reads ESC and the byte after it, or a C1 control in UTF-8,
+// and returns what it opens ('[', ']', 'P', 'X', '^', '_'; '.' for another
+// complete escape, 0 for none) and its length.
+func introducer(s string) (byte, int) {
+	if len(s) < 2 {
+		return 0, 0
+	}
+	if s[0] == 0xc2 { // C1 controls U+0080..U+009F are 0xc2 0x80..0x9f in UTF-8
+		if i := strings.IndexByte("\x9b\x9d\x90\x98\x9e\x9f", s[1]); i >= 0 {
+			return "[]PX^_"[i], 2
+		}
+		return 0, 0
+	}
+	if s[0] != 0x1b {
+		return 0, 0
+	}
+	if strings.IndexByte("[]PX^_", s[1]) >= 0 {
+		return s[1], 2
+	}
+	j := 1
+	for j < len(s) && s[j] >= 0x20 && s[j] <= 0x2f { // intermediate bytes
+		j++
+	}
+	if j < len(s) && s[j] >= 0x30 && s[j] <= 0x7e { // final byte
+		return '.', j + 1
+	}
+	return 0, 0
+}
+
+// csiLen returns the length of a CSI sequence's parameters, intermediates
+// and final byte.
+func csiLen(s string) int {
+	j := 0
+	for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f { // parameter and intermediate bytes
+		j++
+	}
+	if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7e { // final byte
+		j++
+	}
+	return j
+}
+
+// stringLen returns the length of a control string's text and its end (BEL,
+// ST as ESC and a backslash, or the C1 ST U+009C), 0 if it never ends.
+func stringLen(s string) int {
+	for j := 0; j < len(s); j++ {
+		switch {
+		case s[j] == 0x07:
+			return j + 1
+		case strings.HasPrefix(s[j:], "\x1b\\"), strings.HasPrefix(s[j:], "\u009c"):
+			return j + 2
+		}
+	}
+	return 0
 }

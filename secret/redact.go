@@ -90,7 +90,7 @@ func (r *Redactor) Add(values ...string) {
 // characters of one, and every secret-shaped substring replaced by Mask.
 //
 // Text that holds invisible characters (anything StripControl removes, and
-// ANSI escape sequences) is also checked as a terminal would show it and as
+// terminal escape sequences) is also checked as a terminal would show it and as
 // StripControl leaves it: a secret split by a zero-width space passes a
 // plain scan, then reappears whole on screen or after a later StripControl.
 // If that view holds a secret, Redact returns the view, redacted: the
@@ -106,8 +106,8 @@ func (r *Redactor) Redact(s string) string {
 		return out
 	}
 	views := []string{StripControl(out)}
-	if strings.Contains(out, "\x1b[") {
-		views = append(views, StripControl(stripCSI(out)))
+	if esc := stripEscapes(out); esc != out {
+		views = append(views, StripControl(esc))
 	}
 	for _, v := range views {
 		if again := r.redact(v); again != v {

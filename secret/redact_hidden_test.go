@@ -3,7 +3,6 @@ package secret
 import (
 	"strings"
 	"testing"
-	"unicode/utf8"
 )
 
 // Secrets hidden from a plain scan: split by invisible characters, or
@@ -35,6 +34,15 @@ var splitters = map[string]string{
 	"ideographic space":    "\u3000",
 	"line separator":       "\u2028",
 	"khmer inherent vowel": "\u17b4",
+	// Escape sequences a terminal hides whole, printable part included.
+	"OSC title":           "\x1b]0;t\x07",
+	"OSC 8 hyperlink":     "\x1b]8;;\x1b\\",
+	"APC string":          "\x1b_junk\x1b\\",
+	"DCS string":          "\x1bPq\x1b\\",
+	"C1 CSI":              "\u009b31m",
+	"C1 OSC":              "\u009d0;t\u009c",
+	"ESC 7 save cursor":   "\x1b7",
+	"charset designation": "\x1b(B",
 }
 
 // splitEvery inserts sep into s every n bytes.
@@ -49,34 +57,57 @@ func splitEvery(s, sep string, n int) string {
 	return b.String()
 }
 
-// terminalView is what a person sees, modelled from the contract and not
-// from the package's code: a terminal reads ESC [, parameter bytes and a
-// final byte as one CSI sequence and shows none of it; it acts on controls
-// (C0, DEL, C1) without drawing them; it draws default-ignorable characters
-// as nothing. Blanks (spaces other than U+0020, the braille blank) are
-// dropped as well: a reader's eye skips an empty cell inside a credential.
-// invisibleByContract (invisible_test.go) holds these sets, written out from
-// the unicode tables.
+// terminalView is what a person sees, modelled on a terminal's parser
+// (ECMA-48, as xterm reads it) and not on the package's code. A terminal
+// shows nothing of an escape sequence: CSI (ESC [ or U+009B, parameters, a
+// final byte), a control string (OSC, DCS, SOS, PM, APC: ESC ], P, X, ^, _ or
+// U+009D, U+0090, U+0098, U+009E, U+009F, up to BEL, ESC \ or U+009C), or
+// another escape (ESC, intermediates, a final byte). It acts on controls
+// without drawing them and draws default-ignorable characters as nothing.
+// Blanks (spaces other than U+0020, the braille blank) are dropped too: a
+// reader's eye skips an empty cell inside a credential. A control string
+// that never ends is shown, so the view errs on showing more.
+// invisibleByContract (invisible_test.go) holds the character sets, written
+// out from the unicode tables.
 func terminalView(s string) string {
+	rs := []rune(s)
 	var b strings.Builder
-	for i := 0; i < len(s); {
-		if strings.HasPrefix(s[i:], "\x1b[") {
-			j := i + 2
-			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x3f {
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[', r == 0x9b:
+			if r == 0x1b {
+				i++
+			}
+			for i+1 < len(rs) && rs[i+1] >= 0x20 && rs[i+1] <= 0x3f {
+				i++
+			}
+			if i+1 < len(rs) && rs[i+1] >= 0x40 && rs[i+1] <= 0x7e {
+				i++
+			}
+		case r == 0x1b && i+1 < len(rs) && strings.ContainsRune("]PX^_", rs[i+1]), strings.ContainsRune("\u009d\u0090\u0098\u009e\u009f", r):
+			if r == 0x1b {
+				i++
+			}
+			for j := i + 1; j < len(rs); j++ {
+				if rs[j] == 0x07 || rs[j] == 0x9c || rs[j] == 0x1b && j+1 < len(rs) && rs[j+1] == '\\' {
+					if rs[j] == 0x1b {
+						j++
+					}
+					i = j // the whole string is hidden
+					break
+				}
+			}
+		case r == 0x1b:
+			j := i + 1
+			for j < len(rs) && rs[j] >= 0x20 && rs[j] <= 0x2f {
 				j++
 			}
-			if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7e {
-				i = j + 1 // the whole sequence is hidden
-				continue
+			if j < len(rs) && rs[j] >= 0x30 && rs[j] <= 0x7e {
+				i = j
 			}
-			i++ // no final byte: ESC is a control, what follows is shown
-			continue
+		case !invisibleByContract(r):
+			b.WriteRune(r)
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if !invisibleByContract(r) {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
 	}
 	return b.String()
 }
