@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -46,4 +50,56 @@ func TestCLIHardeningEmptyPath(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCLIHardeningKeyFileNotRegular: NEON_API_KEY_FILE naming a named pipe
+// blocked for ever (Ctrl-C and SIGTERM ignored), and /dev/stdin in
+// `neonkeys mcp` swallowed the client's initialize line as the key and sent
+// it as the Bearer value. Only a regular file is a key file.
+func TestCLIHardeningKeyFileNotRegular(t *testing.T) {
+	bin := buildNeonkeys(t)
+	w := cliNewWorld(t, bin)
+	fifo := filepath.Join(t.TempDir(), "key.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	noKey := []string{"PATH=" + os.Getenv("PATH"), "NEON_API_HOST=" + w.srv.URL()}
+
+	t.Run("named pipe", func(t *testing.T) {
+		r := w.run(t, "", append(noKey, "NEON_API_KEY_FILE="+fifo), "list")
+		cliWantCode(t, r, 2)
+		cliWantStderr(t, r, fifo+" is a named pipe, not a regular file")
+		if n := len(w.srv.Requests()); n != 0 {
+			t.Errorf("%d requests reached the API without a credential", n)
+		}
+	})
+	t.Run("mcp with /dev/stdin", func(t *testing.T) {
+		in := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}` + "\n" +
+			`{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" +
+			`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_api_keys","arguments":{}}}` + "\n"
+		r := w.run(t, in, append(noKey, "NEON_API_KEY_FILE=/dev/stdin"), "mcp")
+		cliWantCode(t, r, 0)
+		answers := map[string]map[string]any{}
+		for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+			var msg struct {
+				ID     json.RawMessage `json:"id"`
+				Result map[string]any  `json:"result"`
+			}
+			if err := json.Unmarshal([]byte(line), &msg); err != nil {
+				t.Fatalf("stdout line is not JSON-RPC: %q", line)
+			}
+			answers[string(msg.ID)] = msg.Result
+		}
+		if _, ok := answers["1"]["serverInfo"]; !ok {
+			t.Fatalf("initialize was not answered (the key read swallowed it?):\n%s", r.stdout)
+		}
+		call := answers["2"]
+		text, _ := json.Marshal(call["content"])
+		if call["isError"] != true || !strings.Contains(string(text), "is a named pipe, not a regular file") {
+			t.Errorf("list_api_keys answered %v, want a tool error naming the named pipe", call)
+		}
+		if n := len(w.srv.Requests()); n != 0 {
+			t.Errorf("%d requests reached the API (the initialize line sent as the Bearer value?)", n)
+		}
+	})
 }
