@@ -241,6 +241,41 @@ func TestListAPIKeysLimit(t *testing.T) {
 	if res := e.call(c, "list_api_keys", `{"limit":501}`); !res.IsError {
 		t.Fatal("limit 501 accepted")
 	}
+	// A valid limit other than the default is the one applied.
+	res = e.call(c, "list_api_keys", `{"limit":3}`)
+	validateOutput(t, e, "list_api_keys", res)
+	sc = structuredMap(t, res)
+	ks, _ = sc["keys"].([]any)
+	if len(ks) != 3 || sc["returned"] != float64(3) || sc["total"] != float64(121) || sc["truncated"] != true {
+		t.Fatalf("limit 3: %d keys, returned/total/truncated = %v/%v/%v", len(ks), sc["returned"], sc["total"], sc["truncated"])
+	}
+	if got := strings.Count(text(res), "\n- key "); got != 3 || !strings.Contains(text(res), "showing the first 3") {
+		t.Fatalf("limit 3: the text lists %d keys: %s", got, text(res))
+	}
+}
+
+// TestListProjectsLimit: a valid limit other than the default is the one
+// applied, and the answer says more projects match.
+func TestListProjectsLimit(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for i := range 4 {
+		e.fake.AddProject(fmt.Sprintf("extra-%d", i), e.fx.Org.ID)
+	}
+	res := e.call(c, "list_projects", fmt.Sprintf(`{"org_id":%q,"limit":2}`, e.fx.Org.ID))
+	validateOutput(t, e, "list_projects", res)
+	sc := structuredMap(t, res)
+	ps, _ := sc["projects"].([]any)
+	if len(ps) != 2 || sc["returned"] != float64(2) || sc["truncated"] != true {
+		t.Fatalf("limit 2: %d projects, returned/truncated = %v/%v", len(ps), sc["returned"], sc["truncated"])
+	}
+	if got := strings.Count(text(res), "\n- "); got != 2 || !strings.Contains(text(res), "more match") {
+		t.Fatalf("limit 2: the text lists %d projects: %s", got, text(res))
+	}
+	// The positive control: without a limit all five show.
+	if sc := structuredMap(t, e.call(c, "list_projects", fmt.Sprintf(`{"org_id":%q}`, e.fx.Org.ID))); sc["returned"] != float64(5) || sc["truncated"] != false {
+		t.Fatalf("no limit: returned/truncated = %v/%v, want 5/false", sc["returned"], sc["truncated"])
+	}
 }
 
 func TestListProjectsAndWhoami(t *testing.T) {

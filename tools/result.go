@@ -15,15 +15,16 @@ import (
 )
 
 // Size bounds of what reaches a client. MCP clients keep every answer in the
-// model's context and several refuse or truncate a tool result of more than
-// about 25,000 tokens (~100 KB of text); a multi-MB answer stalls or breaks
-// them. A list answer is cut to fit maxAnswerBytes (its text and its
-// structuredContent together) and says so; the default list (50 keys) is
-// about 30 KB, 500 ordinary keys about 300 KB.
+// model's context, and several refuse or truncate a tool result of more
+// than about 25,000 tokens (~100 KB of text); a multi-MB answer stalls or
+// breaks them. A list answer is cut to fit maxAnswerBytes (its text and its
+// structuredContent together) and says so. The bound leaves ordinary lists
+// whole: 50 keys (the default limit) take about 9 KB, 500 keys (the
+// largest limit) about 87 KB.
 const (
 	// maxAnswerBytes bounds a list answer: the JSON of its structured
 	// items plus its text lines.
-	maxAnswerBytes = 256 << 10
+	maxAnswerBytes = 128 << 10
 	// maxShownBytes bounds one string from the API (a name, an id, an
 	// address): Neon's own are far shorter (names at most 64 characters,
 	// ids about 30), so only a hostile or broken API hits it.
