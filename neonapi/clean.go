@@ -42,42 +42,68 @@ const cutMarker = "…[cut]"
 // first, so a create answer that quotes its own new token in another field
 // has it masked there.
 func (c *Client) cleanDecoded(v any) {
-	walkStrings(reflect.ValueOf(v), "", func(s reflect.Value, tag string) {
+	w := walker{plans: map[reflect.Type][]fieldPlan{}}
+	root := reflect.ValueOf(v)
+	w.walk(root, "", func(s reflect.Value, tag string) {
 		if tag == "token" {
 			c.redactor.Add(s.String())
 		}
 	})
-	walkStrings(reflect.ValueOf(v), "", func(s reflect.Value, tag string) {
-		switch tag {
-		case "token":
-		case "id":
-			s.SetString(cleanID(c.redactor, s.String()))
-		default:
-			s.SetString(cleanText(c.redactor, s.String(), maxTextLen))
+	// The same text comes back many times in a list (created_by repeats on
+	// every key): a small cache, one slot per length, cleans a repeated
+	// value once. A map would cost more than it saves on unique names.
+	var cache [64]struct {
+		raw, clean string
+		isID, set  bool
+	}
+	w.walk(root, "", func(s reflect.Value, tag string) {
+		if tag == "token" {
+			return
 		}
+		raw, isID := s.String(), tag == "id"
+		slot := &cache[len(raw)%len(cache)]
+		if !slot.set || slot.isID != isID || slot.raw != raw {
+			var clean string
+			if isID {
+				clean = cleanID(c.redactor, raw)
+			} else {
+				clean = cleanText(c.redactor, raw, maxTextLen)
+			}
+			slot.raw, slot.clean, slot.isID, slot.set = raw, clean, isID, true
+		}
+		s.SetString(slot.clean)
 	})
 }
 
-// walkStrings calls visit with every settable string reachable from v and
-// the neon tag of the struct field that holds it. Numbers, booleans and
+// walker visits every settable string reachable from a value, with the
+// neon tag of the struct field that holds it. Numbers, booleans and
 // time.Time (no exported fields) carry no text; the decoded types hold no
-// maps (TestDecodedTypesAreWalked).
-func walkStrings(v reflect.Value, tag string, visit func(reflect.Value, string)) {
+// maps (TestDecodedTypesAreWalked). It looks at each struct type once per
+// walk: a 10,000-key list would otherwise spend most of its cleaning time
+// in reflect.Type.Field.
+type walker struct {
+	plans map[reflect.Type][]fieldPlan
+}
+
+// fieldPlan is an exported struct field that can hold text.
+type fieldPlan struct {
+	index int
+	tag   string
+}
+
+func (w walker) walk(v reflect.Value, tag string, visit func(reflect.Value, string)) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walkStrings(v.Elem(), tag, visit)
+			w.walk(v.Elem(), tag, visit)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkStrings(v.Index(i), tag, visit)
+			w.walk(v.Index(i), tag, visit)
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			if f := t.Field(i); f.IsExported() {
-				walkStrings(v.Field(i), f.Tag.Get("neon"), visit)
-			}
+		for _, f := range w.plan(v.Type()) {
+			w.walk(v.Field(f.index), f.tag, visit)
 		}
 	case reflect.String:
 		if v.CanSet() {
@@ -86,23 +112,76 @@ func walkStrings(v reflect.Value, tag string, visit func(reflect.Value, string))
 	}
 }
 
+// plan lists the fields of struct type t worth a visit.
+func (w walker) plan(t reflect.Type) []fieldPlan {
+	if p, ok := w.plans[t]; ok {
+		return p
+	}
+	p := []fieldPlan{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.IsExported() && canHoldText(f.Type) {
+			p = append(p, fieldPlan{index: i, tag: f.Tag.Get("neon")})
+		}
+	}
+	w.plans[t] = p
+	return p
+}
+
+// canHoldText reports whether a value of type t can reach a string through
+// exported fields. time.Time and *time.Time cannot.
+func canHoldText(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return canHoldText(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && canHoldText(f.Type) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // cleanText cuts s to at most n runes, redacts it and strips control and
 // invisible characters. It cuts first so a 60 MB string costs no more than
 // a short one; a secret cut in two leaves at most a piece of it behind, and
 // the redactor masks any piece of 16 characters or more. red may be nil
 // (then only the redactor's shape rules apply).
 func cleanText(red *secret.Redactor, s string, n int) string {
-	s = cutRunes(s, n)
-	s = secret.StripControl(red.Redact(s))
+	if s == "" {
+		return s
+	}
+	s = red.Redact(cutRunes(s, n))
+	if !printableASCII(s) {
+		s = secret.StripControl(s)
+	}
 	return cutRunes(s, n+len(cutMarker)) // redaction can lengthen a little
+}
+
+// printableASCII reports whether s holds only bytes 0x20 to 0x7e, which
+// StripControl leaves alone: most strings from the API, checked without
+// decoding runes.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // cleanID is cleanText for an identifier: what StripControl would drop is
 // shown as U+FFFD, which no Neon id pattern accepts.
 func cleanID(red *secret.Redactor, s string) string {
-	s = cutRunes(s, maxTextLen)
-	s = red.Redact(s)
-	if secret.StripControl(s) != s {
+	if s == "" {
+		return s
+	}
+	s = red.Redact(cutRunes(s, maxTextLen))
+	if !printableASCII(s) && secret.StripControl(s) != s {
 		var b strings.Builder
 		for _, r := range s {
 			if secret.StripControl(string(r)) == "" {
