@@ -36,6 +36,9 @@ type config struct {
 	baseline bool          // first check that the unmutated tests pass
 	verbose  bool          // print the go test output of each mutation
 	dryRun   bool          // only check that every snippet applies
+	// allGroups runs every test group of a mutation even after one caught
+	// it, to see everything that catches it.
+	allGroups bool
 }
 
 // run parses the flags, runs the audit and returns the exit code: 0 when every
@@ -81,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "go test -timeout for each mutation")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "first run the same tests unmutated; they must pass")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the go test output of every mutation")
+	fs.BoolVar(&cfg.allGroups, "all", false, "run every test group of a mutation, also after one caught it")
 	fs.BoolVar(&cfg.dryRun, "n", false, "only check that every mutation applies and compiles")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./internal/mutate [-run id,id] [-race] [-timeout d] [-baseline=false] [-v] [-n]")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -20,8 +21,10 @@ type Mutation struct {
 	From     string   `yaml:"from"`     // the exact original text
 	To       string   `yaml:"to"`       // its replacement
 	Packages []string `yaml:"packages"` // go test patterns, e.g. ./tools
-	Run      string   `yaml:"run"`      // optional go test -run filter
-	Desc     string   `yaml:"desc"`     // the bug, in one line
+	// Run narrows the tests of some packages: package pattern -> go test
+	// -run filter (a package not named here runs all its tests).
+	Run  map[string]string `yaml:"run"`
+	Desc string            `yaml:"desc"` // the bug, in one line
 }
 
 // loadMutations reads and checks the list: unknown fields, missing fields and
@@ -66,7 +69,32 @@ func (m Mutation) check() error {
 	case m.Desc == "":
 		return errors.New("no desc")
 	}
+	for pkg := range m.Run {
+		if !slices.Contains(m.Packages, pkg) {
+			return fmt.Errorf("run names %s, which is not in packages", pkg)
+		}
+	}
 	return nil
+}
+
+// testGroup is one go test invocation: packages that share a -run filter.
+type testGroup struct {
+	run  string
+	pkgs []string
+}
+
+// groups splits m's packages by their -run filter, in a stable order.
+func (m Mutation) groups() []testGroup {
+	var out []testGroup
+	for _, p := range m.Packages {
+		i := slices.IndexFunc(out, func(g testGroup) bool { return g.run == m.Run[p] })
+		if i < 0 {
+			out = append(out, testGroup{run: m.Run[p]})
+			i = len(out) - 1
+		}
+		out[i].pkgs = append(out[i].pkgs, p)
+	}
+	return out
 }
 
 // selectMutations keeps the ones named in ids (all when ids is empty).

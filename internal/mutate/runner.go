@@ -42,6 +42,11 @@ func audit(ctx context.Context, cfg config, ms []Mutation, log io.Writer) ([]Res
 		return nil, fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// A tree that does not compile as it is would make every mutation look
+	// broken (others may be editing it): say so once instead.
+	if out, err := goCmd(ctx, cfg.root, os.Environ(), "build", "-o", os.DevNull, "./..."); err != nil {
+		return nil, fmt.Errorf("the module does not compile unmutated: %s", compileError(out))
+	}
 	if cfg.baseline && !cfg.dryRun {
 		if err := checkBaseline(ctx, cfg, ms, log); err != nil {
 			return nil, err
@@ -64,19 +69,26 @@ func audit(ctx context.Context, cfg config, ms []Mutation, log io.Writer) ([]Res
 // checkBaseline runs the tests unmutated: a test that fails already would
 // count every mutation as caught.
 func checkBaseline(ctx context.Context, cfg config, ms []Mutation, log io.Writer) error {
-	groups := map[string][]string{} // -run filter -> packages
+	var groups []testGroup
 	for _, m := range ms {
-		for _, p := range m.Packages {
-			if !slices.Contains(groups[m.Run], p) {
-				groups[m.Run] = append(groups[m.Run], p)
+		for _, g := range m.groups() {
+			i := slices.IndexFunc(groups, func(h testGroup) bool { return h.run == g.run })
+			if i < 0 {
+				groups = append(groups, testGroup{run: g.run})
+				i = len(groups) - 1
+			}
+			for _, p := range g.pkgs {
+				if !slices.Contains(groups[i].pkgs, p) {
+					groups[i].pkgs = append(groups[i].pkgs, p)
+				}
 			}
 		}
 	}
-	for run, pkgs := range groups {
-		fmt.Fprintf(log, "baseline: go test %s (run %q)\n", strings.Join(pkgs, " "), run)
-		tr := goTest(ctx, cfg, os.Environ(), pkgs, run)
+	for _, g := range groups {
+		fmt.Fprintf(log, "baseline: go test -run %q %s\n", g.run, strings.Join(g.pkgs, " "))
+		tr := goTest(ctx, cfg, os.Environ(), g.pkgs, g.run)
 		if tr.buildFailed || tr.err != nil {
-			return fmt.Errorf("baseline: the unmutated tests of %s fail (%s):\n%s", strings.Join(pkgs, " "),
+			return fmt.Errorf("baseline: the unmutated tests of %s fail (%s):\n%s", strings.Join(g.pkgs, " "),
 				strings.Join(tr.failed, ", "), tail(tr.output, 40))
 		}
 	}
@@ -92,14 +104,20 @@ func auditOne(ctx context.Context, cfg config, m Mutation, dir string, log io.Wr
 		return res
 	}
 	if out, err := goBuild(ctx, cfg.root, env, m, dir); err != nil {
-		res.Outcome, res.Detail = Broken, "does not compile: "+firstLine(out)
+		res.Outcome, res.Detail = Broken, "does not compile: "+compileError(out)
 		return res
 	}
 	if cfg.dryRun {
 		res.Outcome = Applies
 		return res
 	}
-	tr := goTest(ctx, cfg, env, m.Packages, m.Run)
+	var tr testRun
+	for _, g := range m.groups() {
+		tr = tr.merge(goTest(ctx, cfg, env, g.pkgs, g.run))
+		if tr.err != nil && !cfg.allGroups {
+			break // caught (or broken): the later, narrower runs add nothing
+		}
+	}
 	if cfg.verbose {
 		fmt.Fprintf(log, "--- %s\n%s\n", m.ID, tr.output)
 	}
@@ -168,7 +186,12 @@ func withGOFLAGS(env []string, flag string) []string {
 // module that imports it is left to go test).
 func goBuild(ctx context.Context, root string, env []string, m Mutation, dir string) (string, error) {
 	pkg := "./" + filepath.ToSlash(filepath.Dir(m.File))
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "build.out"), pkg)
+	return goCmd(ctx, root, env, "build", "-o", filepath.Join(dir, "build.out"), pkg)
+}
+
+// goCmd runs the go command in root and returns its combined output.
+func goCmd(ctx context.Context, root string, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir, cmd.Env = root, env
 	out, err := cmd.CombinedOutput()
 	return string(out), err
@@ -182,6 +205,19 @@ type testRun struct {
 	buildFailed   bool
 	timedOut      bool
 	output        string
+}
+
+// merge adds the outcome of another go test run of the same mutation.
+func (tr testRun) merge(o testRun) testRun {
+	if tr.err == nil {
+		tr.err = o.err
+	}
+	tr.failed = append(tr.failed, o.failed...)
+	tr.packageFailed = tr.packageFailed || o.packageFailed
+	tr.buildFailed = tr.buildFailed || o.buildFailed
+	tr.timedOut = tr.timedOut || o.timedOut
+	tr.output += o.output
+	return tr
 }
 
 // event is the part of a go test -json event the audit reads.
@@ -285,4 +321,15 @@ func moduleRoot() (string, error) {
 		return "", errors.New("not inside a Go module: run from the neonkeys module or pass -root")
 	}
 	return filepath.Dir(gomod), nil
+}
+
+// compileError is the first compiler message of go build's output (the line
+// after "# package").
+func compileError(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			return l
+		}
+	}
+	return strings.TrimSpace(out)
 }
