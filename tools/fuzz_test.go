@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
-
-	"github.com/neonkeys/neonkeys/keys"
 )
 
 // FuzzToolArguments sends arbitrary bytes as the arguments of each mutating
@@ -168,7 +168,7 @@ func mayMutate(tool string, raw []byte) string {
 		}
 		return ""
 	}
-	validName := func(s string) bool { return keys.CheckName(s) == nil }
+	validName := contractKeyName
 	keyID := func() string {
 		v, ok := fields["key_id"]
 		if !ok || !fuzzKeyIDPattern.Match(bytes.TrimSpace(v)) {
@@ -201,4 +201,23 @@ func mayMutate(tool string, raw []byte) string {
 		}
 	}
 	return ""
+}
+
+// contractKeyName is the key-name rule written out from the contract, not
+// taken from the product (keys.CheckName), so a bug there shows: not blank,
+// valid UTF-8, at most 64 characters (runes), and no control, format or
+// invisible character: Cc, Cf (bidi overrides, zero-width), the other
+// default-ignorable characters (U+034F, Hangul fillers), variation
+// selectors, blanks other than the plain space, and U+2800 (a blank cell).
+func contractKeyName(s string) bool {
+	if strings.TrimSpace(s) == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) ||
+			(unicode.Is(unicode.White_Space, r) && r != ' ') || r == '\u2800' {
+			return false
+		}
+	}
+	return true
 }
