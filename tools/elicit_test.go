@@ -290,4 +290,10 @@ func TestSecretsDirRefusesAnExistingTokenFile(t *testing.T) {
 	if n := len(e.mutations()); n != 0 {
 		t.Fatalf("%d mutations; want none", n)
 	}
+	// Positive control: the same create with a name whose file is free
+	// does mint, into that file.
+	res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-free","confirm":true}`, e.fx.OrgProject.ID))
+	if _, err := os.Stat(filepath.Join(dir, "ci-free.token")); res.IsError || len(e.mutations()) != 1 || err != nil {
+		t.Fatalf("a free name: %d mutations, token file: %v: %s", len(e.mutations()), err, text(res))
+	}
 }

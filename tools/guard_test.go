@@ -12,10 +12,12 @@ import (
 func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
+	_, toRevoke := e.fake.AddPersonalKey(e.fx.Admin.ID, "spare-revoke")
+	_, toRotate := e.fake.AddPersonalKey(e.fx.Admin.ID, "spare-rotate")
 	base := map[string]string{
 		"create_project_scoped_key": fmt.Sprintf(`"project_id":%q,"key_name":"ci-bot"`, e.fx.OrgProject.ID),
-		"revoke_api_key":            fmt.Sprintf(`"key_id":%d`, e.fx.AdminKeyID),
-		"rotate_api_key":            fmt.Sprintf(`"key_id":%d`, e.fx.AdminKeyID),
+		"revoke_api_key":            fmt.Sprintf(`"key_id":%d`, toRevoke),
+		"rotate_api_key":            fmt.Sprintf(`"key_id":%d`, toRotate),
 	}
 	variants := []struct {
 		name, confirm string
@@ -51,8 +53,15 @@ func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
 			})
 		}
 	}
-	if n := len(e.fake.LiveKeys()); n != 4 {
-		t.Fatalf("live keys = %d, want the fixture's 4", n)
+	if n := len(e.fake.LiveKeys()); n != 6 {
+		t.Fatalf("live keys = %d, want the fixture's 4 and the 2 spares", n)
+	}
+	// Positive control: the same calls, valid and confirmed, do mutate.
+	for tool, args := range base {
+		e.fake.ResetRequests()
+		if res := e.call(c, tool, "{"+args+`,"confirm":true}`); res.IsError || len(e.mutations()) == 0 {
+			t.Errorf("%s: the valid confirmed call changed nothing: %s", tool, text(res))
+		}
 	}
 }
 
@@ -81,6 +90,11 @@ func TestRevokePreviewNamesTheKey(t *testing.T) {
 	if !res.IsError || len(e.mutations()) != 0 {
 		t.Fatalf("preview must be an isError answer with no mutation")
 	}
+	// Positive control: confirmed, the same call revokes that key.
+	res = e.call(c, "revoke_api_key", fmt.Sprintf(`{"key_id":%d,"org_id":%q,"confirm":true}`, e.fx.ProjectKeyID, e.fx.Org.ID))
+	if m := e.mutations(); res.IsError || len(m) != 1 || e.fake.TokenValid(e.fx.ProjectKeyToken) {
+		t.Fatalf("confirmed revoke: %d mutations, key still valid %v: %s", len(m), e.fake.TokenValid(e.fx.ProjectKeyToken), text(res))
+	}
 }
 
 // TestCreatePreviewResolvesTheOrganization: the create preview names the
@@ -98,6 +112,11 @@ func TestCreatePreviewResolvesTheOrganization(t *testing.T) {
 			t.Fatalf("preview sent %s %s", r.Method, r.Path)
 		}
 	}
+	// Positive control: confirmed, the same call creates in that organization.
+	res = e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-bot","confirm":true}`, e.fx.OrgProject.ID))
+	if m := e.mutations(); res.IsError || len(m) != 1 || m[0].Path != "/organizations/"+e.fx.Org.ID+"/api_keys" {
+		t.Fatalf("confirmed create: %+v: %s", m, text(res))
+	}
 }
 
 // Arguments that fail the schema get a plain sentence naming the field, and
@@ -105,6 +124,8 @@ func TestCreatePreviewResolvesTheOrganization(t *testing.T) {
 func TestInvalidArgumentsAreExplainedWithoutTheirValues(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
+	project := e.fx.OrgProject.ID
+	_, spare := e.fake.AddPersonalKey(e.fx.Admin.ID, "spare")
 	tests := []struct{ tool, args, want string }{
 		{"revoke_api_key", `{"key_id":"abc","confirm":true}`, "key_id must be an integer"},
 		{"revoke_api_key", `{"confirm":true}`, "key_id is required"},
@@ -112,10 +133,10 @@ func TestInvalidArgumentsAreExplainedWithoutTheirValues(t *testing.T) {
 		{"list_api_keys", `{"org_id":"x ` + e.token + `"}`, "org_id holds characters that are not allowed"},
 		{"list_api_keys", `{"` + e.token + `":1}`, "1 unknown field(s)"},
 		{"list_api_keys", `{"limit":100000}`, "limit must be at most 500"},
-		{"create_project_scoped_key", `{"project_id":"p","key_name":"` + strings.Repeat("k", 65) + `","confirm":true}`, "key_name is 65 characters long; at most 64"},
+		{"create_project_scoped_key", `{"project_id":"` + project + `","key_name":"` + strings.Repeat("k", 65) + `","confirm":true}`, "key_name is 65 characters long; at most 64"},
 		{"list_api_keys", `[1,2]`, "must be a JSON object"},
-		{"create_project_scoped_key", `{"project_id":"p","key_name":"ci\u001b[2J","confirm":true}`, "control or invisible characters"},
-		{"rotate_api_key", `{"key_id":1,"new_key_name":"ci\u202eorp","confirm":true}`, "control or invisible characters"},
+		{"create_project_scoped_key", `{"project_id":"` + project + `","key_name":"ci\u001b[2J","confirm":true}`, "control or invisible characters"},
+		{"rotate_api_key", fmt.Sprintf(`{"key_id":%d,"new_key_name":"ci\u202eorp","confirm":true}`, spare), "control or invisible characters"},
 	}
 	for _, tt := range tests {
 		res := e.call(c, tt.tool, tt.args)
@@ -129,5 +150,15 @@ func TestInvalidArgumentsAreExplainedWithoutTheirValues(t *testing.T) {
 	}
 	if n := len(e.mutations()); n != 0 {
 		t.Fatalf("%d mutations", n)
+	}
+	// Positive control: the same targets, with valid arguments, do change.
+	for _, args := range []struct{ tool, args string }{
+		{"create_project_scoped_key", `{"project_id":"` + project + `","key_name":"ci-new","confirm":true}`},
+		{"rotate_api_key", fmt.Sprintf(`{"key_id":%d,"new_key_name":"ci-orp","confirm":true}`, spare)},
+	} {
+		e.fake.ResetRequests()
+		if res := e.call(c, args.tool, args.args); res.IsError || len(e.mutations()) == 0 {
+			t.Errorf("%s: the valid call changed nothing: %s", args.tool, text(res))
+		}
 	}
 }

@@ -48,26 +48,35 @@ func TestCreateProjectScopedKey(t *testing.T) {
 	}
 }
 
+// TestCreateRefusals: each refused create says why in a sentence the user
+// can act on and sends no POST; the same call made valid and confirmed
+// does (positive control), so "no POST" cannot pass on a dead target.
 func TestCreateRefusals(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
+	project := e.fx.OrgProject.ID
 	tests := []struct {
 		name, args, want string
 	}{
-		{"personal project", fmt.Sprintf(`{"project_id":%q,"key_name":"x","confirm":true}`, e.fx.PersonalProject.ID), "belongs to no organization"},
-		{"unknown project", `{"project_id":"nope-123","key_name":"x","confirm":true}`, "Not created"},
-		{"wrong org", fmt.Sprintf(`{"project_id":%q,"org_id":"org-other-1","key_name":"x","confirm":true}`, e.fx.OrgProject.ID), "not org-other-1"},
-		{"name too long", fmt.Sprintf(`{"project_id":%q,"key_name":%q,"confirm":true}`, e.fx.OrgProject.ID, strings.Repeat("n", 65)), "key_name"},
-		{"1 MB name", fmt.Sprintf(`{"project_id":%q,"key_name":%q,"confirm":true}`, e.fx.OrgProject.ID, strings.Repeat("n", 1<<20)), ""},
-		{"bad project id", `{"project_id":"../../api_keys","key_name":"x","confirm":true}`, ""},
-		{"missing project", `{"key_name":"x","confirm":true}`, ""},
+		{"personal project", fmt.Sprintf(`{"project_id":%q,"key_name":"x","confirm":true}`, e.fx.PersonalProject.ID),
+			fmt.Sprintf("Not created: project %s belongs to no organization", e.fx.PersonalProject.ID)},
+		{"unknown project", `{"project_id":"nope-123","key_name":"x","confirm":true}`, "Not created: Neon refused the request (404 Not Found: project not found)"},
+		{"wrong org", fmt.Sprintf(`{"project_id":%q,"org_id":"org-other-1","key_name":"x","confirm":true}`, project),
+			fmt.Sprintf("Not created: project %s belongs to organization %s, not org-other-1", project, e.fx.Org.ID)},
+		{"name too long", fmt.Sprintf(`{"project_id":%q,"key_name":%q,"confirm":true}`, project, strings.Repeat("n", 65)),
+			"Nothing was done: invalid arguments: key_name is 65 characters long; at most 64 are allowed"},
+		{"1 MB name", fmt.Sprintf(`{"project_id":%q,"key_name":%q,"confirm":true}`, project, strings.Repeat("n", 1<<20)),
+			"Nothing was done: invalid arguments: key_name is 1048576 characters long; at most 64 are allowed"},
+		{"bad project id", `{"project_id":"../../api_keys","key_name":"x","confirm":true}`,
+			"Nothing was done: invalid arguments: project_id holds characters that are not allowed"},
+		{"missing project", `{"key_name":"x","confirm":true}`, "Nothing was done: invalid arguments: project_id is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.fake.ResetRequests()
 			res := e.call(c, "create_project_scoped_key", tt.args)
 			if !res.IsError || !strings.Contains(text(res), tt.want) {
-				t.Fatalf("isError=%v text=%s, want a refusal with %q", res.IsError, text(res), tt.want)
+				t.Fatalf("isError=%v text=%s, want a refusal saying %q", res.IsError, text(res), tt.want)
 			}
 			if len(e.mutations()) != 0 {
 				t.Fatal("a refused create sent a mutation")
@@ -76,6 +85,11 @@ func TestCreateRefusals(t *testing.T) {
 				t.Fatalf("the refusal is %d bytes long: oversize input echoed back", len(text(res)))
 			}
 		})
+	}
+	e.fake.ResetRequests()
+	res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"x","confirm":true}`, project))
+	if m := e.mutations(); res.IsError || len(m) != 1 || m[0].Method != http.MethodPost {
+		t.Fatalf("positive control: the valid confirmed create sent %d mutations: %s", len(m), text(res))
 	}
 }
 
