@@ -242,7 +242,9 @@ func (c *call) respond(status int, contentType string, body []byte) {
 	if contentType != "" {
 		h.Set("Content-Type", contentType)
 	}
-	h.Set("X-Request-Id", c.reqID)
+	if h.Get("X-Request-Id") == "" { // a Fault's Header may plant one
+		h.Set("X-Request-Id", c.reqID)
+	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	c.w.WriteHeader(status)
 	_, _ = c.w.Write(body)
