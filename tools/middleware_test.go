@@ -99,6 +99,17 @@ func TestRotatePrompt(t *testing.T) {
 			t.Errorf("prompt lacks %q", want)
 		}
 	}
+	// A key argument holding controls, the credential and 1 MB of text
+	// gives a clean prompt of bounded size that still names the key.
+	req.Params.Arguments = map[string]string{"key": "ci-bot" + tools.HostileControls + e.token + strings.Repeat("é", 1<<19)}
+	res, err = c.GetPrompt(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := res.Messages[0].Content.(mcp.TextContent).Text
+	if r, bad := tools.UnsafeFor(prompt, true); bad || strings.Contains(prompt, e.token) || len(prompt) > 4096 || !strings.Contains(prompt, "ci-bot") {
+		t.Errorf("prompt holds %U (%v), the credential (%v), or is %d bytes: %.200q", r, bad, strings.Contains(prompt, e.token), len(prompt), prompt)
+	}
 }
 
 // TestMiddlewareCleansEveryString: whatever a handler builds from API data,
