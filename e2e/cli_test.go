@@ -19,7 +19,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
-	"github.com/neonkeys/neonkeys/secret"
 )
 
 // TestCLI builds neonkeys once and drives it as a user and a script would,
@@ -180,7 +179,7 @@ func cliTestCreate(t *testing.T, bin string) {
 		}
 		cliNoSecret(t, "stdout", r.stdout, tok)
 		cliNoSecret(t, "stderr", r.stderr, tok)
-		if !strings.Contains(r.stdout, secret.Fingerprint(tok)) {
+		if !strings.Contains(r.stdout, contractFingerprint(t, tok)) {
 			t.Errorf("stdout lacks the fingerprint: %q", r.stdout)
 		}
 
@@ -957,14 +956,14 @@ func cliTokenFileAnswer(t *testing.T, w *cliWorld, format, path string, r cliRes
 	}
 	cliNoSecret(t, "stdout", r.stdout, tok)
 	if format == "table" {
-		if strings.TrimSpace(r.stdout) != path+" "+secret.Fingerprint(tok) {
+		if strings.TrimSpace(r.stdout) != path+" "+contractFingerprint(t, tok) {
 			t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
 		}
 		return out, false
 	}
 	cliDecode(t, format, r.stdout, &out)
 	rec := cliNewest(t, w.srv)
-	if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) {
+	if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != contractFingerprint(t, tok) {
 		t.Errorf("answer %+v does not describe the new key %+v by its file", out, rec)
 	}
 	cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)

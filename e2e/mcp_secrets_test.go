@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/neonkeys/neonkeys/secret"
 )
 
 // TestMCPSecretsDirRotate: with --secrets-dir a rotation's new token goes
@@ -45,7 +43,7 @@ func TestMCPSecretsDirRotate(t *testing.T) {
 	if !strings.Contains(answer, filepath.Base(path)) {
 		t.Errorf("the answer does not name the token file %s: %s", path, answer)
 	}
-	if fp := secret.Fingerprint(tok); !strings.Contains(answer, fp) {
+	if fp := contractFingerprint(t, tok); !strings.Contains(answer, fp) {
 		t.Errorf("the answer lacks the fingerprint %s: %s", fp, answer)
 	}
 	out, errOut := s.stdout.String(), s.stderr.String()
@@ -289,7 +287,7 @@ func TestMCPSecretsDirSession(t *testing.T) {
 			if !strings.Contains(answer, path) && !strings.Contains(answer, filepath.Base(path)) {
 				t.Errorf("the answer does not name the token file: %s", mcpRedactTokens(answer))
 			}
-			if fp := secret.Fingerprint(tok); !strings.Contains(answer, fp) {
+			if fp := contractFingerprint(t, tok); !strings.Contains(answer, fp) {
 				t.Errorf("the answer lacks the fingerprint %s: %s", fp, mcpRedactTokens(answer))
 			}
 
