@@ -32,14 +32,7 @@ func Fingerprint(token string) string {
 // terminal line, hide text from a person reading it, or look like other
 // text. isUnsafeRune in invisible.go lists the set by Unicode property.
 func StripControl(s string) string {
-	clean := true
-	for _, r := range s {
-		if isUnsafeRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !hasUnsafe(s) { // plain ASCII is checked 16 bytes at a time
 		return s
 	}
 	return strings.Map(func(r rune) rune {
