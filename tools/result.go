@@ -95,18 +95,24 @@ func cut(s string, n int) string {
 
 // cleanResult is the last step every tool answer takes (the middleware runs
 // it before redaction): every text loses its unsafe characters but line
-// breaks, every structured string and map key loses them all, the
+// breaks (an error's text loses those too), every structured string and map key loses them all, the
 // elicitation question (line breaks too) and every string of its schema are
 // cleaned and redacted, and everything is cut to its bound. Whatever a handler built
 // from API data, no ESC, CR or bidi override reaches the client.
 func cleanResult(res *mcp.CallToolResult, redact func(string) string) {
+	textClean := cleanText
+	if res.IsError {
+		// Every refusal and failure of ours is one sentence or a few on
+		// one line: a line break in it came from the API.
+		textClean = secret.StripControl
+	}
 	for i, c := range res.Content {
 		switch tc := c.(type) {
 		case mcp.TextContent:
-			tc.Text = cut(cleanText(tc.Text), maxTextBytes)
+			tc.Text = cut(textClean(tc.Text), maxTextBytes)
 			res.Content[i] = tc
 		case *mcp.TextContent:
-			tc.Text = cut(cleanText(tc.Text), maxTextBytes)
+			tc.Text = cut(textClean(tc.Text), maxTextBytes)
 		}
 	}
 	field := func(s string) string { return cut(secret.StripControl(s), maxFieldBytes) }
