@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +41,10 @@ const (
 	hostileProjectID = "p-hostile-1"
 	hostileKeyID     = 7
 )
+
+// hostileMark is the printable part of the forged text that survives
+// cleaning: seeing it proves the forged text reached an output.
+const hostileMark = "gnp.exe"
 
 // hostileWorld is a fake Neon API whose every answer is forged.
 type hostileWorld struct {
@@ -88,9 +93,13 @@ func newHostileWorld(t *testing.T, sc hostileScenario) *hostileWorld {
 		body, _ := json.Marshal(map[string]string{"code": w.text, "message": w.text, "request_id": w.text})
 		srv.Inject(neontest.Fault{Status: http.StatusBadRequest, Body: string(body), Count: secAll})
 	case "header":
+		// Go's client refuses a header line with C0 controls (a transport
+		// error, which quotes the line escaped), so the header carries the
+		// rest: bidi, C1, the credential and the decoy.
 		body, _ := json.Marshal(map[string]string{"message": w.text})
+		header := "over " + w.cred + " \u202egnp.exe\u202c \u0085\u009b31m " + w.decoy
 		srv.Inject(neontest.Fault{Status: http.StatusBadRequest, Body: string(body), Count: secAll,
-			Header: http.Header{"X-Request-Id": {w.text}}})
+			Header: http.Header{"X-Request-Id": {header}}})
 	default:
 		w.forgeAnswers(t, srv, sc.validIDs)
 	}
@@ -305,7 +314,7 @@ func TestSecurityHostileAPICLI(t *testing.T) {
 	for _, sc := range hostileScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			delivered := 0
+			delivered, reached := 0, 0
 			for _, cmd := range hostileCLICommands() {
 				w := newHostileWorld(t, sc)
 				r := hostileRun(t, bin, w.env(t), cmd.args...)
@@ -313,9 +322,16 @@ func TestSecurityHostileAPICLI(t *testing.T) {
 				minted := w.hostileCheckOutput(t, where+" stdout", r.stdout, cmd.format, false, func([]byte) bool { return cmd.mints })
 				w.hostileCheckOutput(t, where+" stderr", r.stderr, "", false, func([]byte) bool { return false })
 				delivered += len(minted)
+				if bytes.Contains(r.stdout, []byte(hostileMark)) || bytes.Contains(r.stderr, []byte(hostileMark)) {
+					reached++
+				}
 				if t.Failed() {
 					t.Logf("%s: exit %d\nstdout: %q\nstderr: %q", where, r.code, mcpRedactTokens(string(r.stdout)), mcpRedactTokens(string(r.stderr)))
 				}
+			}
+			t.Logf("[%s] %d of %d commands showed the forged text (cleaned)", sc.name, reached, len(hostileCLICommands()))
+			if reached == 0 {
+				t.Errorf("no output showed the forged text: the test checked nothing")
 			}
 			if sc.validIDs && delivered != 3 {
 				t.Errorf("%d tokens delivered, want 3 (create, create --project-id, rotate): the success paths were not reached", delivered)
@@ -331,6 +347,9 @@ func TestSecurityHostileAPICLI(t *testing.T) {
 			p.typeText("\x04") // end of input: nothing changes
 			p.exitCode()
 			w.hostileCheckOutput(t, "neonkeys "+verb+" on a terminal", []byte(p.output()), "", true, func([]byte) bool { return false })
+			if !strings.Contains(p.output(), hostileMark) {
+				t.Errorf("neonkeys %s on a terminal did not show the forged name: the test checked nothing", verb)
+			}
 		}
 	})
 }
@@ -397,6 +416,9 @@ func TestSecurityHostileAPIMCP(t *testing.T) {
 				w.hostileCheckOutput(t, where+" stderr", []byte(s.stderr.String()), "", false, func([]byte) bool { return false })
 				for _, e := range s.elicited() {
 					w.hostileCheckOutput(t, where+" elicitation request", e, "json", false, func([]byte) bool { return false })
+				}
+				if !bytes.Contains(s.stdout.Bytes(), []byte(hostileMark)) {
+					t.Errorf("no answer showed the forged text: the test checked nothing")
 				}
 				if sc.validIDs && len(minted) != 2 {
 					t.Errorf("%d tokens delivered, want 2 (create, rotate): the success paths were not reached", len(minted))
@@ -600,5 +622,37 @@ func hostileCheckMemory(t *testing.T, where string, rss int64, stdout, stderr []
 	}
 	if wantCut && !bytes.Contains(stdout, []byte("[cut]")) {
 		t.Errorf("%s: no cut marker in the output: %q", where, mcpTail(string(stdout)))
+	}
+}
+
+// TestSecurityCleartextURLRefused: a plain-http API URL off this machine is
+// a usage error naming the URL, before any connection: a proxy from the
+// environment, which would otherwise carry the request, sees nothing.
+func TestSecurityCleartextURLRefused(t *testing.T) {
+	t.Parallel()
+	bin := buildNeonkeys(t)
+	hits := make(chan string, 10)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.Method + " " + r.URL.String()
+		http.Error(w, "proxy", http.StatusBadGateway)
+	}))
+	t.Cleanup(proxy.Close)
+	const url = "http://api.neon.example.test/api/v2"
+	cred := "napi_" + secRandom(40)
+	for _, args := range [][]string{{"list"}, {"whoami", "-o", "json"}, {"create", "--name", "cleartext"}} {
+		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + url, "NEON_API_KEY=" + cred,
+			"HTTP_PROXY=" + proxy.URL, "http_proxy=" + proxy.URL}
+		r := hostileRun(t, bin, env, args...)
+		if r.code != 2 || !strings.Contains(string(r.stderr), url) || !strings.Contains(string(r.stderr), "https://") {
+			t.Errorf("neonkeys %v: exit %d, stderr %q; want exit 2 naming the URL and https://", args, r.code, mcpRedactTokens(string(r.stderr)))
+		}
+		if bytes.Contains(r.stdout, []byte(cred)) || bytes.Contains(r.stderr, []byte(cred)) {
+			t.Errorf("neonkeys %v: the credential is in the output", args)
+		}
+	}
+	select {
+	case hit := <-hits:
+		t.Fatalf("a request went out in clear: %s", hit)
+	default:
 	}
 }
