@@ -21,7 +21,7 @@ func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
 	}
 	variants := []struct {
 		name, confirm string
-		preview       bool   // the answer previews the action (not a validation error)
+		preview       bool   // the answer previews the action (else it refuses an unknown field)
 		note          string // what the answer says about confirm's type
 	}{
 		{"missing", ``, true, ""},
@@ -46,6 +46,9 @@ func TestGuardRefusesWithoutConfirmTrue(t *testing.T) {
 				}
 				if v.preview && (!strings.Contains(text(res), "confirm: true") || !strings.Contains(text(res), "This would")) {
 					t.Errorf("refusal does not preview the action and say how to confirm: %s", text(res))
+				}
+				if !v.preview && !strings.Contains(text(res), "Nothing was done: invalid arguments: 1 unknown field(s)") {
+					t.Errorf("refusal does not say an unknown field was sent: %s", text(res))
 				}
 				if v.note != "" && !strings.Contains(text(res), "confirm must be the JSON boolean true, "+v.note) {
 					t.Errorf("refusal does not say what was wrong with confirm (%q): %s", v.note, text(res))
