@@ -1,12 +1,12 @@
 package tools
 
 import (
-	// Same codec as the API client: faster, with the same output.
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	// Same codec as the API client: faster, with the same output.
 	json "github.com/segmentio/encoding/json"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -15,9 +15,8 @@ import (
 )
 
 // Size bounds of what reaches a client. MCP clients keep every answer in the
-// model's context, and several refuse or truncate a tool result of more
-// than about 25,000 tokens (~100 KB of text); a multi-MB answer stalls or
-// breaks them. A list answer is cut to fit maxAnswerBytes (its text and its
+// model's context, and some cap a tool result at about 25,000 tokens
+// (~100 KB of text); a multi-MB answer stalls or breaks them. A list answer is cut to fit maxAnswerBytes (its text and its
 // structuredContent together) and says so. The bound leaves ordinary lists
 // whole: 50 keys (the default limit) take about 9 KB, 500 keys (the
 // largest limit) about 87 KB.
