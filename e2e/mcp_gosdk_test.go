@@ -55,6 +55,8 @@ func (w *mcpWorld) assertMutated(t *testing.T, m mcpMutation, res *mcp.CallToolR
 	if res.IsError {
 		t.Fatalf("%s with consent failed: %s", m.tool, mcpText(res))
 	}
+	// A rotation revokes the old key only once its answer was written.
+	mcpWaitFor(t, m.tool+"'s mutations", func() bool { return len(w.srv.Mutations()) >= m.mutations })
 	w.assertMutations(t, m.mutations)
 	switch m.tool {
 	case "create_project_scoped_key", "rotate_api_key":

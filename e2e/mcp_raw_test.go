@@ -662,6 +662,8 @@ func TestMCPElicitationNamesTheKey(t *testing.T) {
 				return []string{keyRef(w.fx.ProjectKeyID, "shop-deploy"), projectScope(w), `"shop-deploy-rotated-`}
 			},
 			after: func(t *testing.T, w *mcpWorld, question string) {
+				// The old key is revoked only once the answer was written.
+				mcpWaitFor(t, "the old key's revoke", func() bool { return len(w.srv.Mutations()) >= 2 })
 				w.assertMutations(t, 2)
 				old, _ := w.srv.Key(w.fx.ProjectKeyID)
 				if !old.Revoked {

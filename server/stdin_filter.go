@@ -23,6 +23,7 @@ import (
 type inputFilter struct {
 	out         io.Writer // the courier: one Write per message
 	initialized bool      // a legacy initialize went through
+	declared    bool      // a stateless-era request declared the client
 }
 
 // JSON-RPC error codes of the refusals.
@@ -81,12 +82,14 @@ func (f *inputFilter) decide(m message) (reply, forward []byte) {
 	switch {
 	case m.modern:
 		// The stateless era has no handshake (mcp-go refuses its initialize):
-		// each request declares its version and capabilities.
+		// each request declares its version and capabilities, and mcp-go
+		// records them on the session as a handshake would.
+		f.declared = true
 	case initialize && f.initialized:
 		return errorLine(m.ids[0], codeInvalidRequest, "the session is already initialized: a second initialize is refused"), nil
 	case initialize:
 		f.initialized = true
-	case m.method == string(mcp.MethodPing), f.initialized:
+	case m.method == string(mcp.MethodPing), f.initialized, f.declared:
 	default:
 		return errorLine(m.ids[0], codeInvalidRequest, "the session is not initialized: send initialize first"), nil
 	}
