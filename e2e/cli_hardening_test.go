@@ -1,13 +1,21 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
 // TestCLIHardeningEmptyPath: `--out "$OUT"` with OUT unset, or `--out=`,
@@ -102,4 +110,64 @@ func TestCLIHardeningKeyFileNotRegular(t *testing.T) {
 			t.Errorf("%d requests reached the API (the initialize line sent as the Bearer value?)", n)
 		}
 	})
+}
+
+// TestCLIHardeningSignalDuringCreate: SIGTERM (or Ctrl-C) while the create
+// POST is in flight, after Neon stored the key, left a live key nobody
+// held. The CLI now finds the key by its name, revokes it, says so, and
+// exits 1 (the API call did not complete: exit 2 would claim a refusal
+// before anything happened).
+func TestCLIHardeningSignalDuringCreate(t *testing.T) {
+	bin := buildNeonkeys(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			w := cliNewWorld(t, bin)
+			w.srv.Inject(neontest.Fault{Method: http.MethodPost, Hang: true, Processed: true})
+			ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "create", "--name", "signalled")
+			cmd.Env = w.env()
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for len(w.srv.Mutations()) == 0 {
+				if ctx.Err() != nil {
+					t.Fatal("the create POST never reached the API")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if len(liveNamed(w, "signalled")) != 1 {
+				t.Fatal("the fault did not store the key before hanging")
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			var exitErr *exec.ExitError
+			if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want code 1\nstderr:\n%s", err, stderr.String())
+			}
+			r := cliResult{code: 1, stdout: stdout.String(), stderr: stderr.String()}
+			cliWantStderr(t, r, `a key named "signalled" was created as the request was interrupted (cancelled before Neon answered)`, "was revoked at once")
+			if r.stdout != "" {
+				t.Errorf("stdout: %q, want nothing", r.stdout)
+			}
+			if live := liveNamed(w, "signalled"); len(live) != 0 {
+				t.Errorf("the key made during the interrupted create is still live: %+v", live)
+			}
+		})
+	}
+}
+
+// liveNamed returns the fake's live keys named name.
+func liveNamed(w *cliWorld, name string) []neontest.KeyInfo {
+	var out []neontest.KeyInfo
+	for _, k := range w.srv.LiveKeys() {
+		if k.Name == name {
+			out = append(out, k)
+		}
+	}
+	return out
 }

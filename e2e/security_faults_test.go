@@ -79,6 +79,12 @@ func secFaultCases() []secFaultCase {
 		}
 		t.Errorf("the fault was meant to hit after Neon stored the key, but no key was created")
 	}
+	// An interrupted create finds the key it made by its name and revokes it.
+	keyWithdrawn := func(t *testing.T, w *cliWorld, r cliResult) {
+		t.Helper()
+		keyExists(t, w, r)
+		keyRevoked(t, w, r)
+	}
 	return []secFaultCase{
 		{name: "401", faults: secFault(neontest.Fault{Status: 401, Count: secForever}), args: list, code: 1,
 			stderr: []string{"Neon rejected the API key (401)"}, counts: map[string]int{get + " /api_keys": 1}},
@@ -106,7 +112,7 @@ func secFaultCases() []secFaultCase {
 		{name: "503 on create", faults: secFault(neontest.Fault{Method: post, Status: 503, Count: secForever}), args: create, code: 1,
 			stderr: []string{"a key may have been created"}, counts: map[string]int{post: 1}},
 		{name: "502 on create after storing", faults: secFault(neontest.Fault{Method: post, Status: 502, Processed: true, Count: secForever}),
-			args: create, code: 1, stderr: []string{"a key may have been created"}, counts: map[string]int{post: 1}, check: keyExists},
+			args: create, code: 1, stderr: []string{`a key named "fault-new" was created`, "was revoked at once"}, counts: map[string]int{post: 1, del: 1}, check: keyWithdrawn},
 		{name: "503 on revoke retried", faults: secFault(neontest.Fault{Method: del, Status: 503}), args: revoke, code: 0,
 			counts: map[string]int{del: 2}},
 		{name: "non-JSON body", faults: secFault(neontest.Fault{Status: 200, Body: "<html>hello</html>", ContentType: "text/html"}),
@@ -118,11 +124,11 @@ func secFaultCases() []secFaultCase {
 		{name: "reset mid-body retried", faults: secFault(neontest.Fault{Method: get, ResetMidBody: true}), args: list, code: 0,
 			counts: map[string]int{get + " /api_keys": 2}},
 		{name: "reset mid-body on create", faults: secFault(neontest.Fault{Method: post, ResetMidBody: true, Count: secForever}),
-			args: create, code: 1, stderr: []string{"a key may have been created"}, counts: map[string]int{post: 1}, check: keyExists},
+			args: create, code: 1, stderr: []string{`a key named "fault-new" was created`, "was revoked at once"}, counts: map[string]int{post: 1, del: 1}, check: keyWithdrawn},
 		{name: "hung API", faults: secFault(neontest.Fault{Hang: true, Count: secForever}), args: list, code: 1, timeout: "300ms",
 			stderr: []string{"did not answer in time"}, counts: map[string]int{get + " /api_keys": 4}},
 		{name: "hung create", faults: secFault(neontest.Fault{Method: post, Hang: true, Processed: true, Count: secForever}),
-			args: create, code: 1, timeout: "300ms", stderr: []string{"a key may have been created"}, counts: map[string]int{post: 1}},
+			args: create, code: 1, timeout: "300ms", stderr: []string{`a key named "fault-new" was created`, "was revoked at once"}, counts: map[string]int{post: 1, del: 1}, check: keyWithdrawn},
 		{name: "create answer lacks key", faults: secFault(neontest.Fault{Method: post, OmitKey: true}), args: create, code: 1,
 			stderr: []string{"carried no token", "was revoked at once"}, counts: map[string]int{post: 1, del: 1}, check: keyRevoked},
 		{name: "create answer has wrong project", faults: secFault(neontest.Fault{Method: post, WrongProjectID: "wrong-project-123456"}),
@@ -199,7 +205,7 @@ func TestSecurityFaultMatrixMCP(t *testing.T) {
 		{name: "503 on create", faults: []neontest.Fault{{Method: "POST", Status: 503, Count: secForever}}, tool: "create_project_scoped_key",
 			wantErr: "a key may have been created", counts: map[string]int{"POST": 1}},
 		{name: "reset mid-body on create", faults: []neontest.Fault{{Method: "POST", ResetMidBody: true}}, tool: "create_project_scoped_key",
-			wantErr: "a key may have been created", counts: map[string]int{"POST": 1}},
+			wantErr: "was revoked at once", counts: map[string]int{"POST": 1, "DELETE": 1}},
 		{name: "create answer lacks key", faults: []neontest.Fault{{Method: "POST", OmitKey: true}}, tool: "create_project_scoped_key",
 			wantErr: "was revoked at once", counts: map[string]int{"POST": 1, "DELETE": 1}},
 		{name: "create answer has wrong project", faults: []neontest.Fault{{Method: "POST", WrongProjectID: "wrong-project-123456"}},

@@ -60,14 +60,32 @@ func (e *WithdrawnKeyError) Error() string {
 func (e *WithdrawnKeyError) Unwrap() error { return e.RevokeErr }
 
 // MaybeCreatedError: the create was interrupted after it may have reached
-// Neon, so a key named Name may exist; it must be checked with a list.
+// Neon, so a key named Name may exist. Searched says a search right after
+// found no new key of that name (Neon may still have been finishing the
+// request); SearchErr says why the search failed. Either way only a list
+// made later can tell for sure.
 type MaybeCreatedError struct {
-	Name string
-	Err  error
+	Name      string
+	Err       error
+	Searched  bool
+	SearchErr error
 }
 
 func (e *MaybeCreatedError) Error() string {
-	return fmt.Sprintf("the create request for %q was interrupted (%v): a key may have been created; list your keys to check", e.Name, e.Err)
+	return fmt.Sprintf("the create request for %q was interrupted (%v)%s", e.Name, e.Err, e.outcome(fmt.Sprint(e.SearchErr)))
+}
+
+// outcome is the end of the sentence: what is known about the key, and
+// what to do. searchErr is SearchErr as the caller words it.
+func (e *MaybeCreatedError) outcome(searchErr string) string {
+	switch {
+	case e.SearchErr != nil:
+		return fmt.Sprintf(": a key may have been created, and looking for it failed (%s); list your keys to check before trying again", searchErr)
+	case e.Searched:
+		return fmt.Sprintf(": no new key named %q was found right after, but a key may have been created as Neon finished the request; list your keys in a minute to check before trying again", e.Name)
+	default:
+		return ": a key may have been created; list your keys to check before trying again"
+	}
 }
 
 func (e *MaybeCreatedError) Unwrap() error { return e.Err }
@@ -107,8 +125,8 @@ func Explain(op Operation, err error, orgIDName string) string {
 		}
 		return notFound.Error()
 	case errors.As(err, &maybe):
-		return fmt.Sprintf("the create request for %q was interrupted (%s): a key may have been created; list your keys to check before trying again",
-			maybe.Name, Explain(OpList, maybe.Err, orgIDName))
+		return fmt.Sprintf("the create request for %q was interrupted (%s)%s",
+			maybe.Name, Explain(OpList, maybe.Err, orgIDName), maybe.outcome(Explain(OpList, maybe.SearchErr, orgIDName)))
 	case errors.As(err, &apiErr):
 		return explainStatus(op, apiErr, orgIDName)
 	case errors.Is(err, context.Canceled):

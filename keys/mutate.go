@@ -91,10 +91,18 @@ func (s *Service) Resolve(ctx context.Context, req CreateRequest) (CreateRequest
 // Create mints a key at the requested scope and checks Neon's answer: a
 // non-empty token, and the project asked for. A wrong answer is revoked at
 // once and reported as *WithdrawnKeyError. A create interrupted after it was
-// sent is reported as *MaybeCreatedError: Neon may hold a new key.
+// sent (cancel, network error, 5xx) is followed by a search for the key by
+// its name: one that was not there before is revoked (*WithdrawnKeyError);
+// otherwise *MaybeCreatedError says what the search found.
 func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, error) {
 	req, err := s.Resolve(ctx, req)
 	if err != nil {
+		return nil, err
+	}
+	before, err := s.namedBefore(ctx, req)
+	if err != nil {
+		// Nothing is sent: a create whose stray key could not be told
+		// from an older one of the same name is not worth the risk.
 		return nil, err
 	}
 	var resp *neonapi.CreatedAPIKey
@@ -104,9 +112,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 		resp, err = s.api.CreateOrgAPIKey(ctx, req.OrgID, neonapi.CreateOrgAPIKeyRequest{KeyName: req.Name, ProjectID: req.ProjectID})
 	}
 	if err != nil {
-		// A 5xx or a lost connection may come after Neon stored the key.
-		if ctx.Err() != nil || errors.As(err, new(*neonapi.NetworkError)) || neonapi.StatusOf(err) >= 500 {
-			return nil, &MaybeCreatedError{Name: req.Name, Err: err}
+		// A 5xx, a lost connection or a cancel may come after Neon
+		// stored the key: find it by its name and revoke it.
+		if mayHaveCreated(ctx, err) {
+			return nil, s.settleInterrupted(req, before, err)
 		}
 		return nil, err
 	}

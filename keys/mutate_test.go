@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
@@ -131,34 +130,6 @@ func TestCreateUnverifiedAndRevokeFails(t *testing.T) {
 	}
 }
 
-func TestCreateInterruptedMayHaveCreated(t *testing.T) {
-	tests := []struct {
-		name  string
-		fault neontest.Fault
-	}{
-		{"503 after processing", neontest.Fault{Method: http.MethodPost, Status: http.StatusServiceUnavailable, Processed: true}},
-		{"500", neontest.Fault{Method: http.MethodPost, Status: http.StatusInternalServerError}},
-		{"dropped connection", neontest.Fault{Method: http.MethodPost, DropConnection: true, Processed: true}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, _, svc := setup(t)
-			srv.Inject(tt.fault)
-			_, err := svc("").Create(context.Background(), keys.CreateRequest{Name: "maybe"})
-			var maybe *keys.MaybeCreatedError
-			if !errors.As(err, &maybe) || maybe.Name != "maybe" {
-				t.Fatalf("err = %v (%T), want *MaybeCreatedError", err, err)
-			}
-			if !strings.Contains(err.Error(), "list your keys") {
-				t.Fatalf("err %q gives no advice", err)
-			}
-			if n := len(srv.Mutations()); n != 1 {
-				t.Fatalf("%d mutations, want exactly one POST", n)
-			}
-		})
-	}
-}
-
 func TestCreateClientErrorIsNotMaybe(t *testing.T) {
 	srv, fx, svc := setup(t)
 	_, err := svc(fx.MemberToken).Create(context.Background(), keys.CreateRequest{Name: "x", OrgID: fx.Org.ID})
@@ -168,30 +139,6 @@ func TestCreateClientErrorIsNotMaybe(t *testing.T) {
 	}
 	if n := len(srv.LiveKeys()); n != 4 {
 		t.Fatalf("%d live keys", n)
-	}
-}
-
-func TestCreateCancelledMayHaveCreated(t *testing.T) {
-	srv, _, svc := setup(t)
-	srv.Inject(neontest.Fault{Method: http.MethodPost, Hang: true, Processed: true})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := svc("").Create(ctx, keys.CreateRequest{Name: "cancelled"})
-		done <- err
-	}()
-	for len(srv.Mutations()) == 0 {
-		select {
-		case err := <-done:
-			t.Fatalf("Create ended before the POST arrived: %v", err)
-		case <-time.After(2 * time.Millisecond):
-		}
-	}
-	cancel()
-	err := <-done
-	var maybe *keys.MaybeCreatedError
-	if !errors.As(err, &maybe) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want a MaybeCreatedError wrapping the cancellation", err)
 	}
 }
 
