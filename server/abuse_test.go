@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,8 +24,17 @@ import (
 // (mcp-go's stdio session is a package global: no t.Parallel.)
 
 // exitBound is how soon after end of input the server must have returned:
-// the issue's promise ("exits within 2 s of EOF").
-const exitBound = 2 * time.Second
+// the issue's promise ("exits within 2 s of EOF"). Under -race the server
+// runs many times slower; there it gets 5x (see raceBound).
+var exitBound = raceBound(2 * time.Second)
+
+// raceBound is d, or 5 d when the tests run under -race (race_test.go).
+func raceBound(d time.Duration) time.Duration {
+	if raceBuild {
+		return 5 * d
+	}
+	return d
+}
 
 // abused is one ServeStdio on pipes, with stdout drained on demand.
 type abused struct {
@@ -35,6 +45,39 @@ type abused struct {
 	log   *lockedBuffer
 	fake  *neontest.Server
 	token string
+	// blocked is closed when the server starts a write to stdout after
+	// armBlocked: the pipe has no buffer, so with the client not reading
+	// that write is blocked. Tests wait on it instead of sleeping.
+	blocked chan struct{}
+	armed   atomic.Bool
+	once    sync.Once
+}
+
+// armBlocked makes the server's next write to stdout close a.blocked.
+func (a *abused) armBlocked() { a.armed.Store(true) }
+
+// waitBlocked waits until the server is writing to stdout while the client
+// does not read (the bound only turns a hang into a failure).
+func (a *abused) waitBlocked(t *testing.T) {
+	t.Helper()
+	select {
+	case <-a.blocked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server never wrote to stdout")
+	}
+}
+
+// watched is the server's stdout as abuseStart gives it: it tells a.blocked.
+type watched struct {
+	a *abused
+	w io.Writer
+}
+
+func (w watched) Write(p []byte) (int, error) {
+	if w.a.armed.Load() {
+		w.a.once.Do(func() { close(w.a.blocked) })
+	}
+	return w.w.Write(p)
 }
 
 // abuseStart starts a seeded fake and ServeStdio; faults apply from the start.
@@ -44,13 +87,13 @@ func abuseStart(t *testing.T, faults ...neontest.Fault) *abused {
 	fx := fake.Seed()
 	fake.Inject(faults...)
 	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
-	a := &abused{done: make(chan error, 1), log: &lockedBuffer{}, fake: fake, token: fx.AdminToken}
+	a := &abused{done: make(chan error, 1), log: &lockedBuffer{}, fake: fake, token: fx.AdminToken, blocked: make(chan struct{})}
 	opts.Log = a.log
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	a.in, a.outR, a.lines = inW, outR, bufio.NewReaderSize(outR, 1<<16)
 	go func() {
-		err := server.ServeStdio(context.Background(), opts, inR, outW)
+		err := server.ServeStdio(context.Background(), opts, inR, watched{a: a, w: outW})
 		_ = outW.Close()
 		_ = inR.Close()
 		a.done <- err
@@ -132,6 +175,13 @@ func (a *abused) finish(t *testing.T, ignore goleak.Option) {
 	goleak.VerifyNone(t, ignore)
 }
 
+// abuseRevokeLine is a revoke of keyID with the given JSON confirm value and
+// a 10,000-digit number in an extra member (mcp-go ignores the member).
+func abuseRevokeLine(id int, keyID int64, confirm string) string {
+	return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":%s}},"extra":%s}`,
+		id, keyID, confirm, strings.Repeat("9", 10000))
+}
+
 func abuseTail(s string) string {
 	if len(s) > 200 {
 		return s[:200] + fmt.Sprintf("… (%d bytes)", len(s))
@@ -146,6 +196,8 @@ func TestAbuseMalformedInput(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	a := abuseStart(t)
 	a.initialize(t)
+	// A live key of the fixture: a mutation of it would show below.
+	keyID := fixtureKeyID(t, a.fake, "ci")
 	garbage := []string{
 		`{"jsonrpc":"2.0","id":1,"method":`,
 		`{`, `}`, `null`, `[]`, `"just a string"`, `42`, `[{"jsonrpc":"2.0","id":2,"method":"ping"}]`,
@@ -154,7 +206,9 @@ func TestAbuseMalformedInput(t *testing.T) {
 		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":` + strings.Repeat(`[`, 100000) + `}}`,
 		`{"jsonrpc":"1.0","id":5,"method":"tools/list"}`,
 		`{"jsonrpc":"2.0","id":{"nested":true},"method":"tools/list"}`,
-		`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":1,"confirm":true}},"extra":` + strings.Repeat("9", 10000) + `}`,
+		// A whole call but for confirm, a string: it must not mutate (the
+		// positive control below sends it with confirm: true).
+		abuseRevokeLine(6, keyID, `"true"`),
 	}
 	// Whatever comes back for the garbage, a ping after it must be answered.
 	// Written while the replies are read: a pipe has no buffer here.
@@ -167,20 +221,34 @@ func TestAbuseMalformedInput(t *testing.T) {
 			}
 		}
 	})
-	replies := 0
-	for {
+	// Calls run on a worker pool: the revoke's answer (id 6) may come after
+	// the ping's, and the check below must wait for it.
+	replies, pinged, revokeAnswered := 0, false, false
+	for !pinged || !revokeAnswered {
 		msg := a.read(t)
-		if string(msg["id"]) == `"after"` {
-			break
-		}
+		pinged = pinged || string(msg["id"]) == `"after"`
+		revokeAnswered = revokeAnswered || string(msg["id"]) == "6"
 		replies++
 		if replies > len(garbage)*2 {
-			t.Fatal("no answer to the ping after the garbage")
+			t.Fatal("no answer to the ping or to the revoke after the garbage")
 		}
 	}
 	wg.Wait()
 	if len(a.fake.Mutations()) != 0 {
 		t.Fatal("garbage reached the API as a mutation")
+	}
+	// Positive control: the same line with confirm: true does revoke the
+	// key, so the check above aims at a key that could be mutated.
+	a.write(t, abuseRevokeLine(7, keyID, "true"))
+	control := a.read(t)
+	for n := 0; string(control["id"]) != "7"; n++ {
+		if n > len(garbage) {
+			t.Fatal("no answer to the valid revoke")
+		}
+		control = a.read(t)
+	}
+	if !keyRevoked(a.fake, keyID) || strings.Contains(string(control["result"]), `"isError":true`) {
+		t.Fatal("positive control: the valid, confirmed revoke did not revoke the key")
 	}
 	t.Logf("abuse: %d malformed lines, %d error replies, server still answering", len(garbage), replies)
 	a.stop(t, false, ignore)
@@ -232,6 +300,7 @@ func TestAbuseClientNeverReads(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	a := abuseStart(t)
 	a.initialize(t)
+	a.armBlocked()
 	const n = 2000
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -246,8 +315,8 @@ func TestAbuseClientNeverReads(t *testing.T) {
 			}
 		}
 	})
-	// Not reading for a while: the server's writes to stdout block meanwhile.
-	time.Sleep(200 * time.Millisecond)
+	// Not reading until the server's writes to stdout block.
+	a.waitBlocked(t)
 	seen := map[string]bool{}
 	for len(seen) < n {
 		msg := a.read(t)
@@ -266,6 +335,7 @@ func TestAbuseClientGone(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	a := abuseStart(t)
 	a.initialize(t)
+	a.armBlocked()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range 200 {
@@ -274,7 +344,7 @@ func TestAbuseClientGone(t *testing.T) {
 			}
 		}
 	})
-	time.Sleep(50 * time.Millisecond)
+	a.waitBlocked(t) // an answer is on its way when the client dies
 	_ = a.outR.Close()
 	a.stop(t, true, ignore) // closing stdin also ends a write still pending
 	wg.Wait()
@@ -282,8 +352,9 @@ func TestAbuseClientGone(t *testing.T) {
 
 // stopReadingBound is how soon ServeStdio must return after EOF when the
 // client stopped reading: the answers still owed get a 1.5 s grace, then the
-// server gives up on them; the rest is slack for a loaded machine.
-const stopReadingBound = 2*time.Second + 500*time.Millisecond
+// server gives up on them; the rest is slack for a loaded machine (5x under
+// -race).
+var stopReadingBound = raceBound(2*time.Second + 500*time.Millisecond)
 
 // TestAbuseClientStopsReading: the client closes stdin but never reads
 // stdout nor closes it, so the server's writes block for good. ServeStdio
@@ -292,6 +363,7 @@ func TestAbuseClientStopsReading(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	a := abuseStart(t)
 	a.initialize(t)
+	a.armBlocked()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range 200 {
@@ -300,7 +372,7 @@ func TestAbuseClientStopsReading(t *testing.T) {
 			}
 		}
 	})
-	time.Sleep(100 * time.Millisecond) // an answer is blocked on stdout by now
+	a.waitBlocked(t) // an answer is blocked on stdout
 	start := time.Now()
 	_ = a.in.Close()
 	select {
