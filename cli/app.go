@@ -18,10 +18,14 @@ import (
 // app holds the state of one run: the environment, the redactor and the
 // values of the global flags.
 type app struct {
-	env    env
-	red    *secret.Redactor
-	stdout io.Writer // not redacted as a whole: it carries a new token once
-	stderr io.Writer // redacted
+	env env
+	red *secret.Redactor
+	// stdout and stderr clean and redact every line (cleanWriter): all
+	// data and messages pass them. tokenOut is the raw stdout, for a new
+	// token (printed once, so not redacted) and the MCP protocol stream.
+	stdout   *cleanWriter
+	stderr   *cleanWriter
+	tokenOut io.Writer
 
 	output  string
 	apiKey  string

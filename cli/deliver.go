@@ -64,11 +64,14 @@ type delivery struct {
 // destination; the caller (keys.Service) then revokes the new key.
 func (d *delivery) deliver(c *keys.Created) error {
 	a := d.a
-	a.say("Created key %d %q: %s.", c.ID, cleanText(a.red, c.Name), c.ScopeText())
 	out := newKeyOut{
-		ID: c.ID, Name: a.red.Redact(c.Name), CreatedAt: c.CreatedAt, CreatedBy: a.red.Redact(c.CreatedBy),
+		ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy,
 		ProjectID: c.ProjectID, OrgID: c.OrgID, RotatedFrom: d.rotatedFrom,
 	}
+	// Cleaned and redacted here, not by the writer: with the token, this
+	// answer goes to the raw stdout.
+	cleanStrings(&out, func(s string) string { return secret.StripControl(a.red.Redact(s)) })
+	a.say("Created key %d %q: %s.", out.ID, out.Name, scopeText(out))
 	if d.outPath != "" {
 		if err := secret.WriteTokenFile(d.outPath, c.Token); err != nil {
 			return err
@@ -78,16 +81,16 @@ func (d *delivery) deliver(c *keys.Created) error {
 			_, err := fmt.Fprintf(a.stdout, "%s %s\n", d.outPath, out.Fingerprint)
 			d.summaryErr = writeErr(err)
 		} else {
-			d.summaryErr = writeErr(a.writeValue(out))
+			d.summaryErr = writeErr(a.writeValue(&out))
 		}
 		return nil
 	}
 	var err error
 	if a.output == outTable {
-		_, err = fmt.Fprintln(a.stdout, c.Token)
+		_, err = fmt.Fprintln(a.tokenOut, c.Token)
 	} else {
 		out.Key = c.Token
-		err = a.writeValue(out)
+		err = a.encodeValue(a.tokenOut, &out)
 	}
 	if err != nil {
 		return fmt.Errorf("writing it to stdout failed: %w", err)
@@ -104,6 +107,11 @@ func checkNotEmpty(fs *pflag.FlagSet, name string) error {
 		return usageErr("--%s is empty: give a path (is the variable you passed set?); nothing was done", name)
 	}
 	return nil
+}
+
+// scopeText describes a new key's scope from its cleaned answer.
+func scopeText(out newKeyOut) string {
+	return keys.Created{OrgID: out.OrgID, ProjectID: out.ProjectID}.ScopeText()
 }
 
 func writeErr(err error) error {

@@ -58,22 +58,17 @@ func isInteractive(io IO) bool {
 	return term.IsTerminal(int(in.Fd())) && term.IsTerminal(int(errFile.Fd()))
 }
 
-// run builds the command tree and executes it. Every message to stderr
-// passes the redactor; stdout carries data (and a new token, once).
+// run builds the command tree and executes it. Every line to stdout and
+// stderr is cleaned and redacted (cleanWriter), except a new token, which
+// is printed once to the raw stdout.
 func run(ctx context.Context, e env, args []string) int {
-	red := secret.NewRedactor()
-	a := &app{
-		env:    e,
-		red:    red,
-		stdout: e.io.Stdout,
-		stderr: red.Writer(e.io.Stderr),
-	}
-	if a.env.getenv == nil {
-		a.env.getenv = func(string) string { return "" }
-	}
+	a := newApp(e)
 	root := a.rootCommand()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if flushErr := a.stdout.Flush(); err == nil && flushErr != nil {
+		err = failErr("writing the output: %v", flushErr)
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -93,6 +88,22 @@ func run(ctx context.Context, e env, args []string) int {
 	a.say("neonkeys: %s", strings.TrimSpace(err.Error()))
 	a.say("Run '%s --help' for usage.", cmdPath)
 	return ExitUsage
+}
+
+// newApp returns the state of one run, with its one redactor behind both
+// output streams.
+func newApp(e env) *app {
+	red := secret.NewRedactor()
+	if e.getenv == nil {
+		e.getenv = func(string) string { return "" }
+	}
+	return &app{
+		env:      e,
+		red:      red,
+		stdout:   newCleanWriter(red, e.io.Stdout, true),
+		stderr:   newCleanWriter(red, e.io.Stderr, false),
+		tokenOut: e.io.Stdout,
+	}
 }
 
 // exitError ends a command with a code and one or two sentences (already

@@ -18,30 +18,31 @@ import (
 	"github.com/neonkeys/neonkeys/secret"
 )
 
-// writeKeys prints keys in the chosen format.
+// writeKeys prints keys in the chosen format. Like every answer, their
+// strings are cleaned first (cleanStrings) and the text passes a.stdout,
+// which redacts and cleans each line.
 func (a *app) writeKeys(ks []keys.Key) error {
+	cleanStrings(ks, secret.StripControl)
 	switch a.output {
 	case outJSON:
-		return writeKeysJSON(a.stdout, ks, a.red)
+		return writeKeysJSON(a.stdout, ks)
 	case outYAML:
 		var buf bytes.Buffer
-		if err := writeKeysJSON(&buf, ks, a.red); err != nil {
+		if err := writeKeysJSON(&buf, ks); err != nil {
 			return err
 		}
 		return jsonToYAML(a.stdout, buf.Bytes())
 	default:
-		return writeKeysTable(a.stdout, ks, a.red)
+		return writeKeysTable(a.stdout, ks)
 	}
 }
 
 // writeKeysJSON prints keys as a JSON array of the API's list items (plus
-// org_id where set), field names as the API spells them. The whole text
-// passes the redactor once: names and creators come from the API and may
-// hold planted secrets (the mask has no quote, so the JSON stays valid).
-func writeKeysJSON(w io.Writer, ks []keys.Key, red *secret.Redactor) error {
+// org_id where set), field names as the API spells them.
+func writeKeysJSON(w io.Writer, ks []keys.Key) error {
 	// One compact item a line: readable, diff-friendly, and cheaper than
-	// MarshalIndent's second pass over 10,000 keys. Each item is redacted
-	// on its own (a secret lies within one item's strings) and streamed, so
+	// MarshalIndent's second pass over 10,000 keys. The redactor sees one
+	// item a line (a secret lies within one item's strings), streamed, so
 	// memory does not hold the whole listing two or three times over.
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.WriteString("[")
@@ -54,7 +55,7 @@ func writeKeysJSON(w io.Writer, ks []keys.Key, red *secret.Redactor) error {
 		if err != nil {
 			return fmt.Errorf("encoding the key list: %w", err)
 		}
-		bw.WriteString(red.Redact(string(item)))
+		bw.Write(item)
 	}
 	if len(ks) > 0 {
 		bw.WriteString("\n")
@@ -63,9 +64,8 @@ func writeKeysJSON(w io.Writer, ks []keys.Key, red *secret.Redactor) error {
 	return bw.Flush()
 }
 
-// writeKeysTable prints the readable table: untrusted names lose their
-// control characters and pass the redactor.
-func writeKeysTable(w io.Writer, ks []keys.Key, red *secret.Redactor) error {
+// writeKeysTable prints the readable table (of keys already cleaned).
+func writeKeysTable(w io.Writer, ks []keys.Key) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tSCOPE\tCREATED\tLAST USED\tFROM")
@@ -75,8 +75,8 @@ func writeKeysTable(w io.Writer, ks []keys.Key, red *secret.Redactor) error {
 		if from == "" {
 			from = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, cleanText(red, k.Name), shortScope(*k),
-			formatTime(k.CreatedAt), lastUsed(k.LastUsedAt), cleanText(red, from))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, shortScope(*k),
+			formatTime(k.CreatedAt), lastUsed(k.LastUsedAt), from)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -116,33 +116,49 @@ func lastUsed(t *time.Time) string {
 	return formatTime(*t)
 }
 
-// describeKey is the preview shown before a revoke or a rotation.
-func describeKey(red *secret.Redactor, k keys.Key) string {
+// describeKey is the preview shown before a revoke or a rotation (of a key
+// already cleaned: no name can add a line of its own to it).
+func describeKey(k keys.Key) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  key        %d\n", k.ID)
-	fmt.Fprintf(&b, "  name       %s\n", cleanText(red, k.Name))
+	fmt.Fprintf(&b, "  name       %s\n", k.Name)
 	fmt.Fprintf(&b, "  scope      %s\n", k.ScopeText())
 	fmt.Fprintf(&b, "  created    %s\n", formatTime(k.CreatedAt))
 	used := lastUsed(k.LastUsedAt)
 	if k.LastUsedAt != nil && k.LastUsedFromAddr != "" {
-		used += " from " + cleanText(red, k.LastUsedFromAddr)
+		used += " from " + k.LastUsedFromAddr
 	}
 	fmt.Fprintf(&b, "  last used  %s\n", used)
 	return b.String()
 }
 
-// writeValue prints a small value (not a key list) as indented JSON or YAML.
-// Its strings must already be redacted where they come from the API.
+// writeValue prints a small answer (not a key list) as indented JSON or
+// YAML: its strings cleaned (cleanStrings), the text through a.stdout.
 func (a *app) writeValue(v any) error {
+	return a.encodeValue(a.stdout, cleanStrings(v, secret.StripControl))
+}
+
+// show prints a small answer: its strings cleaned in place (v is a
+// pointer), then by table() for the table format, else as JSON or YAML.
+func (a *app) show(v any, table func() error) error {
+	if a.output == outTable {
+		cleanStrings(v, secret.StripControl)
+		return table()
+	}
+	return a.writeValue(v)
+}
+
+// encodeValue writes v to w as indented JSON or YAML, as it is.
+func (a *app) encodeValue(w io.Writer, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return failErr("encoding the output: %v", err)
 	}
 	if a.output == outYAML {
-		return jsonToYAML(a.stdout, data)
+		return jsonToYAML(w, data)
 	}
 	data = append(data, '\n')
-	_, err = a.stdout.Write(data)
+	_, err = w.Write(data)
 	return err
 }
 

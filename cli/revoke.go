@@ -5,6 +5,7 @@ import (
 
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 // revokedOut is revoke's answer: the API's revoke response plus org_id.
@@ -42,7 +43,9 @@ terminal it refuses unless --yes is given.`,
 			if err != nil {
 				return a.apiErr(keys.OpRevoke, err)
 			}
-			a.say("%s\n%s", a.heading(yes, "Revoke this key?", "Revoking:", "Would revoke:"), describeKey(a.red, *key))
+			// Clean once for every use: the preview, the prompt, the answer.
+			cleanStrings(key, secret.StripControl)
+			a.say("%s\n%s", a.heading(yes, "Revoke this key?", "Revoking:", "Would revoke:"), describeKey(*key))
 			if err := a.confirm(ctx, *key, "revoke", yes); err != nil {
 				return err
 			}
@@ -50,15 +53,11 @@ terminal it refuses unless --yes is given.`,
 			if err != nil {
 				return a.apiErr(keys.OpRevoke, err)
 			}
-			a.say("Revoked key %d %q (%s).", key.ID, cleanText(a.red, key.Name), key.ScopeText())
+			a.say("Revoked key %d %q (%s).", key.ID, key.Name, key.ScopeText())
 			if a.output == outTable {
 				return nil
 			}
-			out := revokedOut{RevokedAPIKey: *revoked, OrgID: key.OrgID}
-			out.Name = a.red.Redact(out.Name)
-			out.CreatedBy = a.red.Redact(out.CreatedBy)
-			out.LastUsedFromAddr = a.red.Redact(out.LastUsedFromAddr)
-			return writeErr(a.writeValue(out))
+			return writeErr(a.writeValue(&revokedOut{RevokedAPIKey: *revoked, OrgID: key.OrgID}))
 		},
 	}
 	f := cmd.Flags()

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 func (a *app) rotateCommand() *cobra.Command {
@@ -47,9 +48,11 @@ key id is named, and the exit code is 1.`,
 			if err != nil {
 				return a.apiErr(keys.OpRotate, err)
 			}
+			// Clean once for every use: the preview, the prompt, the new name.
+			cleanStrings(old, secret.StripControl)
 			req := svc.RotateRequest(*old, newName)
 			a.say("%s\n%s  A new key %q will be created (%s), its token delivered, then key %d revoked.",
-				a.heading(yes, "Rotate this key?", "Rotating:", "Would rotate:"), describeKey(a.red, *old), cleanText(a.red, req.Name), req.ScopeText(), old.ID)
+				a.heading(yes, "Rotate this key?", "Rotating:", "Would rotate:"), describeKey(*old), req.Name, req.ScopeText(), old.ID)
 			if err := a.confirm(ctx, *old, "rotate", yes); err != nil {
 				return err
 			}

@@ -177,7 +177,8 @@ func TestCLIRotateInterruptedAfterCreate(t *testing.T) {
 func TestCLIDeliverFileRace(t *testing.T) {
 	srv, _, env := fakeEnv(t)
 	var stdout, stderr strings.Builder
-	a := &app{env: env2(env, &stdout, &stderr), red: secret.NewRedactor(), stdout: &stdout, stderr: &stderr, output: outTable, timeout: time.Minute}
+	a := newApp(env2(env, &stdout, &stderr))
+	a.output, a.timeout = outTable, time.Minute
 	svc, err := a.service(t.Context())
 	if err != nil {
 		t.Fatal(err)

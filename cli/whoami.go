@@ -38,14 +38,14 @@ func (a *app) whoamiCommand() *cobra.Command {
 			if err != nil {
 				return a.apiErr(keys.OpWhoami, err)
 			}
-			w := whoami{AccountID: a.red.Redact(details.AccountID), AuthMethod: a.red.Redact(details.AuthMethod)}
+			w := whoami{AccountID: details.AccountID, AuthMethod: details.AuthMethod}
 			switch details.AuthMethod {
 			case neonapi.AuthMethodPersonalKey:
 				w.KeyType = keys.ScopePersonal
 				// The organizations are a courtesy: a failure here is not one of whoami.
 				if orgs, err := svc.API().GetCurrentUserOrganizations(ctx); err == nil {
 					for _, o := range orgs {
-						w.Organizations = append(w.Organizations, orgInfo{ID: o.ID, Name: a.red.Redact(o.Name)})
+						w.Organizations = append(w.Organizations, orgInfo{ID: o.ID, Name: o.Name})
 					}
 				}
 			case neonapi.AuthMethodOrgKey:
@@ -53,10 +53,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 			default:
 				w.KeyType = "other"
 			}
-			if a.output != outTable {
-				return a.writeValue(w)
-			}
-			return a.writeWhoamiText(w)
+			return a.show(&w, func() error { return a.writeWhoamiText(w) })
 		},
 	}
 }
@@ -67,16 +64,16 @@ func (a *app) writeWhoamiText(w whoami) error {
 	case keys.ScopeOrganization:
 		kind = "organization key (org-wide or project-scoped)"
 	case "other":
-		kind = "not an API key (" + cleanText(a.red, w.AuthMethod) + ")"
+		kind = "not an API key (" + w.AuthMethod + ")"
 	}
-	fmt.Fprintf(a.stdout, "account        %s\n", cleanText(a.red, w.AccountID))
+	fmt.Fprintf(a.stdout, "account        %s\n", w.AccountID)
 	fmt.Fprintf(a.stdout, "credential     %s\n", kind)
 	for i, o := range w.Organizations {
 		label := ""
 		if i == 0 {
 			label = "organizations"
 		}
-		fmt.Fprintf(a.stdout, "%-14s %s (%s)\n", label, o.ID, cleanText(a.red, o.Name))
+		fmt.Fprintf(a.stdout, "%-14s %s (%s)\n", label, o.ID, o.Name)
 	}
 	return nil
 }
