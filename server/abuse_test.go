@@ -175,6 +175,13 @@ func (a *abused) finish(t *testing.T, ignore goleak.Option) {
 	goleak.VerifyNone(t, ignore)
 }
 
+// abuseRevokeLine is a revoke of keyID with the given JSON confirm value and
+// a 10,000-digit number in an extra member (mcp-go ignores the member).
+func abuseRevokeLine(id int, keyID int64, confirm string) string {
+	return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":%s}},"extra":%s}`,
+		id, keyID, confirm, strings.Repeat("9", 10000))
+}
+
 func abuseTail(s string) string {
 	if len(s) > 200 {
 		return s[:200] + fmt.Sprintf("… (%d bytes)", len(s))
@@ -189,6 +196,8 @@ func TestAbuseMalformedInput(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	a := abuseStart(t)
 	a.initialize(t)
+	// A live key of the fixture: a mutation of it would show below.
+	keyID := fixtureKeyID(t, a.fake, "ci")
 	garbage := []string{
 		`{"jsonrpc":"2.0","id":1,"method":`,
 		`{`, `}`, `null`, `[]`, `"just a string"`, `42`, `[{"jsonrpc":"2.0","id":2,"method":"ping"}]`,
@@ -197,7 +206,9 @@ func TestAbuseMalformedInput(t *testing.T) {
 		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":` + strings.Repeat(`[`, 100000) + `}}`,
 		`{"jsonrpc":"1.0","id":5,"method":"tools/list"}`,
 		`{"jsonrpc":"2.0","id":{"nested":true},"method":"tools/list"}`,
-		`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":1,"confirm":true}},"extra":` + strings.Repeat("9", 10000) + `}`,
+		// A whole call but for confirm, a string: it must not mutate (the
+		// positive control below sends it with confirm: true).
+		abuseRevokeLine(6, keyID, `"true"`),
 	}
 	// Whatever comes back for the garbage, a ping after it must be answered.
 	// Written while the replies are read: a pipe has no buffer here.
@@ -210,20 +221,34 @@ func TestAbuseMalformedInput(t *testing.T) {
 			}
 		}
 	})
-	replies := 0
-	for {
+	// Calls run on a worker pool: the revoke's answer (id 6) may come after
+	// the ping's, and the check below must wait for it.
+	replies, pinged, revokeAnswered := 0, false, false
+	for !pinged || !revokeAnswered {
 		msg := a.read(t)
-		if string(msg["id"]) == `"after"` {
-			break
-		}
+		pinged = pinged || string(msg["id"]) == `"after"`
+		revokeAnswered = revokeAnswered || string(msg["id"]) == "6"
 		replies++
 		if replies > len(garbage)*2 {
-			t.Fatal("no answer to the ping after the garbage")
+			t.Fatal("no answer to the ping or to the revoke after the garbage")
 		}
 	}
 	wg.Wait()
 	if len(a.fake.Mutations()) != 0 {
 		t.Fatal("garbage reached the API as a mutation")
+	}
+	// Positive control: the same line with confirm: true does revoke the
+	// key, so the check above aims at a key that could be mutated.
+	a.write(t, abuseRevokeLine(7, keyID, "true"))
+	control := a.read(t)
+	for n := 0; string(control["id"]) != "7"; n++ {
+		if n > len(garbage) {
+			t.Fatal("no answer to the valid revoke")
+		}
+		control = a.read(t)
+	}
+	if !keyRevoked(a.fake, keyID) || strings.Contains(string(control["result"]), `"isError":true`) {
+		t.Fatal("positive control: the valid, confirmed revoke did not revoke the key")
 	}
 	t.Logf("abuse: %d malformed lines, %d error replies, server still answering", len(garbage), replies)
 	a.stop(t, false, ignore)

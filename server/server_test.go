@@ -185,7 +185,7 @@ func TestStdioSurvivesBadInput(t *testing.T) {
 		{"malformed", `{"jsonrpc":"2.0","id":2,"method":`, "Parse error"},
 		{"unknown tool", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"drop_db","arguments":{}}}`, "not found"},
 		{"string key id", `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":"abc","confirm":true}}}`, "key_id"},
-		{"1 MB name", `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":"p-1","key_name":"` + strings.Repeat("x", 1<<20) + `","confirm":true}}}`, "key_name"},
+		{"1 MB name", `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":"` + fx.OrgProject.ID + `","key_name":"` + strings.Repeat("x", 1<<20) + `","confirm":true}}}`, "key_name"},
 		{"echoed credential", `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"list_api_keys","arguments":{}}}`, "500"},
 		{"still answering", `{"jsonrpc":"2.0","id":7,"method":"tools/list"}`, "revoke_api_key"},
 	}
@@ -204,6 +204,12 @@ func TestStdioSurvivesBadInput(t *testing.T) {
 	}
 	if len(fake.Mutations()) != 0 {
 		t.Fatal("bad input reached the API as a mutation")
+	}
+	// Positive control: the same create with a valid name does mint a key,
+	// so the check above aims at a project where one can be created.
+	control := send(fmt.Sprintf(`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"control","confirm":true}}}`, fx.OrgProject.ID))
+	if b, _ := json.Marshal(control); len(fake.Mutations()) != 1 || control["error"] != nil || strings.Contains(string(b), `"isError":true`) {
+		t.Fatalf("positive control: the valid, confirmed create did not mint a key (%d mutations): %s", len(fake.Mutations()), b)
 	}
 	s.in.Close()
 	select {
