@@ -116,19 +116,63 @@ func TestOpenConcurrentReplayOpensOnce(t *testing.T) {
 	}
 }
 
-// The plan sealed with a state comes back when it opens, and a tampered
-// state carries none.
+// The plan sealed with a state comes back when it opens, and a refused
+// state (tampered, for other arguments, expired, replayed) carries none: a
+// caller that forgot to check the error must still not get a plan to act on.
 func TestPlanComesBack(t *testing.T) {
-	s, err := New(0, nil)
-	if err != nil {
-		t.Fatal(err)
+	const plan = "ci-rotated-20261201T120000Z"
+	tests := []struct {
+		name    string
+		binding string
+		state   func(good string) string
+		advance time.Duration
+		replay  bool
+		want    error
+	}{
+		{name: "valid", binding: `{"key_id":1}`, state: keep},
+		{name: "tampered", binding: `{"key_id":1}`, state: tamperState, want: ErrInvalid},
+		{name: "other arguments", binding: `{"key_id":2}`, state: keep, want: ErrMismatch},
+		{name: "expired", binding: `{"key_id":1}`, state: keep, advance: time.Minute, want: ErrExpired},
+		{name: "replayed", binding: `{"key_id":1}`, state: keep, replay: true, want: ErrReplayed},
 	}
-	st, err := s.Seal("rotate_api_key", `{"key_id":1}`, "ci-rotated-20261201T120000Z")
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, c := newSealer(t)
+			st, err := s.Seal("rotate_api_key", `{"key_id":1}`, plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.replay {
+				if _, err := s.Open("rotate_api_key", `{"key_id":1}`, st); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.add(tt.advance)
+			got, err := s.Open("rotate_api_key", tt.binding, tt.state(st))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Open error = %v, want %v", err, tt.want)
+			}
+			want := plan
+			if tt.want != nil {
+				want = ""
+			}
+			if got != want {
+				t.Errorf("Open plan = %q, want %q", got, want)
+			}
+		})
 	}
-	plan, err := s.Open("rotate_api_key", `{"key_id":1}`, st)
-	if err != nil || plan != "ci-rotated-20261201T120000Z" {
-		t.Fatalf("Open = %q, %v", plan, err)
+}
+
+func keep(s string) string { return s }
+
+// tamperState changes one character of a state near its end (not the last:
+// its low bits may be padding): still valid base64, no longer what was sealed.
+func tamperState(s string) string {
+	b := []byte(s)
+	if b[len(b)-3] == 'A' {
+		b[len(b)-3] = 'B'
+	} else {
+		b[len(b)-3] = 'A'
 	}
+	return string(b)
 }
