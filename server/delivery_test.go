@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,8 +32,8 @@ type session struct {
 	lines   chan string   // stdout, line by line; closed at its end
 	rest    chan []string // after quit: the lines not read before it
 	stderr  *lockedBuffer
-	stopped chan struct{}  // closed when ServeStdio returned
-	onWrite func(p []byte) // called with each stdout message before it is written
+	stopped chan struct{}                  // closed when ServeStdio returned
+	onWrite atomic.Pointer[func(p []byte)] // called with each stdout message before it is written
 }
 
 // hookedWriter calls s.onWrite before each write to stdout.
@@ -42,8 +43,8 @@ type hookedWriter struct {
 }
 
 func (h hookedWriter) Write(p []byte) (int, error) {
-	if h.s.onWrite != nil {
-		h.s.onWrite(p)
+	if f := h.s.onWrite.Load(); f != nil {
+		(*f)(p)
 	}
 	return h.w.Write(p)
 }
@@ -224,11 +225,12 @@ func TestUndeliveredTokenWithdrawsTheKey(t *testing.T) {
 			s := startSession(t, false)
 			written := make(chan struct{})
 			var once sync.Once
-			s.onWrite = func(p []byte) {
+			hook := func(p []byte) {
 				if bytes.Contains(p, []byte(`"id":"mint"`)) {
 					once.Do(func() { close(written) })
 				}
 			}
+			s.onWrite.Store(&hook)
 			s.handshake(t, false)
 			_ = s.outR.Close() // the client stops listening before its answer comes
 			s.send(t, "%s", s.mintCall(tool))
@@ -256,7 +258,7 @@ func TestRotateRevokesTheOldKeyAfterItsAnswer(t *testing.T) {
 	s := startSession(t, false)
 	var mu sync.Mutex
 	var liveAtAnswer, sawAnswer bool
-	s.onWrite = func(p []byte) {
+	hook := func(p []byte) {
 		if bytes.Contains(p, []byte(`"id":"mint"`)) {
 			k, _ := s.fake.Key(s.scratch)
 			mu.Lock()
@@ -264,6 +266,7 @@ func TestRotateRevokesTheOldKeyAfterItsAnswer(t *testing.T) {
 			mu.Unlock()
 		}
 	}
+	s.onWrite.Store(&hook)
 	s.handshake(t, false)
 	s.send(t, `{"jsonrpc":"2.0","id":"lvl","method":"logging/setLevel","params":{"level":"notice"}}`)
 	if msg := s.until(t, `"lvl"`); msg["result"] == nil {
