@@ -194,3 +194,25 @@ func TestCLIHostileAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanWriterSeesEachLineWhole: stdout is written in buffered chunks
+// that may cut a line, and a secret, in two; the writer cleans a line only
+// once it is whole, so the secret is still masked.
+func TestCleanWriterSeesEachLineWhole(t *testing.T) {
+	var out bytes.Buffer
+	red := secret.NewRedactor(hostileCred)
+	w := newCleanWriter(red, &out, true)
+	line := "name " + hostileCred + " \x1b[2Kend\nnext line"
+	for i := 0; i < len(line); i += 7 {
+		if _, err := w.Write([]byte(line[i:min(i+7, len(line))])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// ESC goes; the printable rest of the sequence is inert text.
+	if want := "name " + secret.Mask + " [2Kend\nnext line"; out.String() != want {
+		t.Fatalf("wrote %q, want %q", out.String(), want)
+	}
+}
