@@ -37,7 +37,7 @@ type Result struct {
 
 // audit plants each mutation in turn and runs its tests.
 func audit(ctx context.Context, cfg config, ms []Mutation, log io.Writer) ([]Result, error) {
-	tmp, err := os.MkdirTemp("", "neonkeys-mutate-")
+	tmp, err := os.MkdirTemp("", "mutation-audit-")
 	if err != nil {
 		return nil, fmt.Errorf("temp dir: %w", err)
 	}
