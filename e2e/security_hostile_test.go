@@ -541,7 +541,7 @@ func maxRSS(ps *os.ProcessState) int64 {
 // the promise.
 func hostileRSSBound() int64 {
 	if raceBuild {
-		return 600 << 20
+		return 400 << 20
 	}
 	return 100 << 20
 }
