@@ -241,7 +241,8 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 // *LimitError, refused on its Content-Length before a byte is read when
 // the server announces it.
 func readBody(resp *http.Response) ([]byte, error) {
-	tooBig := &LimitError{Limit: fmt.Sprintf("the answer is larger than %d MiB, the most neonkeys reads", maxBodyBytes>>20)}
+	tooBig := &LimitError{Status: resp.StatusCode,
+		Limit: fmt.Sprintf("the answer is larger than %d MiB, the most neonkeys reads", maxBodyBytes>>20)}
 	if resp.ContentLength > maxBodyBytes {
 		return nil, tooBig
 	}
@@ -265,6 +266,10 @@ func readBody(resp *http.Response) ([]byte, error) {
 type LimitError struct {
 	Method, Path string
 	Limit        string
+	// Status is the HTTP status of an answer refused for its size (0 for
+	// a walk through pages). A 2xx means the request was carried out: a
+	// create that ends so minted a key whose token was not read.
+	Status int
 }
 
 func (e *LimitError) Error() string {

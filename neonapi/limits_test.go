@@ -29,6 +29,9 @@ func TestOversizedAnswerRefusedOnce(t *testing.T) {
 		Body: `[{"id":1,"name":"` + name + `"}]`})
 	_, err := newClient(t, srv, fx.AdminToken).ListAPIKeys(context.Background())
 	wantLimit(t, err, "larger than 8 MiB")
+	if limit := (*neonapi.LimitError)(nil); !errors.As(err, &limit) || limit.Status != http.StatusOK {
+		t.Fatalf("the error does not say the refused answer was a 200: %+v", limit)
+	}
 	if n := len(srv.Requests()); n != 1 {
 		t.Fatalf("%d requests, want 1: asking again reads as much again", n)
 	}
