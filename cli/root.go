@@ -25,8 +25,10 @@ func (a *app) rootCommand() *cobra.Command {
 The credential comes from NEON_API_KEY, else from the file NEON_API_KEY_FILE
 names, or from stdin with --api-key -. NEON_API_HOST overrides the API URL.
 
-Exit codes: 0 done; 1 the API or the network failed; 2 usage error, missing
-credential, or refused confirmation (Ctrl-C at a prompt included).`,
+Exit codes: 0 done; 1 the API or the network failed, or an API call was
+interrupted (Ctrl-C, SIGTERM; a key a create made meanwhile is revoked);
+2 usage error, missing credential, or refused confirmation (Ctrl-C at a
+prompt included).`,
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},

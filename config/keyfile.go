@@ -30,7 +30,7 @@ func readKeyFile(ctx context.Context, path string, stdin io.Reader, warn io.Writ
 	}
 	defer f.Close()
 	if isStdin(info, stdin) {
-		return "", fmt.Errorf("%s %s is this program's standard input: put the key in a file of its own", EnvAPIKeyFile, path)
+		return "", fmt.Errorf("%s %s is this program's standard input (for neonkeys mcp, the protocol stream): name the key file itself", EnvAPIKeyFile, path)
 	}
 	if info.Mode().Perm()&0o077 != 0 && warn != nil {
 		fmt.Fprintf(warn, "warning: %s (%s) is readable by other users (mode %04o): run chmod 600 %s\n",
