@@ -332,3 +332,36 @@ func TestQuitWhileTheOldKeyIsRevoked(t *testing.T) {
 		t.Errorf("want the one replacement live, got %+v", minted)
 	}
 }
+
+// TestRotateRevokeFailureNotified: the new token was delivered but the old
+// key's revoke fails. The answer could not know; the client learns it from
+// a notifications/message at level error (sent without logging/setLevel:
+// error is mcp-go's default level), and the server log says it too.
+func TestRotateRevokeFailureNotified(t *testing.T) {
+	s := startSession(t, false, neontest.Fault{Method: http.MethodDelete, Status: http.StatusForbidden, Count: 1 << 20})
+	s.handshake(t, false)
+	s.send(t, "%s", s.mintCall("rotate_api_key"))
+	s.until(t, `"mint"`)
+	var note struct {
+		Method string `json:"method"`
+		Params struct {
+			Level string         `json:"level"`
+			Data  map[string]any `json:"data"`
+		} `json:"params"`
+	}
+	for note.Method != "notifications/message" {
+		raw, _ := json.Marshal(s.next(t))
+		_ = json.Unmarshal(raw, &note)
+	}
+	msg, _ := note.Params.Data["message"].(string)
+	if note.Params.Level != "error" || note.Params.Data["old_revoked"] != false || !strings.Contains(msg, "still works") {
+		t.Errorf("notifications/message = %+v, want level error saying the old key still works", note.Params)
+	}
+	s.quit(t, false)
+	if s.key(t, s.scratch).Revoked {
+		t.Fatal("the fault did not hold: the old key was revoked")
+	}
+	if !strings.Contains(s.stderr.String(), "still works") {
+		t.Errorf("stderr does not say the old key still works:\n%s", s.stderr)
+	}
+}
