@@ -46,9 +46,22 @@ func (s *Service) listScope(ctx context.Context, orgID string) ([]neonapi.APIKey
 }
 
 // mayHaveCreated reports whether a failed create may have reached Neon and
-// made a key: the caller gave up, the connection failed, or Neon answered 5xx.
-func mayHaveCreated(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.As(err, new(*neonapi.NetworkError)) || neonapi.StatusOf(err) >= 500
+// made a key. Only a refusal (a 4xx answer) proves it did not: the caller
+// giving up, a failed connection, a 5xx, and a 2xx whose answer could not
+// be read (too large, not the JSON expected) may all follow a minted key.
+// Looking for the key when none was made costs one list; not looking when
+// one was made leaves a live key that nobody holds.
+func mayHaveCreated(err error) bool {
+	refused := func(status int) bool { return status >= 400 && status < 500 }
+	var apiErr *neonapi.APIError
+	if errors.As(err, &apiErr) {
+		return !refused(apiErr.Status)
+	}
+	var tooBig *neonapi.LimitError
+	if errors.As(err, &tooBig) {
+		return !refused(tooBig.Status)
+	}
+	return true
 }
 
 // settleInterrupted runs after a create that was interrupted once sent
@@ -96,7 +109,9 @@ func interruption(err error) string {
 		return "Neon did not answer in time"
 	case neonapi.StatusOf(err) >= 500:
 		return fmt.Sprintf("Neon answered %d", neonapi.StatusOf(err))
-	default:
+	case errors.As(err, new(*neonapi.NetworkError)):
 		return "the connection to Neon failed"
+	default:
+		return "Neon's answer could not be read"
 	}
 }

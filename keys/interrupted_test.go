@@ -53,6 +53,12 @@ func TestCreateInterruptedRevokesTheKeyItMade(t *testing.T) {
 			return keys.CreateRequest{Name: "cut", ProjectID: fx.OrgProject.ID}
 		}, neontest.Fault{Method: http.MethodPost, DropConnection: true, Processed: true}, true,
 			[]string{`a key named "cut" was created`, "the connection to Neon failed", "was revoked at once"}},
+		{"200 with an answer that is not JSON", func(*neontest.Fixture) keys.CreateRequest { return keys.CreateRequest{Name: "cut"} },
+			neontest.Fault{Method: http.MethodPost, Status: http.StatusOK, Body: "<html>created</html>", ContentType: "text/html", Processed: true}, true,
+			[]string{`a key named "cut" was created as the request was interrupted (Neon's answer could not be read)`, "was revoked at once"}},
+		{"201 with an answer too large to read", func(*neontest.Fixture) keys.CreateRequest { return keys.CreateRequest{Name: "cut"} },
+			neontest.Fault{Method: http.MethodPost, Status: http.StatusCreated, Body: `{"name":"` + strings.Repeat("x", 9<<20) + `"}`, Processed: true}, true,
+			[]string{`a key named "cut" was created`, "was revoked at once"}},
 		{"500 before Neon stored anything", func(*neontest.Fixture) keys.CreateRequest { return keys.CreateRequest{Name: "cut"} },
 			neontest.Fault{Method: http.MethodPost, Status: http.StatusInternalServerError}, false,
 			[]string{`no new key named "cut" was found`, "list your keys"}},

@@ -91,7 +91,7 @@ func (s *Service) Resolve(ctx context.Context, req CreateRequest) (CreateRequest
 // Create mints a key at the requested scope and checks Neon's answer: a
 // non-empty token, and the project asked for. A wrong answer is revoked at
 // once and reported as *WithdrawnKeyError. A create interrupted after it was
-// sent (cancel, network error, 5xx) is followed by a search for the key by
+// sent (cancel, network error, 5xx, unreadable answer) is followed by a search for the key by
 // its name: one that was not there before is revoked (*WithdrawnKeyError);
 // otherwise *MaybeCreatedError says what the search found.
 func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, error) {
@@ -112,9 +112,9 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 		resp, err = s.api.CreateOrgAPIKey(ctx, req.OrgID, neonapi.CreateOrgAPIKeyRequest{KeyName: req.Name, ProjectID: req.ProjectID})
 	}
 	if err != nil {
-		// A 5xx, a lost connection or a cancel may come after Neon
-		// stored the key: find it by its name and revoke it.
-		if mayHaveCreated(ctx, err) {
+		// A 5xx, a lost connection, a cancel or an unreadable answer may
+		// come after Neon stored the key: find it by its name, revoke it.
+		if mayHaveCreated(err) {
 			return nil, s.settleInterrupted(req, before, err)
 		}
 		return nil, err
