@@ -21,11 +21,12 @@ type app struct {
 	env env
 	red *secret.Redactor
 	// stdout and stderr clean and redact every line (cleanWriter): all
-	// data and messages pass them. tokenOut is the raw stdout, for a new
-	// token (printed once, so not redacted) and the MCP protocol stream.
+	// data and messages pass them. rawStdout is the raw stdout, for a new
+	// token (printed once, so not redacted), the MCP protocol stream, and
+	// our own help text (the redactor would mask "--api-key string").
 	stdout   *cleanWriter
 	stderr   *cleanWriter
-	tokenOut io.Writer
+	rawStdout io.Writer
 
 	output  string
 	apiKey  string

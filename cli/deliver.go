@@ -87,10 +87,10 @@ func (d *delivery) deliver(c *keys.Created) error {
 	}
 	var err error
 	if a.output == outTable {
-		_, err = fmt.Fprintln(a.tokenOut, c.Token)
+		_, err = fmt.Fprintln(a.rawStdout, c.Token)
 	} else {
 		out.Key = c.Token
-		err = a.encodeValue(a.tokenOut, &out)
+		err = a.encodeValue(a.rawStdout, &out)
 	}
 	if err != nil {
 		return fmt.Errorf("writing it to stdout failed: %w", err)

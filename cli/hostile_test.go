@@ -216,3 +216,13 @@ func TestCleanWriterSeesEachLineWhole(t *testing.T) {
 		t.Fatalf("wrote %q, want %q", out.String(), want)
 	}
 }
+
+// TestCLIHelpIsShownWhole: help is our own text, printed as is; through the
+// redactor "--api-key string" would read "--api-key [REDACTED]".
+func TestCLIHelpIsShownWhole(t *testing.T) {
+	r := runCLI(t, runOpts{}, "create", "--help")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stdout, "--api-key string") || strings.Contains(r.stdout, secret.Mask) {
+		t.Errorf("help is not shown whole:\n%s", r.stdout)
+	}
+}

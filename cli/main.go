@@ -102,7 +102,7 @@ func newApp(e env) *app {
 		red:      red,
 		stdout:   newCleanWriter(red, e.io.Stdout, true),
 		stderr:   newCleanWriter(red, e.io.Stderr, false),
-		tokenOut: e.io.Stdout,
+		rawStdout: e.io.Stdout,
 	}
 }
 

@@ -51,7 +51,7 @@ starts, and every tool call explains how to set it.`,
 				opts.Keys = keys.New(api, nil)
 			}
 			ctx := cmd.Context()
-			if err := server.ServeStdio(ctx, opts, a.env.io.Stdin, a.tokenOut); err != nil && ctx.Err() == nil {
+			if err := server.ServeStdio(ctx, opts, a.env.io.Stdin, a.rawStdout); err != nil && ctx.Err() == nil {
 				return failErr("the MCP server stopped: %s", a.red.Redact(err.Error()))
 			}
 			return nil

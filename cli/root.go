@@ -44,7 +44,7 @@ prompt included).`,
 			return nil
 		},
 	}
-	root.SetOut(a.stdout)
+	root.SetOut(a.rawStdout) // help: our own text only
 	root.SetErr(a.stderr)
 	root.SetIn(a.env.io.Stdin)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
