@@ -24,8 +24,8 @@ type app struct {
 	// data and messages pass them. rawStdout is the raw stdout, for a new
 	// token (printed once, so not redacted), the MCP protocol stream, and
 	// our own help text (the redactor would mask "--api-key string").
-	stdout   *cleanWriter
-	stderr   *cleanWriter
+	stdout    *cleanWriter
+	stderr    *cleanWriter
 	rawStdout io.Writer
 
 	output  string

@@ -98,10 +98,10 @@ func newApp(e env) *app {
 		e.getenv = func(string) string { return "" }
 	}
 	return &app{
-		env:      e,
-		red:      red,
-		stdout:   newCleanWriter(red, e.io.Stdout, true),
-		stderr:   newCleanWriter(red, e.io.Stderr, false),
+		env:       e,
+		red:       red,
+		stdout:    newCleanWriter(red, e.io.Stdout, true),
+		stderr:    newCleanWriter(red, e.io.Stderr, false),
 		rawStdout: e.io.Stdout,
 	}
 }
