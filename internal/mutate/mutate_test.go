@@ -105,3 +105,29 @@ func TestLoadMutationsRefusesTypos(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+// TestApplySpacing: gofmt realigning a block must not break an entry, but
+// the snippet must still be found exactly once.
+func TestApplySpacing(t *testing.T) {
+	dir := t.TempDir()
+	src := "const (\n\tA    = 1\n\tLong = 2\n)\n"
+	if err := writeFile(filepath.Join(dir, "c.go"), src); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		from, want string
+		ok         bool
+	}{
+		{"Long = 2", "const (\n\tA    = 1\n\tLong = 3\n)\n", true},
+		{"A = 1", "const (\n\tA = 9\n\tLong = 2\n)\n", true},
+		{"B = 1", "", false},
+		{"=", "", false}, // twice
+	}
+	for _, tt := range tests {
+		to := strings.Replace(strings.Replace(tt.from, "2", "3", 1), "1", "9", 1)
+		got, err := apply(dir, Mutation{File: "c.go", From: tt.from, To: to})
+		if (err == nil) != tt.ok || (tt.ok && string(got) != tt.want) {
+			t.Errorf("apply %q = %q, %v; want %q, ok %v", tt.from, got, err, tt.want, tt.ok)
+		}
+	}
+}

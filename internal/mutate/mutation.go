@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -124,14 +125,32 @@ func apply(root string, m Mutation) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", m.File, err)
 	}
-	switch n := bytes.Count(src, []byte(m.From)); n {
-	case 1:
+	if n := bytes.Count(src, []byte(m.From)); n > 1 {
+		return nil, fmt.Errorf("%s holds %q %d times: make the snippet unique", m.File, firstLine(m.From), n)
+	} else if n == 1 {
 		return bytes.Replace(src, []byte(m.From), []byte(m.To), 1), nil
+	}
+	// gofmt realigns a struct literal or a const block when a field is
+	// added: the same code with other spacing still counts.
+	loc := spacingInsensitive(m.From).FindAllIndex(src, 2)
+	switch len(loc) {
+	case 1:
+		return slices.Concat(src[:loc[0][0]], []byte(m.To), src[loc[0][1]:]), nil
 	case 0:
 		return nil, fmt.Errorf("%s no longer holds %q", m.File, firstLine(m.From))
 	default:
-		return nil, fmt.Errorf("%s holds %q %d times: make the snippet unique", m.File, firstLine(m.From), n)
+		return nil, fmt.Errorf("%s holds %q more than once (spacing aside): make the snippet unique", m.File, firstLine(m.From))
 	}
+}
+
+// spacingInsensitive matches s with any run of blanks (spaces, tabs,
+// newlines) standing for any other non-empty run.
+func spacingInsensitive(s string) *regexp.Regexp {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(strings.Join(words, `\s+`))
 }
 
 func firstLine(s string) string {
