@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,6 +129,27 @@ func TestApplySpacing(t *testing.T) {
 		got, err := apply(dir, Mutation{File: "c.go", From: tt.from, To: to})
 		if (err == nil) != tt.ok || (tt.ok && string(got) != tt.want) {
 			t.Errorf("apply %q = %q, %v; want %q, ok %v", tt.from, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestWithoutBaselineFailures: a test that fails unmutated cannot catch a
+// mutation; another test failing still does.
+func TestWithoutBaselineFailures(t *testing.T) {
+	failing := map[string]bool{"e2e.TestFlaky/sub": true}
+	tests := []struct {
+		failed []string
+		caught bool
+	}{
+		{[]string{"e2e.TestFlaky/sub"}, false},
+		{[]string{"e2e.TestFlaky"}, false},
+		{[]string{"e2e.TestFlaky/sub", "cli.TestExit"}, true},
+		{[]string{"cli.TestExit"}, true},
+	}
+	for _, tt := range tests {
+		tr := testRun{err: errors.New("exit status 1"), failed: tt.failed, packageFailed: true}.without(failing)
+		if got := tr.err != nil; got != tt.caught {
+			t.Errorf("failed %q: caught %v, want %v", tt.failed, got, tt.caught)
 		}
 	}
 }

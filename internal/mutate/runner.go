@@ -47,8 +47,9 @@ func audit(ctx context.Context, cfg config, ms []Mutation, log io.Writer) ([]Res
 	if out, err := goCmd(ctx, cfg.root, os.Environ(), "build", "-o", os.DevNull, "./..."); err != nil {
 		return nil, fmt.Errorf("the module does not compile unmutated: %s", compileError(out))
 	}
+	var failing map[string]bool
 	if cfg.baseline && !cfg.dryRun {
-		if err := checkBaseline(ctx, cfg, ms, log); err != nil {
+		if failing, err = checkBaseline(ctx, cfg, ms, log); err != nil {
 			return nil, err
 		}
 	}
@@ -58,7 +59,7 @@ func audit(ctx context.Context, cfg config, ms []Mutation, log io.Writer) ([]Res
 			return nil, fmt.Errorf("interrupted after %d of %d mutations: %w", i, len(ms), err)
 		}
 		start := time.Now()
-		r := auditOne(ctx, cfg, m, filepath.Join(tmp, fmt.Sprintf("m%03d", i)), log)
+		r := auditOne(ctx, cfg, m, filepath.Join(tmp, fmt.Sprintf("m%03d", i)), failing, log)
 		r.Took = time.Since(start).Round(100 * time.Millisecond)
 		fmt.Fprintf(log, "[%d/%d] %-32s %-8s %s\n", i+1, len(ms), m.ID, r.Outcome, r.Took)
 		results = append(results, r)
@@ -66,37 +67,56 @@ func audit(ctx context.Context, cfg config, ms []Mutation, log io.Writer) ([]Res
 	return results, nil
 }
 
-// checkBaseline runs the tests unmutated: a test that fails already would
-// count every mutation as caught.
-func checkBaseline(ctx context.Context, cfg config, ms []Mutation, log io.Writer) error {
-	var groups []testGroup
+// checkBaseline runs the tests unmutated, each package once (its -run
+// filters joined), and returns the tests that fail already: they cannot
+// count as catching a mutation. It fails only when the tests do not build.
+func checkBaseline(ctx context.Context, cfg config, ms []Mutation, log io.Writer) (map[string]bool, error) {
+	filters := map[string][]string{} // package -> its filters; "" means all tests
+	var pkgs []string
 	for _, m := range ms {
-		for _, g := range m.groups() {
-			i := slices.IndexFunc(groups, func(h testGroup) bool { return h.run == g.run })
-			if i < 0 {
-				groups = append(groups, testGroup{run: g.run})
-				i = len(groups) - 1
+		for _, p := range m.Packages {
+			if _, seen := filters[p]; !seen {
+				pkgs = append(pkgs, p)
 			}
-			for _, p := range g.pkgs {
-				if !slices.Contains(groups[i].pkgs, p) {
-					groups[i].pkgs = append(groups[i].pkgs, p)
-				}
+			if f := m.Run[p]; !slices.Contains(filters[p], f) {
+				filters[p] = append(filters[p], f)
 			}
 		}
 	}
+	var groups []testGroup
+	for _, p := range pkgs {
+		run := ""
+		if !slices.Contains(filters[p], "") {
+			run = "(" + strings.Join(filters[p], ")|(") + ")"
+		}
+		i := slices.IndexFunc(groups, func(g testGroup) bool { return g.run == run })
+		if i < 0 {
+			groups = append(groups, testGroup{run: run})
+			i = len(groups) - 1
+		}
+		groups[i].pkgs = append(groups[i].pkgs, p)
+	}
+	failing := map[string]bool{}
 	for _, g := range groups {
 		fmt.Fprintf(log, "baseline: go test -run %q %s\n", g.run, strings.Join(g.pkgs, " "))
 		tr := goTest(ctx, cfg, os.Environ(), g.pkgs, g.run)
-		if tr.buildFailed || tr.err != nil {
-			return fmt.Errorf("baseline: the unmutated tests of %s fail (%s):\n%s", strings.Join(g.pkgs, " "),
-				strings.Join(tr.failed, ", "), tail(tr.output, 40))
+		if tr.buildFailed {
+			return nil, fmt.Errorf("baseline: the tests of %s do not build:\n%s", strings.Join(g.pkgs, " "), tail(tr.output, 20))
+		}
+		if tr.err != nil && len(tr.failed) == 0 {
+			return nil, fmt.Errorf("baseline: go test %s failed outside any test:\n%s", strings.Join(g.pkgs, " "), tail(tr.output, 20))
+		}
+		for _, f := range tr.failed {
+			fmt.Fprintf(log, "baseline: %s fails unmutated: it will not count as a catch\n", f)
+			failing[f] = true
 		}
 	}
-	return nil
+	return failing, nil
 }
 
 // auditOne plants m through an overlay in dir and runs its tests.
-func auditOne(ctx context.Context, cfg config, m Mutation, dir string, log io.Writer) Result {
+// failing holds the tests that fail unmutated: their failure is no catch.
+func auditOne(ctx context.Context, cfg config, m Mutation, dir string, failing map[string]bool, log io.Writer) Result {
 	res := Result{Mutation: m}
 	env, err := overlayEnv(cfg.root, m, dir)
 	if err != nil {
@@ -113,7 +133,7 @@ func auditOne(ctx context.Context, cfg config, m Mutation, dir string, log io.Wr
 	}
 	var tr testRun
 	for _, g := range m.groups() {
-		tr = tr.merge(goTest(ctx, cfg, env, g.pkgs, g.run))
+		tr = tr.merge(goTest(ctx, cfg, env, g.pkgs, g.run).without(failing))
 		if tr.err != nil && !cfg.allGroups {
 			break // caught (or broken): the later, narrower runs add nothing
 		}
@@ -217,6 +237,27 @@ func (tr testRun) merge(o testRun) testRun {
 	tr.buildFailed = tr.buildFailed || o.buildFailed
 	tr.timedOut = tr.timedOut || o.timedOut
 	tr.output += o.output
+	return tr
+}
+
+// without drops the failures of tests that fail unmutated too; a run whose
+// only failures were those counts as passed.
+func (tr testRun) without(failing map[string]bool) testRun {
+	if len(failing) == 0 || tr.err == nil || tr.buildFailed || tr.timedOut {
+		return tr
+	}
+	kept := slices.DeleteFunc(slices.Clone(tr.failed), func(f string) bool {
+		for known := range failing {
+			if f == known || strings.HasPrefix(f, known+"/") || strings.HasPrefix(known, f+"/") {
+				return true
+			}
+		}
+		return false
+	})
+	if len(kept) == 0 && len(kept) < len(tr.failed) {
+		tr.err, tr.packageFailed = nil, false
+	}
+	tr.failed = kept
 	return tr
 }
 
