@@ -171,3 +171,56 @@ func liveNamed(w *cliWorld, name string) []neontest.KeyInfo {
 	}
 	return out
 }
+
+// TestMCPHardeningCancelledCreate: the client cancels a create while Neon
+// has stored the key and not answered (notifications/cancelled), then
+// leaves. The server looks for the key by its name and revokes it before it
+// exits, since nobody will ever receive its token.
+func TestMCPHardeningCancelledCreate(t *testing.T) {
+	bin := buildNeonkeys(t)
+	w := cliNewWorld(t, bin)
+	w.srv.Inject(neontest.Fault{Method: http.MethodPost, Hang: true, Processed: true})
+	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "mcp")
+	cmd.Env = w.env()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	send := func(line string) {
+		t.Helper()
+		if _, err := stdin.Write([]byte(line + "\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}`)
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":"` +
+		w.fx.OrgProject.ID + `","key_name":"cancelled-in-mcp","confirm":true}}}`)
+	for len(w.srv.Mutations()) == 0 {
+		if ctx.Err() != nil {
+			t.Fatalf("the create POST never reached the API\nstderr:\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(liveNamed(w, "cancelled-in-mcp")) != 1 {
+		t.Fatal("the fault did not store the key before hanging")
+	}
+	send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2,"reason":"the user changed their mind"}}`)
+	_ = stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("neonkeys mcp: %v\nstderr:\n%s", err, stderr.String())
+	}
+	if live := liveNamed(w, "cancelled-in-mcp"); len(live) != 0 {
+		t.Errorf("the key made during the cancelled create is still live: %+v\nstderr:\n%s", live, stderr.String())
+	}
+	if n := cliCount(w.srv, http.MethodPost); n != 1 {
+		t.Errorf("%d POSTs, want one", n)
+	}
+}
