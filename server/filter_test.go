@@ -3,6 +3,8 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -132,4 +134,168 @@ func TestRequestWithDuplicateKeys(t *testing.T) {
 		t.Fatalf("%d mutations from requests with duplicate keys", n)
 	}
 	s.quit(t, false)
+}
+
+// modernMeta is the _meta of a 2026-07-28 request declaring caps.
+func modernMeta(caps string) string {
+	return `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",` +
+		`"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},` +
+		`"io.modelcontextprotocol/clientCapabilities":` + caps + `}`
+}
+
+// modernRevoke is a confirmed 2026-07-28 revoke of the spare key.
+func (s *session) modernRevoke(id, caps string) string {
+	return fmt.Sprintf(`{"jsonrpc":"2.0","id":%q,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":true},%s}}`,
+		id, s.scratch, modernMeta(caps))
+}
+
+// legacyInit is an initialize (2025-11-25) declaring caps.
+func legacyInit(id, caps string) string {
+	return fmt.Sprintf(`{"jsonrpc":"2.0","id":%q,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":%s,"clientInfo":{"name":"t","version":"1"}}}`, id, caps)
+}
+
+// answers returns the answers to the requests with these ids (JSON
+// literals), whatever their order, skipping other messages.
+func (s *session) answers(t *testing.T, ids ...string) map[string]map[string]json.RawMessage {
+	t.Helper()
+	got := map[string]map[string]json.RawMessage{}
+	for len(got) < len(ids) {
+		msg := s.next(t)
+		if id := string(msg["id"]); slices.Contains(ids, id) {
+			got[id] = msg
+		}
+	}
+	return got
+}
+
+// declineNextQuestion expects the server to ask the human (elicitation/create)
+// and answers decline.
+func (s *session) declineNextQuestion(t *testing.T) {
+	t.Helper()
+	ask := s.next(t)
+	var method string
+	_ = json.Unmarshal(ask["method"], &method)
+	if method != "elicitation/create" {
+		t.Fatalf("the revoke did not ask the human: %s %s %s", ask["method"], abuseTail(string(ask["result"])), ask["error"])
+	}
+	s.send(t, `{"jsonrpc":"2.0","id":%s,"result":{"action":"decline"}}`, ask["id"])
+}
+
+// TestSessionCannotTurnItsDialogOff: once a session declared elicitation,
+// at initialize or in a 2026-07-28 request, a later request that declares
+// capabilities without it (mcp-go would copy them onto the session) is
+// refused, so a confirmed revoke can no longer skip the human's dialog:
+// the attack mutates nothing and the next legacy revoke still asks. The
+// controls: a session that never declared elicitation is served on confirm
+// alone (the attack line does revoke), and a request that keeps elicitation
+// is not refused.
+func TestSessionCannotTurnItsDialogOff(t *testing.T) {
+	const elicit, none, urlOnly = `{"elicitation":{}}`, `{}`, `{"elicitation":{"url":{}}}`
+	cases := []struct {
+		name    string
+		init    string   // caps of a legacy initialize first; "" sends none
+		declare []string // caps of 2026-07-28 tools/list requests next
+		attack  func(s *session) string
+		refused bool // the attack gets a JSON-RPC error
+		revoked bool // the spare key is revoked by the attack
+	}{
+		{"legacy elicitation, then a modern request without", elicit, nil, func(s *session) string { return s.modernRevoke("attack", none) }, true, false},
+		{"legacy elicitation, then a modern request with url only", elicit, nil, func(s *session) string { return s.modernRevoke("attack", urlOnly) }, true, false},
+		{"modern elicitation, then a modern request without", "", []string{elicit}, func(s *session) string { return s.modernRevoke("attack", none) }, true, false},
+		{"legacy none, modern elicitation, then modern without", none, []string{elicit}, func(s *session) string { return s.modernRevoke("attack", none) }, true, false},
+		{"modern elicitation, then a legacy initialize without", "", []string{elicit}, func(*session) string { return legacyInit("attack", none) }, true, false},
+		{"control: never declared, modern confirm alone", none, []string{none}, func(s *session) string { return s.modernRevoke("attack", none) }, false, true},
+		{"control: modern request keeping elicitation", elicit, []string{elicit}, func(s *session) string { return s.modernRevoke("attack", elicit) }, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := startSession(t, true)
+			if c.init != "" {
+				s.send(t, "%s", legacyInit("init", c.init))
+				if msg := s.until(t, `"init"`); msg["result"] == nil {
+					t.Fatalf("initialize: %s", msg["error"])
+				}
+				s.send(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+			}
+			for i, caps := range c.declare {
+				id := fmt.Sprintf("declare%d", i)
+				s.send(t, `{"jsonrpc":"2.0","id":%q,"method":"tools/list","params":{%s}}`, id, modernMeta(caps))
+				if msg := s.until(t, strconv.Quote(id)); msg["result"] == nil {
+					t.Fatalf("modern tools/list declaring %s: %s", caps, msg["error"])
+				}
+			}
+			s.send(t, "%s", c.attack(s))
+			msg := s.until(t, `"attack"`)
+			if refused := msg["error"] != nil; refused != c.refused {
+				t.Fatalf("attack refused %v, want %v: %s %s", refused, c.refused, abuseTail(string(msg["result"])), msg["error"])
+			}
+			if c.refused && !strings.Contains(string(msg["error"]), "elicitation") {
+				t.Errorf("the refusal does not say why: %s", msg["error"])
+			}
+			if revoked := s.key(t, s.scratch).Revoked; revoked != c.revoked {
+				t.Fatalf("spare key revoked %v after the attack, want %v: %s", revoked, c.revoked, abuseTail(string(msg["result"])))
+			}
+			if c.refused {
+				// The guard still holds for a legacy call: it asks the human.
+				s.send(t, "%s", s.revokeScratch("after"))
+				s.declineNextQuestion(t)
+				s.until(t, `"after"`)
+				if n := s.mutations(); n != 0 {
+					t.Fatalf("%d mutations after the human declined", n)
+				}
+			}
+			s.quit(t, false)
+		})
+	}
+}
+
+// TestFailedInitializeIsNotCounted: an initialize mcp-go answers with an
+// error leaves the session uninitialized: a call sent right behind it (not
+// waiting for that answer) is refused, and a corrected initialize is then
+// served. A successful initialize counts (also one whose version mcp-go
+// negotiates down): a call behind it is served and another initialize is
+// refused.
+func TestFailedInitializeIsNotCounted(t *testing.T) {
+	cases := []struct {
+		name  string
+		first string // the first initialize line
+		ok    bool   // mcp-go accepts it
+	}{
+		{"params not an object", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":"x"}`, false},
+		{"capabilities not an object", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":"all","clientInfo":{"name":"t","version":"1"}}}`, false},
+		{"wrong JSON-RPC version", `{"jsonrpc":"1.0","id":"first","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, false},
+		{"initialize in the 2026-07-28 era", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"},` + modernMeta(`{}`) + `}}`, false},
+		{"unsupported version (negotiated)", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, true},
+		{"valid (control)", legacyInit("first", `{}`), true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := startSession(t, false)
+			s.send(t, "%s", c.first)
+			s.send(t, `{"jsonrpc":"2.0","id":"list","method":"tools/call","params":{"name":"list_api_keys","arguments":{}}}`)
+			got := s.answers(t, `"first"`, `"list"`) // in either order
+			first, list := got[`"first"`], got[`"list"`]
+			if (first["result"] != nil) != c.ok {
+				t.Fatalf("first initialize: result %s error %s, want accepted %v", abuseTail(string(first["result"])), first["error"], c.ok)
+			}
+			if served := list["result"] != nil; served != c.ok {
+				t.Fatalf("a call right behind the initialize: served %v, want %v: %s", served, c.ok, list["error"])
+			}
+			s.send(t, "%s", legacyInit("retry", `{}`))
+			retry := s.until(t, `"retry"`)
+			if retried := retry["result"] != nil; retried == c.ok {
+				t.Fatalf("initialize after a first one accepted %v: accepted %v (%s)", c.ok, retried, retry["error"])
+			}
+			// Either way the session is initialized now, once.
+			s.send(t, `{"jsonrpc":"2.0","id":"list2","method":"tools/call","params":{"name":"list_api_keys","arguments":{}}}`)
+			if msg := s.until(t, `"list2"`); msg["result"] == nil {
+				t.Fatalf("list_api_keys after initialize: %s", msg["error"])
+			}
+			s.send(t, "%s", legacyInit("third", `{}`))
+			if msg := s.until(t, `"third"`); msg["error"] == nil {
+				t.Fatal("a further initialize was accepted")
+			}
+			s.quit(t, false)
+		})
+	}
 }

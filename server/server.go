@@ -138,7 +138,9 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 	server.WithQueueSize(queueSize)(stdio)
 	in := &eofSignal{r: stdin, eof: make(chan struct{})}
 	filtered, toMCP := io.Pipe()
-	go (&inputFilter{out: out}).run(in, toMCP)
+	stop := make(chan struct{})
+	defer close(stop)
+	go (&inputFilter{out: out, done: stop}).run(in, toMCP)
 	done := make(chan error, 1)
 	go func() { done <- stdio.Listen(ctx, filtered, out) }()
 	select {

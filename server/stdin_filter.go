@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -16,15 +17,40 @@ import (
 // inputFilter stands between the client's stdin and mcp-go, which would
 // take the last of two duplicate keys (an elicitation answer
 // {"action":"decline","action":"accept"} reads as accept), serve tools/call
-// before initialize, and let a second initialize replace the capabilities
-// the first declared (a session could turn its own confirmation dialog off).
-// It passes every other line through unchanged, one at a time, and answers
-// what it refuses itself, through the same serialised stdout.
+// before initialize, and let a later request replace the capabilities the
+// session declared: a second initialize, or a 2026-07-28 request (mcp-go
+// copies each one's _meta capabilities onto the session, server/discover.go
+// applyRequestProtocolInfoToSession), could turn its own confirmation dialog
+// off. It passes every other line through unchanged, one at a time, and
+// answers what it refuses itself, through the same serialised stdout.
 type inputFilter struct {
-	out         io.Writer // the courier: one Write per message
-	initialized bool      // a legacy initialize went through
-	declared    bool      // a stateless-era request declared the client
+	out  *courier        // one Write per message; it also reports answers
+	done <-chan struct{} // closed when the session ends
+
+	initialized bool         // an initialize was answered with a result
+	init        *pendingInit // an initialize forwarded, its answer not yet seen
+	declared    bool         // a stateless-era request declared the client
+	// elicits: the session declared form elicitation (at initialize or in a
+	// 2026-07-28 request). From then on a request declaring capabilities
+	// without it is refused: a session cannot turn its own guard off.
+	elicits bool
 }
+
+// pendingInit is an initialize mcp-go has not answered yet: only its answer
+// tells whether the session is initialized (an initialize mcp-go refuses,
+// malformed or of the wrong era, leaves it uninitialized, so a corrected
+// retry must be served).
+type pendingInit struct {
+	answered <-chan bool // true: answered with a result
+	elicits  bool        // it declared form elicitation
+	late     bool        // initAnswerWait passed once: stop waiting for it
+}
+
+// initAnswerWait bounds how long the filter holds the next request while
+// mcp-go answers an initialize (it answers at once: no I/O but the write).
+// Held, the request is judged after that answer, as the client meant it to
+// be; past the bound it is judged as uninitialized (it fails closed).
+const initAnswerWait = 5 * time.Second
 
 // JSON-RPC error codes of the refusals.
 const (
@@ -78,22 +104,80 @@ func (f *inputFilter) decide(m message) (reply, forward []byte) {
 	if !m.request() {
 		return nil, nil
 	}
-	initialize := m.method == string(mcp.MethodInitialize)
+	f.settleInit()
+	id := m.ids[0]
+	if text := f.refusal(m); text != "" {
+		return errorLine(id, codeInvalidRequest, text), nil
+	}
 	switch {
-	case m.modern:
-		// The stateless era has no handshake (mcp-go refuses its initialize):
-		// each request declares its version and capabilities, and mcp-go
-		// records them on the session as a handshake would.
-		f.declared = true
-	case initialize && f.initialized:
-		return errorLine(m.ids[0], codeInvalidRequest, "the session is already initialized: a second initialize is refused"), nil
-	case initialize:
-		f.initialized = true
-	case m.method == string(mcp.MethodPing), f.initialized, f.declared:
-	default:
-		return errorLine(m.ids[0], codeInvalidRequest, "the session is not initialized: send initialize first"), nil
+	case m.method == string(mcp.MethodInitialize) && !m.modern:
+		f.init = &pendingInit{answered: f.out.awaitAnswer(id), elicits: formElicits(m.caps)}
+	case m.declares():
+		// mcp-go copies its capabilities onto the session before it looks
+		// at the method, even for an initialize it then refuses; that
+		// refusal declares nobody, though.
+		f.elicits = f.elicits || formElicits(m.caps)
+		f.declared = f.declared || m.method != string(mcp.MethodInitialize)
 	}
 	return nil, nil
+}
+
+// refusal says why request m is refused, or "" to forward it.
+func (f *inputFilter) refusal(m message) string {
+	legacyInit := m.method == string(mcp.MethodInitialize) && !m.modern
+	switch {
+	case legacyInit && f.init != nil:
+		return "an initialize is still unanswered: a second one is refused"
+	case legacyInit && f.initialized:
+		return "the session is already initialized: a second initialize is refused"
+	case f.elicits && m.caps != nil && !formElicits(m.caps):
+		return "refused: this session declared the elicitation capability, and a request declaring capabilities " +
+			"without it would turn off the user's confirmation dialog; declare elicitation on every request"
+	case legacyInit, m.modern:
+		// The stateless era has no handshake: mcp-go serves (or refuses)
+		// each request on the version and capabilities it declares.
+		return ""
+	case m.method == string(mcp.MethodPing), f.initialized, f.declared:
+		return ""
+	}
+	return "the session is not initialized: send initialize first"
+}
+
+// settleInit applies the answer to a pending initialize, if it came.
+func (f *inputFilter) settleInit() {
+	if f.init == nil {
+		return
+	}
+	ok, answered := f.init.wait(f.done)
+	if !answered {
+		return
+	}
+	f.initialized = ok
+	f.elicits = f.elicits || (ok && f.init.elicits)
+	f.init = nil
+}
+
+// wait waits for the answer at most initAnswerWait the first time, and
+// after that only looks; it gives up when the session ends.
+func (p *pendingInit) wait(done <-chan struct{}) (ok, answered bool) {
+	if p.late {
+		select {
+		case ok := <-p.answered:
+			return ok, true
+		default:
+			return false, false
+		}
+	}
+	t := time.NewTimer(initAnswerWait)
+	defer t.Stop()
+	select {
+	case ok := <-p.answered:
+		return ok, true
+	case <-done:
+	case <-t.C:
+	}
+	p.late = true
+	return false, false
 }
 
 // refuseDuplicate: a request with a duplicate key gets an error; a response
@@ -152,6 +236,25 @@ type message struct {
 	method    string            // its value, when a string
 	ids       []json.RawMessage // every top-level id value, distinct
 	modern    bool              // params._meta declares a 2026-07-28+ protocol version
+	// caps are the client capabilities the request declares, as mcp-go
+	// reads them: params._meta's in the 2026-07-28 era, an initialize's
+	// params.capabilities (absent: none) before; nil when it declares none.
+	caps         *mcp.ClientCapabilities
+	validVersion bool // the _meta version is one mcp-go serves
+}
+
+// declares: a 2026-07-28 request mcp-go accepts as declaring the client,
+// whose capabilities it copies onto the session.
+func (m message) declares() bool { return m.modern && m.validVersion && m.caps != nil }
+
+// formElicits reports whether caps declare form elicitation, by the rule
+// the guard applies (tools/guard.go clientElicits): an empty elicitation
+// capability means form; url alone does not.
+func formElicits(caps *mcp.ClientCapabilities) bool {
+	if caps == nil || caps.Elicitation == nil {
+		return false
+	}
+	return caps.Elicitation.Form != nil || caps.Elicitation.URL == nil
 }
 
 // request: a method and an id (a notification has no id).
@@ -176,20 +279,32 @@ func inspect(line []byte) (m message, ok bool) {
 	_ = json.Unmarshal(method, &m.method)
 	// An id of null is no id: mcp-go serves such a message as a notification.
 	m.ids = slices.DeleteFunc(topLevelValues(trimmed, "id"), func(v json.RawMessage) bool { return string(v) == "null" })
-	m.modern = modernRequest(top["params"])
+	m.readParams(top["params"])
 	return m, true
 }
 
-// modernRequest reports whether params carry a protocol version of the
-// stateless era (2026-07-28 or later), which has no initialize.
-func modernRequest(params json.RawMessage) bool {
+// readParams reads the era and the declared capabilities from params.
+func (m *message) readParams(params json.RawMessage) {
 	var p struct {
-		Meta *mcp.Meta `json:"_meta"`
+		Meta         *mcp.Meta       `json:"_meta"`
+		Capabilities json.RawMessage `json:"capabilities"`
 	}
 	if len(params) == 0 || json.Unmarshal(params, &p) != nil {
-		return false
+		return
 	}
-	return mcp.IsModernProtocol(p.Meta.ProtocolVersion())
+	version := p.Meta.ProtocolVersion()
+	m.modern = mcp.IsModernProtocol(version)
+	switch {
+	case m.modern:
+		m.validVersion = mcp.IsValidProtocolVersion(version)
+		m.caps = p.Meta.ClientCapabilities()
+	case m.method == string(mcp.MethodInitialize):
+		// mcp-go stores what decodes, and an absent member as none.
+		var caps mcp.ClientCapabilities
+		if len(p.Capabilities) == 0 || json.Unmarshal(p.Capabilities, &caps) == nil {
+			m.caps = &caps
+		}
+	}
 }
 
 // topLevelValues returns the distinct values of every top-level member

@@ -23,6 +23,7 @@ type courier struct {
 
 	mu      sync.Mutex
 	pending []*delivery    // tokens not settled yet
+	watches []*answerWatch // requests whose answer someone waits for
 	closed  bool           // the session ended: nothing more goes out
 	calls   sync.WaitGroup // settle callbacks running
 }
@@ -55,8 +56,70 @@ func (c *courier) Expect(token string, settle func(error)) {
 	}
 }
 
+// answerWatch waits for the answer to one request (its id canonical).
+type answerWatch struct {
+	id     string
+	result chan bool // buffered: true when answered with a result
+}
+
+// awaitAnswer returns a channel that receives, when the answer to the
+// request with this id goes out, whether it carried a result (not an
+// error). The input filter learns so whether mcp-go accepted an initialize.
+func (c *courier) awaitAnswer(id json.RawMessage) <-chan bool {
+	w := &answerWatch{id: canonicalID(id), result: make(chan bool, 1)}
+	c.mu.Lock()
+	c.watches = append(c.watches, w)
+	c.mu.Unlock()
+	return w.result
+}
+
+// noteAnswer tells a watch whose request p answers. It looks before the
+// write: the answer is decided by then, and a client that stopped reading
+// must not hold the input filter.
+func (c *courier) noteAnswer(p []byte) {
+	c.mu.Lock()
+	watching := len(c.watches) > 0
+	c.mu.Unlock()
+	if !watching {
+		return
+	}
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(p, &msg) != nil || msg.ID == nil {
+		return
+	}
+	id := canonicalID(msg.ID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, w := range c.watches {
+		if w.id == id {
+			w.result <- msg.Result != nil && msg.Error == nil
+			c.watches = slices.Delete(c.watches, i, i+1)
+			return
+		}
+	}
+}
+
+// canonicalID is a JSON-RPC id as mcp-go writes it back: decoded into an
+// any and encoded again (so 1.0 and 1 are one id).
+func canonicalID(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
+}
+
 // Write writes p, one whole message, and settles the tokens it carries.
 func (c *courier) Write(p []byte) (int, error) {
+	c.noteAnswer(p)
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	carried, closed := c.carried(p)
