@@ -92,9 +92,6 @@ func cleanLines(red *secret.Redactor, text string) string {
 // cleanKeepTabs is secret.StripControl except for tabs, which our own
 // output uses (shell completion scripts) and which do nothing harmful.
 func cleanKeepTabs(s string) string {
-	if printableASCII(s) {
-		return s // the common case, checked without decoding runes
-	}
 	if !strings.Contains(s, "\t") {
 		return secret.StripControl(s)
 	}
@@ -103,16 +100,6 @@ func cleanKeepTabs(s string) string {
 		parts[i] = secret.StripControl(p)
 	}
 	return strings.Join(parts, "\t")
-}
-
-// printableASCII reports whether s holds only printable ASCII and tabs.
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\t') || c > 0x7e {
-			return false
-		}
-	}
-	return true
 }
 
 // cleanStrings applies clean to every exported string reachable from v:
@@ -155,8 +142,10 @@ func cleanValue(v reflect.Value, clean func(string) string) {
 			cleanValue(v.Index(i), clean)
 		}
 	case reflect.String:
-		if v.CanSet() {
-			v.SetString(clean(v.String()))
+		if s := v.String(); v.CanSet() {
+			if c := clean(s); c != s {
+				v.SetString(c)
+			}
 		}
 	}
 }
