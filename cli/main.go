@@ -16,7 +16,10 @@ import (
 )
 
 // Exit codes, the whole contract: a Ctrl-C at a prompt is a refused
-// confirmation (nothing has changed), so it exits with ExitUsage.
+// confirmation (nothing has changed), so it exits with ExitUsage. A Ctrl-C
+// or SIGTERM during an API call exits with ExitFailed: the call did not
+// complete, and for a create Neon may have acted (keys then revokes what
+// the create made), so "refused, nothing happened" would not be true.
 const (
 	ExitOK     = 0
 	ExitFailed = 1 // the API or the network failed
