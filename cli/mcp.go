@@ -9,6 +9,7 @@ import (
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/server"
+	"github.com/neonkeys/neonkeys/tools"
 )
 
 func (a *app) mcpCommand() *cobra.Command {
@@ -46,9 +47,13 @@ starts, and every tool call explains how to set it.`,
 			} else {
 				api, err := a.client(cred.Token)
 				if err != nil {
-					return err
+					// A client must be able to start the server and read why
+					// every call fails (a refused NEON_API_HOST), as it can
+					// without a credential.
+					opts.CredentialErr = &tools.SetupError{Err: err}
+				} else {
+					opts.Keys = keys.New(api, nil)
 				}
-				opts.Keys = keys.New(api, nil)
 			}
 			ctx := cmd.Context()
 			if err := server.ServeStdio(ctx, opts, a.env.io.Stdin, a.rawStdout); err != nil && ctx.Err() == nil {

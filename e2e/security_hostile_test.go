@@ -650,6 +650,25 @@ func TestSecurityCleartextURLRefused(t *testing.T) {
 			t.Errorf("neonkeys %v: the credential is in the output", args)
 		}
 	}
+	// neonkeys mcp still starts (a client must be able to read why), and
+	// every tool call answers with the same refusal instead of calling out.
+	w := mcpNewWorld(t)
+	w.apiURL = url
+	w.cred = []string{"NEON_API_KEY=" + cred, "HTTP_PROXY=" + proxy.URL, "http_proxy=" + proxy.URL}
+	s := mcpStartRaw(t, w, mcpRawOptions{})
+	s.initialize(t, false)
+	if names := s.toolNames(t); len(names) == 0 {
+		t.Fatal("neonkeys mcp with a cleartext URL lists no tools")
+	}
+	for _, tool := range []string{"list_api_keys", "whoami"} {
+		res := s.callTool(t, tool, map[string]any{})
+		if !res.IsError || !strings.Contains(res.text(), url) || !strings.Contains(res.text(), "https://") {
+			t.Errorf("%s with a cleartext URL: isError %v, text %q; want a tool error naming the URL and https://", tool, res.IsError, res.text())
+		}
+	}
+	if out := s.stdout.String() + s.stderr.String(); strings.Contains(out, cred) {
+		t.Error("neonkeys mcp with a cleartext URL: the credential is in its output")
+	}
 	select {
 	case hit := <-hits:
 		t.Fatalf("a request went out in clear: %s", hit)

@@ -104,11 +104,22 @@ func (d Deps) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// noCredential answers when the server has no credential.
+// SetupError is a configuration the server cannot call Neon with (such as
+// a refused NEON_API_HOST): the server still starts, and every tool call
+// answers with it.
+type SetupError struct{ Err error }
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// noCredential answers when the server has no usable credential.
 func (d Deps) noCredential() *mcp.CallToolResult {
 	err := d.CredentialErr
 	if err == nil {
 		err = config.ErrNoCredential
+	}
+	if setup := (*SetupError)(nil); errors.As(err, &setup) {
+		return errorResult("Neon cannot be reached as configured: " + setup.Error() + ".")
 	}
 	if !errors.Is(err, config.ErrNoCredential) {
 		return errorResult("No Neon credential: " + err.Error() + ". " + config.ErrNoCredential.Error() + ".")
