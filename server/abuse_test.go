@@ -89,9 +89,14 @@ func abuseStart(t *testing.T, faults ...neontest.Fault) *abused {
 	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
 	a := &abused{done: make(chan error, 1), log: &lockedBuffer{}, fake: fake, token: fx.AdminToken, blocked: make(chan struct{})}
 	opts.Log = a.log
+	serialised(t, &opts)
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	a.in, a.outR, a.lines = inW, outR, bufio.NewReaderSize(outR, 1<<16)
+	t.Cleanup(func() { // a test that failed half-way: end the session
+		_ = inW.Close()
+		_ = outR.Close()
+	})
 	go func() {
 		err := server.ServeStdio(context.Background(), opts, inR, watched{a: a, w: outW})
 		_ = outW.Close()
@@ -104,7 +109,7 @@ func abuseStart(t *testing.T, faults ...neontest.Fault) *abused {
 // write sends one line to the server's stdin.
 func (a *abused) write(t *testing.T, line string) {
 	t.Helper()
-	if _, err := io.WriteString(a.in, line+"\n"); err != nil {
+	if err := writeLine(t, a.in, line); err != nil {
 		t.Fatalf("write to stdin: %v", err)
 	}
 }
@@ -113,7 +118,7 @@ func (a *abused) write(t *testing.T, line string) {
 // object (a stray byte would corrupt a real client's stream).
 func (a *abused) read(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
-	line, err := a.lines.ReadString('\n')
+	line, err := readLine(t, a.lines)
 	if err != nil {
 		t.Fatalf("read stdout: %v", err)
 	}
@@ -233,7 +238,7 @@ func TestAbuseMalformedInput(t *testing.T) {
 			t.Fatal("no answer to the ping or to the revoke after the garbage")
 		}
 	}
-	wg.Wait()
+	waitGroup(t, &wg)
 	if len(a.fake.Mutations()) != 0 {
 		t.Fatal("garbage reached the API as a mutation")
 	}
@@ -325,7 +330,7 @@ func TestAbuseClientNeverReads(t *testing.T) {
 		}
 		seen[string(msg["id"])] = true
 	}
-	wg.Wait()
+	waitGroup(t, &wg)
 	a.stop(t, false, ignore)
 }
 
@@ -347,7 +352,7 @@ func TestAbuseClientGone(t *testing.T) {
 	a.waitBlocked(t) // an answer is on its way when the client dies
 	_ = a.outR.Close()
 	a.stop(t, true, ignore) // closing stdin also ends a write still pending
-	wg.Wait()
+	waitGroup(t, &wg)
 }
 
 // stopReadingBound is how soon ServeStdio must return after EOF when the
@@ -384,7 +389,7 @@ func TestAbuseClientStopsReading(t *testing.T) {
 	case <-time.After(stopReadingBound):
 		t.Fatalf("the server was still running %v after EOF: a client that stops reading keeps it alive", stopReadingBound)
 	}
-	wg.Wait()
+	waitGroup(t, &wg)
 	// abuseStart closed the server's end of stdout on return, which ends
 	// the blocked write; what remains must wind down on its own.
 	a.finish(t, ignore)

@@ -59,6 +59,7 @@ func startSession(t *testing.T, elicit bool, faults ...neontest.Fault) *session 
 	fake.Inject(faults...)
 	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
 	opts.NoElicit = !elicit
+	serialised(t, &opts)
 	s := &session{fake: fake, scratch: scratch, stderr: &lockedBuffer{}, stopped: make(chan struct{}), rest: make(chan []string, 1)}
 	opts.Log = s.stderr
 	inR, inW := io.Pipe()
@@ -97,7 +98,7 @@ func startSession(t *testing.T, elicit bool, faults ...neontest.Fault) *session 
 
 func (s *session) send(t *testing.T, format string, args ...any) {
 	t.Helper()
-	if _, err := fmt.Fprintf(s.in, format+"\n", args...); err != nil {
+	if err := writeLine(t, s.in, fmt.Sprintf(format, args...)); err != nil {
 		t.Fatalf("write to stdin: %v", err)
 	}
 }
@@ -234,7 +235,7 @@ func TestUndeliveredTokenWithdrawsTheKey(t *testing.T) {
 			s.handshake(t, false)
 			_ = s.outR.Close() // the client stops listening before its answer comes
 			s.send(t, "%s", s.mintCall(tool))
-			<-written // the answer was attempted (and failed: nobody reads)
+			awaitChan(t, "the answer carrying the token", written) // attempted (and failed: nobody reads)
 			s.quit(t, true)
 			minted := s.minted(t)
 			if len(minted) != 1 {
@@ -321,7 +322,7 @@ func TestQuitWhileTheOldKeyIsRevoked(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	s.quit(t, false) // the revoke is in flight
-	rest := strings.Join(<-s.rest, "")
+	rest := strings.Join(awaitChan(t, "the rest of stdout", s.rest), "")
 	if !strings.Contains(rest, `"id":"mint"`) || !strings.Contains(rest, "Rotated:") {
 		t.Fatalf("the rotate answer never came: %s", abuseTail(rest))
 	}

@@ -52,6 +52,10 @@ type Options struct {
 	// carrying a token was written. nil (New alone): a token counts as
 	// delivered when the tool returns.
 	courier *courier
+	// listenDone, when set (tests, export_test.go), is closed once mcp-go's
+	// stdio server returned with all its handlers, which can be after
+	// ServeStdio returned (awaitExit gives up on a stuck writer).
+	listenDone chan struct{}
 }
 
 // New builds the MCP server: the tools (only the read-only ones with
@@ -142,7 +146,12 @@ func ServeStdio(ctx context.Context, opts Options, stdin io.Reader, stdout io.Wr
 	defer close(stop)
 	go (&inputFilter{out: out, done: stop}).run(in, toMCP)
 	done := make(chan error, 1)
-	go func() { done <- stdio.Listen(ctx, filtered, out) }()
+	go func() {
+		done <- stdio.Listen(ctx, filtered, out)
+		if opts.listenDone != nil {
+			close(opts.listenDone)
+		}
+	}()
 	select {
 	case err = <-done:
 	case <-in.eof:

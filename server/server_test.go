@@ -61,6 +61,7 @@ func serve(t *testing.T, opts server.Options) *stdio {
 	outR, outW := io.Pipe()
 	s := &stdio{in: inW, out: outR, stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	opts.Log = s.stderr
+	serialised(t, &opts)
 	go func() {
 		err := server.ServeStdio(context.Background(), opts, inR, outW)
 		outW.Close()
@@ -101,13 +102,18 @@ func options(t *testing.T, baseURL string, httpClient *http.Client, token string
 	return server.Options{Version: "test", Keys: keys.New(api, nil), Redactor: red, NoElicit: true}
 }
 
-// TestToolCallsRunConcurrently: 40 calls against a slow API are in flight
-// together, not in rounds of mcp-go's default 5 workers.
+// TestToolCallsRunConcurrently: 40 calls are in flight together, not in
+// rounds of mcp-go's default 5 workers. The API holds every request until
+// 40 are waiting at once (an event, not a latency the machine's load could
+// stretch); a pool that queues calls never gets there, and the hold gives
+// up after ioBound so that it fails instead of hanging.
 func TestToolCallsRunConcurrently(t *testing.T) {
+	const calls = 40
 	fake := neontest.New(t)
 	fx := fake.Seed()
-	fake.SetLatency(200 * time.Millisecond)
 	var inFlight, maxInFlight atomic.Int64
+	all := make(chan struct{}) // closed when calls requests wait together
+	var allOnce sync.Once
 	counting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -117,19 +123,29 @@ func TestToolCallsRunConcurrently(t *testing.T) {
 				break
 			}
 		}
+		if n >= calls {
+			allOnce.Do(func() { close(all) })
+		}
+		select {
+		case <-all:
+		case <-time.After(ioBound):
+		case <-r.Context().Done():
+		}
 		fake.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(counting.Close)
 
 	s := serve(t, options(t, counting.URL+neontest.BasePath, counting.Client(), fx.AdminToken))
 	c := s.client(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*ioBound) // a lost answer fails, not hangs
+	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan string, 40)
-	for range 40 {
+	errs := make(chan string, calls)
+	for range calls {
 		wg.Go(func() {
 			req := mcp.CallToolRequest{}
 			req.Params.Name = "list_api_keys"
-			res, err := c.CallTool(t.Context(), req)
+			res, err := c.CallTool(ctx, req)
 			if err != nil || res.IsError {
 				errs <- fmt.Sprint(err, res)
 			}
@@ -140,10 +156,8 @@ func TestToolCallsRunConcurrently(t *testing.T) {
 	for e := range errs {
 		t.Fatal(e)
 	}
-	// All 40 should overlap (each takes 200 ms); 30 leaves room for a slow
-	// machine and still fails a pool that serves them in rounds.
-	if got := maxInFlight.Load(); got < 30 {
-		t.Fatalf("at most %d of 40 API calls were in flight together; the worker pool queues calls", got)
+	if got := maxInFlight.Load(); got < calls {
+		t.Fatalf("at most %d of %d API calls were in flight together; the worker pool queues calls", got, calls)
 	}
 }
 
@@ -159,10 +173,10 @@ func TestStdioSurvivesBadInput(t *testing.T) {
 	lines := bufio.NewReader(s.out)
 	send := func(line string) map[string]any {
 		t.Helper()
-		if _, err := io.WriteString(s.in, line+"\n"); err != nil {
+		if err := writeLine(t, s.in, line); err != nil {
 			t.Fatal(err)
 		}
-		got, err := lines.ReadString('\n')
+		got, err := readLine(t, lines)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +190,7 @@ func TestStdioSurvivesBadInput(t *testing.T) {
 	if init["result"] == nil {
 		t.Fatalf("initialize: %v", init)
 	}
-	if _, err := io.WriteString(s.in, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"); err != nil {
+	if err := writeLine(t, s.in, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
 		t.Fatal(err)
 	}
 	checks := []struct {
@@ -244,16 +258,18 @@ func TestReadOnlyServesOnlyReadTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Start(t.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(t.Context(), ioBound) // a lost answer fails, not hangs
+	defer cancel()
+	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Initialize(t.Context(), mcp.InitializeRequest{}); err != nil {
+	if _, err := c.Initialize(ctx, mcp.InitializeRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "revoke_api_key"
 	req.Params.Arguments = map[string]any{"key_id": 1, "confirm": true}
-	if _, err := c.CallTool(t.Context(), req); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := c.CallTool(ctx, req); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("revoke on a read-only server: %v", err)
 	}
 }
@@ -268,12 +284,20 @@ func TestStdioExitWaitsForAWithdrawal(t *testing.T) {
 	fake.Inject(neontest.Fault{Method: http.MethodDelete, Delay: 2500 * time.Millisecond}) // longer than the exit grace
 	opts := options(t, fake.URL(), fake.Client(), fx.AdminToken)
 	opts.Log = &lockedBuffer{}
+	serialised(t, &opts)
 	inR, inW := io.Pipe()
+	t.Cleanup(func() { _ = inW.Close() })
 	done := make(chan error, 1)
 	go func() { done <- server.ServeStdio(context.Background(), opts, inR, io.Discard) }()
-	fmt.Fprintln(inW, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
-	fmt.Fprintln(inW, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
-	fmt.Fprintf(inW, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"stray","confirm":true}}}`+"\n", fx.OrgProject.ID)
+	for _, line := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		fmt.Sprintf(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"stray","confirm":true}}}`, fx.OrgProject.ID),
+	} {
+		if err := writeLine(t, inW, line); err != nil {
+			t.Fatal(err)
+		}
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	isDelete := func(r neontest.Request) bool { return r.Method == http.MethodDelete }
 	for !slices.ContainsFunc(fake.Mutations(), isDelete) {
