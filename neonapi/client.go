@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +20,7 @@ import (
 	// faster (the profile of list -o json was 80% encoding/json.Unmarshal).
 	json "github.com/segmentio/encoding/json"
 
+	"github.com/neonkeys/neonkeys/ids"
 	"github.com/neonkeys/neonkeys/secret"
 )
 
@@ -52,6 +52,10 @@ type Options struct {
 	// Redactor masks secrets in error texts; the client registers Token with
 	// it. Pass the process-wide redactor so minted tokens are masked too.
 	Redactor *secret.Redactor
+	// OnRetry, when set, hears of each failed attempt that will be tried
+	// again, before the wait, so a caller at a terminal can say why it is
+	// slow. It runs on the calling goroutine and must return quickly.
+	OnRetry func(Retry)
 }
 
 // Client calls the Neon API. It is safe for concurrent use.
@@ -63,6 +67,7 @@ type Client struct {
 	retry     RetryPolicy
 	http      *http.Client
 	redactor  *secret.Redactor
+	onRetry   func(Retry)
 }
 
 // New returns a client for opts. The token may be empty: every call then
@@ -84,6 +89,7 @@ func New(opts Options) (*Client, error) {
 		retry:     DefaultRetryPolicy(),
 		http:      opts.HTTPClient,
 		redactor:  opts.Redactor,
+		onRetry:   opts.OnRetry,
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent
@@ -167,6 +173,10 @@ func (c *Client) doCounted(ctx context.Context, method, path string, query url.V
 		d, ok := c.retry.wait(attempt, retryAfter)
 		if !ok {
 			return 0, failure
+		}
+		if c.onRetry != nil {
+			c.onRetry(Retry{Method: method, Path: path, Status: status, Err: failure,
+				Wait: d, Number: attempt + 1, Of: c.retry.MaxRetries})
 		}
 		if err := sleep(ctx, d); err != nil {
 			return 0, fmt.Errorf("neon api: %s %s: cancelled while waiting to retry: %w", method, path, err)
@@ -290,27 +300,36 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
-func keyPath(id int64) string { return fmt.Sprintf("/api_keys/%d", id) }
+func keyPath(id ids.KeyID) string { return fmt.Sprintf("/api_keys/%d", id) }
 
 // checkKeyID rejects a key id Neon could not have issued, before a request
 // goes out: DELETE /api_keys/0 would only earn a confusing 404.
-func checkKeyID(id int64) error {
-	if id <= 0 {
-		return fmt.Errorf("invalid key id %d: Neon key ids are positive integers", id)
+func checkKeyID(id int64) (ids.KeyID, error) {
+	if err := ids.KeyID(id).Validate(); err != nil {
+		return 0, fmt.Errorf("invalid key id %d: Neon key ids are positive integers", id)
 	}
-	return nil
+	return ids.KeyID(id), nil
 }
 
-// idPattern is Neon's pattern for project and organization ids. Checking it
-// before building a path keeps "../" and friends out of every URL.
-var idPattern = regexp.MustCompile(`^[a-z0-9-]{1,60}$`)
-
-// checkID rejects an id that Neon could not have issued.
-func checkID(kind, id string) error {
-	if !idPattern.MatchString(id) {
-		return fmt.Errorf("invalid %s id %q: Neon ids are 1 to 60 lowercase letters, digits and dashes", kind, secret.StripControl(truncate(id, 80)))
+// checkOrgID and checkProjectID reject an id Neon could not have issued.
+// Paths are built only from the typed ids they return, which keeps "../"
+// and friends out of every URL.
+func checkOrgID(id string) (ids.OrgID, error) {
+	if err := ids.OrgID(id).Validate(); err != nil {
+		return "", invalidID("organization", id)
 	}
-	return nil
+	return ids.OrgID(id), nil
+}
+
+func checkProjectID(id string) (ids.ProjectID, error) {
+	if err := ids.ProjectID(id).Validate(); err != nil {
+		return "", invalidID("project", id)
+	}
+	return ids.ProjectID(id), nil
+}
+
+func invalidID(kind, id string) error {
+	return fmt.Errorf("invalid %s id %q: Neon ids are %s", kind, secret.StripControl(truncate(id, 80)), ids.Rule)
 }
 
 // truncate cuts s to at most n bytes, marking the cut. It cuts on a rune
@@ -325,7 +344,7 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// orgPath builds an organization path; the id was checked by checkID.
-func orgPath(orgID string, rest string) string {
-	return "/organizations/" + orgID + rest
+// orgPath builds an organization path from a checked id (checkOrgID).
+func orgPath(orgID ids.OrgID, rest string) string {
+	return "/organizations/" + string(orgID) + rest
 }

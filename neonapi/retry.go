@@ -27,6 +27,16 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxRetries: 3, BaseDelay: 250 * time.Millisecond, MaxWait: 10 * time.Second}
 }
 
+// Retry is a failed attempt that the client is about to try again, as
+// Options.OnRetry hears of it.
+type Retry struct {
+	Method, Path string
+	Status       int           // the failed attempt's HTTP status; 0 when no answer came
+	Err          error         // why it failed: an *APIError or a *NetworkError
+	Wait         time.Duration // how long the client waits before the next attempt
+	Number, Of   int           // this is retry Number of at most Of
+}
+
 func retryableStatus(status int) bool {
 	switch status {
 	case http.StatusTooManyRequests, http.StatusLocked, http.StatusBadGateway,
