@@ -182,7 +182,8 @@ func TestKeyErrors(t *testing.T) {
 		{"org mint bad project id", "POST", orgBase, fx.AdminToken, `{"key_name":"x","project_id":"Bad_ID"}`, 400, "project_id"},
 		{"org revoke personal key id", "DELETE", fmt.Sprintf("%s/%d", orgBase, fx.AdminKeyID), fx.AdminToken, "", 404, "not found"},
 		{"org revoke non-admin", "DELETE", fmt.Sprintf("%s/%d", orgBase, fx.OrgKeyID), fx.MemberToken, "", 403, "admins"},
-		{"org revoke with org key", "DELETE", fmt.Sprintf("%s/%d", orgBase, fx.ProjectKeyID), fx.OrgKeyToken, "", 403, "only a personal credential"},
+		{"org revoke with project key", "DELETE", fmt.Sprintf("%s/%d", orgBase, fx.OrgKeyID), fx.ProjectKeyToken, "", 403, "project-scoped"},
+		{"org revoke with other org's key", "DELETE", fmt.Sprintf("/organizations/%s/api_keys/%d", otherOrg.ID, fx.OrgKeyID), fx.OrgKeyToken, "", 403, "not an organization member"},
 		{"org revoke bad id", "DELETE", orgBase + "/1.5", fx.AdminToken, "", 400, "must be an integer"},
 		{"org revoke key of other org", "DELETE", fmt.Sprintf("/organizations/%s/api_keys/%d", otherOrg.ID, fx.OrgKeyID), outsiderTok, "", 404, "not found"},
 	}

@@ -146,7 +146,11 @@ func (s *Server) createOrgKey(c *call) {
 	c.json(http.StatusOK, c.tampered(resp))
 }
 
-// DELETE /organizations/{org_id}/api_keys/{key_id}: an admin's personal key.
+// DELETE /organizations/{org_id}/api_keys/{key_id}: an admin's personal key,
+// or an org-wide key of the org itself. Neon's "Manage organizations using
+// the Neon API" page (its matrix of operations and key types) lets an
+// organization API key list and revoke its organization's keys, not create
+// them; a project-scoped key is member-level and may do neither.
 func (s *Server) revokeOrgKey(c *call) {
 	orgID := c.segment(1)
 	id, err := parseKeyID(c.segment(3))
@@ -156,7 +160,7 @@ func (s *Server) revokeOrgKey(c *call) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock() // the answer is small: encode under the lock
-	if err := s.canManageOrgKeysLocked(c.key, orgID, "only a personal credential can revoke organization keys"); err != nil {
+	if err := s.canRevokeOrgKeysLocked(c.key, orgID); err != nil {
 		c.fail(err)
 		return
 	}
@@ -187,6 +191,20 @@ func (s *Server) canReadOrgKeysLocked(k apiKey, orgID string) error {
 		return nil
 	}
 	return errf(http.StatusForbidden, msgNotMember)
+}
+
+// canRevokeOrgKeysLocked: an org-wide key of the org, or what may manage
+// (see revokeOrgKey).
+func (s *Server) canRevokeOrgKeysLocked(k apiKey, orgID string) error {
+	switch {
+	case k.personal():
+		return s.canManageOrgKeysLocked(k, orgID, "")
+	case k.ProjectID != "":
+		return errf(http.StatusForbidden, "project-scoped API keys cannot revoke organization API keys")
+	case k.OrgID != orgID:
+		return errf(http.StatusForbidden, msgNotMember)
+	}
+	return nil
 }
 
 // canManageOrgKeysLocked: only a personal key of an admin of the org.

@@ -17,9 +17,10 @@
 //   - Organization and project-scoped keys get 404 "not allowed for
 //     organization API keys" on the personal key routes and /users/me.
 //   - Org key lists: members' personal keys and the org's org-wide keys may
-//     read them; project-scoped keys may not (403). Minting and revoking need
-//     an admin's personal key (403 otherwise). An unknown org answers like a
-//     foreign one: 403 "not an organization member".
+//     read them; project-scoped keys may not (403). Minting needs an admin's
+//     personal key; revoking, that or an org-wide key of the org (Neon's
+//     matrix of operations and key types); 403 otherwise. An unknown org
+//     answers like a foreign one: 403 "not an organization member".
 //   - A project_id that is not a project of the org: 404; a malformed one: 400.
 //   - GET /projects without org_id, personal key: the user's personal
 //     projects (WithOrgIDRequired: 400 for users in 2+ orgs). The cursor is
