@@ -39,6 +39,7 @@ type config struct {
 	// allGroups runs every test group of a mutation even after one caught
 	// it, to see everything that catches it.
 	allGroups bool
+	rev       string // audit the committed tree at rev instead of the working tree
 }
 
 // run parses the flags, runs the audit and returns the exit code: 0 when every
@@ -57,6 +58,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if ms, err = selectMutations(ms, cfg.only); err != nil {
 		fmt.Fprintf(stderr, "mutate: %v\n", err)
 		return 2
+	}
+	if cfg.rev != "" {
+		dir, cleanup, err := snapshot(ctx, cfg.root, cfg.rev)
+		if err != nil {
+			fmt.Fprintf(stderr, "mutate: %v\n", err)
+			return 1
+		}
+		defer cleanup()
+		fmt.Fprintf(stderr, "auditing %s as committed, in %s\n", cfg.rev, dir)
+		cfg.root = dir
 	}
 	results, err := audit(ctx, cfg, ms, stderr)
 	if err != nil {
@@ -84,10 +95,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "go test -timeout for each mutation")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "first run the same tests unmutated; they must pass")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the go test output of every mutation")
+	fs.StringVar(&cfg.rev, "rev", "", "audit the tree committed at this git revision (e.g. HEAD), not the working tree others may be editing")
 	fs.BoolVar(&cfg.allGroups, "all", false, "run every test group of a mutation, also after one caught it")
 	fs.BoolVar(&cfg.dryRun, "n", false, "only check that every mutation applies and compiles")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: go run ./internal/mutate [-run id,id] [-race] [-timeout d] [-baseline=false] [-v] [-n]")
+		fmt.Fprintln(stderr, "usage: go run ./internal/mutate [-rev HEAD] [-run id,id] [-race] [-timeout d] [-baseline=false] [-v] [-n]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

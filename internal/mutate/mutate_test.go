@@ -153,3 +153,36 @@ func TestWithoutBaselineFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshot: -rev audits a copy of the committed tree, with the module
+// root's siblings reachable as from the working tree.
+func TestSnapshot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("extracts the repository")
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, cleanup, err := snapshot(t.Context(), root, "HEAD")
+	if err != nil {
+		t.Skipf("no git history here: %v", err)
+	}
+	defer cleanup()
+	if _, err := os.Stat(filepath.Join(dir, "internal", "mutate", "mutations.yaml")); err != nil {
+		t.Errorf("the snapshot lacks the committed mutation list: %v", err)
+	}
+	siblings, _ := os.ReadDir(filepath.Dir(root))
+	for _, s := range siblings {
+		if _, err := os.Stat(filepath.Join(filepath.Dir(dir), s.Name())); err != nil {
+			t.Errorf("sibling %s not reachable from the snapshot: %v", s.Name(), err)
+		}
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatal(err)
+	}
+	cleanup()
+	if _, err := os.Stat(dir); err == nil {
+		t.Error("cleanup left the snapshot behind")
+	}
+}
