@@ -43,7 +43,8 @@ func (k Key) Scope() string {
 }
 
 // ScopeText describes the scope for a person: "personal",
-// "organization org-x", "project p-1 (organization org-x)".
+// "organization org-x", "project p-1 in organization org-x". It holds no
+// parentheses, so a sentence can put it in its own without nesting them.
 func (k Key) ScopeText() string { return describeScope(k.OrgID, k.ProjectID) }
 
 func describeScope(orgID, projectID string) string {
@@ -51,7 +52,7 @@ func describeScope(orgID, projectID string) string {
 	case orgID == "":
 		return ScopePersonal
 	case projectID != "":
-		return fmt.Sprintf("project %s (organization %s)", projectID, orgID)
+		return fmt.Sprintf("project %s in organization %s", projectID, orgID)
 	default:
 		return "organization " + orgID
 	}
@@ -90,6 +91,11 @@ type ListOptions struct {
 type ListResult struct {
 	Keys  []Key
 	Total int
+	// OrgID is the organization listed ("" for personal keys);
+	// OrgFromCredential says it was not asked for but taken from the
+	// credential, an organization key (which has no personal keys).
+	OrgID             string
+	OrgFromCredential bool
 }
 
 // List lists personal keys, or an organization's keys when OrgID (or a
@@ -106,18 +112,12 @@ func (s *Service) List(ctx context.Context, opts ListOptions) (*ListResult, erro
 		}
 		orgID = project.OrgID
 	}
-	var raw []neonapi.APIKey
-	var err error
-	if orgID == "" {
-		raw, err = s.api.ListAPIKeys(ctx)
-	} else {
-		raw, err = s.api.ListOrgAPIKeys(ctx, orgID)
-	}
+	raw, orgID, fromCredential, err := s.keysIn(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
 	needle := strings.ToLower(opts.NameContains)
-	res := &ListResult{Keys: make([]Key, 0, min(len(raw), max(opts.Limit, 0)))}
+	res := &ListResult{Keys: make([]Key, 0, min(len(raw), max(opts.Limit, 0))), OrgID: orgID, OrgFromCredential: fromCredential}
 	if opts.Limit <= 0 {
 		res.Keys = make([]Key, 0, len(raw))
 	}
@@ -138,47 +138,45 @@ func (s *Service) List(ctx context.Context, opts ListOptions) (*ListResult, erro
 
 // Find locates key id. With an orgID it looks only in that organization;
 // without, it looks among the personal keys, then in every organization of
-// the caller, so "rotate 123" works without knowing where 123 lives.
+// the caller, so "rotate 123" works without knowing where 123 lives. With
+// an organization key as the credential it looks in that key's organization.
 func (s *Service) Find(ctx context.Context, id int64, orgID string) (*Key, error) {
-	if orgID != "" {
-		keys, err := s.api.ListOrgAPIKeys(ctx, orgID)
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range keys {
-			if k.ID == id {
-				return &Key{APIKey: k, OrgID: orgID}, nil
-			}
-		}
-		return nil, &NotFoundError{ID: id, OrgID: orgID}
-	}
-	personal, err := s.api.ListAPIKeys(ctx)
+	key, _, err := s.find(ctx, id, orgID)
+	return key, err
+}
+
+// find is Find that also returns the keys listed beside the one found.
+func (s *Service) find(ctx context.Context, id int64, orgID string) (*Key, []neonapi.APIKey, error) {
+	listed, orgID, _, err := s.keysIn(ctx, orgID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, k := range personal {
+	for _, k := range listed {
 		if k.ID == id {
-			return &Key{APIKey: k}, nil
+			return &Key{APIKey: k, OrgID: orgID}, listed, nil
 		}
+	}
+	if orgID != "" {
+		return nil, nil, &NotFoundError{ID: id, OrgID: orgID}
 	}
 	orgs, err := s.api.GetCurrentUserOrganizations(ctx)
 	if err != nil {
 		// Not fatal: the key may simply not exist. Say where we looked.
-		return nil, &NotFoundError{ID: id, SearchedOrgs: false}
+		return nil, nil, &NotFoundError{ID: id, SearchedOrgs: false}
 	}
 	for _, org := range orgs {
 		keys, err := s.api.ListOrgAPIKeys(ctx, org.ID)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue // not an admin there: its keys are not ours to find
 		}
 		for _, k := range keys {
 			if k.ID == id {
-				return &Key{APIKey: k, OrgID: org.ID}, nil
+				return &Key{APIKey: k, OrgID: org.ID}, keys, nil
 			}
 		}
 	}
-	return nil, &NotFoundError{ID: id, SearchedOrgs: true}
+	return nil, nil, &NotFoundError{ID: id, SearchedOrgs: true}
 }
