@@ -128,7 +128,8 @@ func TestToolCallsRunConcurrently(t *testing.T) {
 		}
 		select {
 		case <-all:
-		case <-time.After(ioBound):
+		case <-time.After(ioBound): // never all together: let every call go
+			allOnce.Do(func() { close(all) })
 		case <-r.Context().Done():
 		}
 		fake.Handler().ServeHTTP(w, r)
