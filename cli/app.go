@@ -57,21 +57,28 @@ func (a *app) service(ctx context.Context) (*keys.Service, error) {
 }
 
 func (a *app) client(token string) (*neonapi.Client, error) {
+	api, err := neonapi.New(a.clientOptions(token))
+	if err != nil {
+		return nil, usageErr("%s (check %s)", err.Error(), config.EnvAPIHost)
+	}
+	return api, nil
+}
+
+// clientOptions are the API client's options for this run: the host of
+// --api-host or NEON_API_HOST, --timeout, and at a terminal the retry notes.
+func (a *app) clientOptions(token string) neonapi.Options {
 	host := a.apiHost
 	if host == "" {
 		host = config.APIHost(a.env.getenv)
 	}
-	api, err := neonapi.New(neonapi.Options{
+	return neonapi.Options{
 		Token:     token,
 		BaseURL:   host,
 		UserAgent: "neonkeys/" + version(),
 		Timeout:   a.timeout,
 		Redactor:  a.red,
-	})
-	if err != nil {
-		return nil, usageErr("%s (check %s)", err.Error(), config.EnvAPIHost)
+		OnRetry:   a.retryHook(),
 	}
-	return api, nil
 }
 
 // apiErr turns a failure of the core or the API into exit 1 with Explain's
@@ -80,6 +87,11 @@ func (a *app) apiErr(op keys.Operation, err error) error {
 	var ex *exitError
 	if errors.As(err, &ex) {
 		return err
+	}
+	if errors.As(err, new(*keys.ProjectNotInOrgError)) {
+		// A request Neon cannot serve as given, found by a read before
+		// anything changed: a usage error (see the exit codes in main.go).
+		return usageErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
 	}
 	return failErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
 }

@@ -41,6 +41,7 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 				return err
 			}
 			d := &delivery{a: a, outPath: outPath}
+			a.step("Creating the key…")
 			if _, err := svc.CreateAndDeliver(ctx, req, d.deliver); err != nil {
 				return a.createErr(err)
 			}

@@ -24,6 +24,9 @@ func (a *app) listCommand() *cobra.Command {
 			if err := checkID("--project-id", opts.ProjectID); err != nil {
 				return err
 			}
+			if opts.Limit < 0 {
+				return usageErr("--limit must be 0 (all) or more")
+			}
 			svc, err := a.service(cmd.Context())
 			if err != nil {
 				return err
@@ -39,6 +42,9 @@ func (a *app) listCommand() *cobra.Command {
 				}
 				return failErr("writing the list: %v", err)
 			}
+			if res.Total > len(res.Keys) {
+				a.say("Showing %d of %d keys (--limit).", len(res.Keys), res.Total)
+			}
 			if len(res.Keys) == 0 && a.output == outTable {
 				// The table alone would be a bare header.
 				a.say("No keys.")
@@ -50,5 +56,6 @@ func (a *app) listCommand() *cobra.Command {
 	f.StringVar(&opts.OrgID, "org-id", "", "list this organization's keys")
 	f.StringVar(&opts.ProjectID, "project-id", "", "list the keys scoped to this project (its organization is looked up)")
 	f.StringVar(&opts.NameContains, "name-contains", "", "only keys whose name contains this text (case-insensitive)")
+	f.IntVarP(&opts.Limit, "limit", "L", 0, "show at most this many keys (default all)")
 	return cmd
 }

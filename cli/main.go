@@ -15,15 +15,21 @@ import (
 	"github.com/neonkeys/neonkeys/secret"
 )
 
-// Exit codes, the whole contract: a Ctrl-C at a prompt is a refused
-// confirmation (nothing has changed), so it exits with ExitUsage. A Ctrl-C
-// or SIGTERM during an API call exits with ExitFailed: the call did not
-// complete, and for a create Neon may have acted (keys then revokes what
-// the create made), so "refused, nothing happened" would not be true.
+// Exit codes, the whole contract. The rule: 2 when neonkeys refuses the
+// request as given, before anything changed: a malformed or contradictory
+// command line, a missing credential, a refused confirmation (Ctrl-C at a
+// prompt included), or a request Neon cannot serve that a read-only lookup
+// reveals before any mutation (keys scoped to a personal project, in list
+// and create alike; a --project-id of another organization than --org-id).
+// 1 when the API or the network failed, including Neon's 404 for an id
+// that does not exist (the request was well formed; Neon said no), and a
+// Ctrl-C or SIGTERM during an API call: the call did not complete, and for
+// a create Neon may have acted (keys then revokes what the create made),
+// so "refused, nothing happened" would not be true.
 const (
 	ExitOK     = 0
 	ExitFailed = 1 // the API or the network failed
-	ExitUsage  = 2 // bad usage, missing credential, refused confirmation
+	ExitUsage  = 2 // refused as given: usage, credential, confirmation, a request Neon cannot serve
 )
 
 // IO is where the command reads and writes: the process's standard streams
@@ -36,15 +42,24 @@ type IO struct {
 // Main runs the neonkeys command line with args (without the program name)
 // and returns the process exit code.
 func Main(ctx context.Context, io IO, args []string, getenv func(string) string) int {
-	return run(ctx, env{io: io, getenv: getenv, interactive: isInteractive(io)}, args)
+	return run(ctx, env{io: io, getenv: getenv, interactive: isInteractive(io), progress: isTerminal(io.Stderr)}, args)
 }
 
-// env is everything a command needs from its surroundings. interactive is
-// decided once, in Main, so tests can drive the prompt through buffers.
+// env is everything a command needs from its surroundings. interactive and
+// progress are decided once, in Main, so tests can set them with buffers.
 type env struct {
 	io          IO
 	getenv      func(string) string
 	interactive bool
+	// progress: stderr is a terminal, so a person may be watching it: say
+	// each step and each retry of slow work (progress.go).
+	progress bool
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // isInteractive reports whether a person can answer a prompt: stdin and

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -24,9 +25,7 @@ configuration (never from the command line). Without one the server still
 starts, and every tool call explains how to set it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if flagSet(cmd.Flags(), "api-key") {
-				return usageErr("mcp does not take --api-key: set NEON_API_KEY or NEON_API_KEY_FILE in the MCP client's configuration")
-			}
+			// --api-key and -o are refused by refuseInapplicable (root.go).
 			if err := checkNotEmpty(cmd.Flags(), "secrets-dir"); err != nil {
 				return err
 			}
@@ -55,6 +54,9 @@ starts, and every tool call explains how to set it.`,
 					opts.Keys = keys.New(api, nil)
 				}
 			}
+			if isTerminal(a.env.io.Stdin) {
+				a.say("%s", mcpAtTerminal())
+			}
 			ctx := cmd.Context()
 			if err := server.ServeStdio(ctx, opts, a.env.io.Stdin, a.rawStdout); err != nil && ctx.Err() == nil {
 				return failErr("the MCP server stopped: %s", a.red.Redact(err.Error()))
@@ -68,4 +70,19 @@ starts, and every tool call explains how to set it.`,
 	f.BoolVar(&opts.NoElicit, "no-elicit", false, "never ask the human through MCP elicitation")
 	f.DurationVar(&opts.ConfirmTTL, "confirm-ttl", sealed.DefaultTTL, "how long the user has to answer a confirmation dialog")
 	return cmd
+}
+
+// mcpAtTerminal is what a person who ran neonkeys mcp by hand reads: a
+// client would have given it a pipe, not a terminal, for stdin.
+func mcpAtTerminal() string {
+	bin, err := os.Executable()
+	if err != nil {
+		bin = "neonkeys"
+	}
+	entry, _ := json.Marshal(map[string]any{"command": bin, "args": []string{"mcp"},
+		"env": map[string]string{"NEON_API_KEY_FILE": "/path/to/neon-api-key"}})
+	return "neonkeys mcp is an MCP server: an AI assistant's MCP client starts it and speaks JSON-RPC\n" +
+		"with it on stdin and stdout. To use it, add it to the client's configuration, e.g. under\n" +
+		"\"mcpServers\": {\"neonkeys\": " + string(entry) + "}\n" +
+		"Waiting for MCP messages on stdin; Ctrl-C to stop."
 }

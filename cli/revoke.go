@@ -39,6 +39,7 @@ terminal it refuses unless --yes is given.`,
 				return err
 			}
 			ctx := cmd.Context()
+			a.step("Looking up key %d…", id)
 			key, err := svc.Find(ctx, id, orgID)
 			if err != nil {
 				return a.apiErr(keys.OpRevoke, err)
@@ -49,6 +50,7 @@ terminal it refuses unless --yes is given.`,
 			if err := a.confirm(ctx, *key, "revoke", yes); err != nil {
 				return err
 			}
+			a.step("Revoking key %d…", key.ID)
 			revoked, err := svc.Revoke(ctx, *key)
 			if err != nil {
 				return a.apiErr(keys.OpRevoke, err)

@@ -44,6 +44,7 @@ key id is named, and the exit code is 1.`,
 				return err
 			}
 			ctx := cmd.Context()
+			a.step("Looking up key %d…", id)
 			old, err := svc.Find(ctx, id, orgID)
 			if err != nil {
 				return a.apiErr(keys.OpRotate, err)
@@ -57,7 +58,8 @@ key id is named, and the exit code is 1.`,
 				return err
 			}
 			d := &delivery{a: a, outPath: outPath, rotatedFrom: old.ID}
-			res, err := svc.Rotate(ctx, *old, req, d.deliver)
+			a.step("Creating the replacement…")
+			res, err := svc.Rotate(ctx, *old, req, a.thenStep(d.deliver, "Revoking the old key %d…", old.ID))
 			if err != nil {
 				return a.apiErr(keys.OpRotate, err)
 			}
