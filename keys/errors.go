@@ -102,11 +102,20 @@ const (
 	OpWhoami
 )
 
+// Words are how a face (the CLI, the MCP tools) spells what Explain's hints
+// point to, so keys knows no flag and no tool argument.
+type Words struct {
+	// OrgID names the organization parameter: "--org-id", "org_id".
+	OrgID string
+	// MoreTime ends "Neon did not answer in time; try again, or …": how
+	// to allow each request more time.
+	MoreTime string
+}
+
 // Explain turns an error from this package or neonapi into one or two plain
-// sentences for a person or a model. orgIDName is how the caller spells the
-// organization parameter ("org_id" for tools, "--org-id" for the CLI). The
+// sentences for a person or a model, its hints in the face's words. The
 // result still has to pass the redactor: API messages are quoted.
-func Explain(op Operation, err error, orgIDName string) string {
+func Explain(op Operation, err error, words Words) string {
 	var apiErr *neonapi.APIError
 	var notFound *NotFoundError
 	var maybe *MaybeCreatedError
@@ -118,21 +127,21 @@ func Explain(op Operation, err error, orgIDName string) string {
 		// Before the *APIError case: this error unwraps to the failed
 		// revoke's, and the user must hear that a stray key is live.
 		return fmt.Sprintf("%s, and revoking the new key %d failed too (%s): revoke key %d yourself",
-			withdrawn.Reason, withdrawn.KeyID, Explain(OpRevoke, withdrawn.RevokeErr, orgIDName), withdrawn.KeyID)
+			withdrawn.Reason, withdrawn.KeyID, Explain(OpRevoke, withdrawn.RevokeErr, words), withdrawn.KeyID)
 	case errors.As(err, &notFound):
 		if notFound.OrgID == "" {
-			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), orgIDName)
+			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), words.OrgID)
 		}
 		return notFound.Error()
 	case errors.As(err, &maybe):
 		return fmt.Sprintf("the create request for %q was interrupted (%s)%s",
-			maybe.Name, Explain(OpList, maybe.Err, orgIDName), maybe.outcome(Explain(OpList, maybe.SearchErr, orgIDName)))
+			maybe.Name, Explain(OpList, maybe.Err, words), maybe.outcome(Explain(OpList, maybe.SearchErr, words)))
 	case errors.As(err, &apiErr):
-		return explainStatus(op, apiErr, orgIDName)
+		return explainStatus(op, apiErr, words.OrgID)
 	case errors.Is(err, context.Canceled):
 		return "cancelled before Neon answered"
 	case errors.Is(err, context.DeadlineExceeded):
-		return "Neon did not answer in time; try again, or raise the per-request limit with --timeout (default 30s)"
+		return "Neon did not answer in time; try again, or " + words.MoreTime
 	}
 	var netErr *neonapi.NetworkError
 	if errors.As(err, &netErr) {

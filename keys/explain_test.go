@@ -82,7 +82,7 @@ func TestExplain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := keys.Explain(tt.op, tt.err, "--org-id")
+			got := keys.Explain(tt.op, tt.err, cliWords())
 			if tt.err == nil {
 				if got != "" {
 					t.Fatalf("Explain(nil) = %q", got)
@@ -103,10 +103,32 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// cliWords are the CLI's words, as cli spells them.
+func cliWords() keys.Words {
+	return keys.Words{OrgID: "--org-id", MoreTime: "raise the per-request limit with --timeout (default 30s)"}
+}
+
+// TestExplainUsesCallerSpelling: each face's hints are in its own words; a
+// model is never told about a flag it cannot set.
 func TestExplainUsesCallerSpelling(t *testing.T) {
-	got := keys.Explain(keys.OpRevoke, apiErr(http.MethodDelete, 404, ""), "org_id")
-	if !strings.Contains(got, "pass org_id") {
-		t.Fatalf("Explain = %q: tools spell it org_id", got)
+	tools := keys.Words{OrgID: "org_id", MoreTime: "the user can allow more time where the server is configured"}
+	tests := []struct {
+		name    string
+		err     error
+		want    string
+		wantNot string
+	}{
+		{"org id", apiErr(http.MethodDelete, 404, ""), "pass org_id", "--org-id"},
+		{"not found", &keys.NotFoundError{ID: 7}, "pass org_id", "--org-id"},
+		{"timeout", fmt.Errorf("listing: %w", context.DeadlineExceeded), "allow more time where the server is configured", "--timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := keys.Explain(keys.OpRevoke, tt.err, tools)
+			if !strings.Contains(got, tt.want) || strings.Contains(got, tt.wantNot) {
+				t.Fatalf("Explain = %q: want %q, and no %q", got, tt.want, tt.wantNot)
+			}
+		})
 	}
 }
 
@@ -117,15 +139,15 @@ func TestExplainRealErrors(t *testing.T) {
 	ctx := context.Background()
 
 	_, err := svc("napi_notavalidtoken000000000000000").List(ctx, keys.ListOptions{})
-	if got := keys.Explain(keys.OpList, err, "--org-id"); !strings.Contains(got, "(401)") {
+	if got := keys.Explain(keys.OpList, err, cliWords()); !strings.Contains(got, "(401)") {
 		t.Errorf("401: %q", got)
 	}
 	_, err = svc(fx.MemberToken).Create(ctx, keys.CreateRequest{Name: "x", OrgID: fx.Org.ID})
-	if got := keys.Explain(keys.OpCreate, err, "--org-id"); !strings.Contains(got, "cannot mint keys") {
+	if got := keys.Explain(keys.OpCreate, err, cliWords()); !strings.Contains(got, "cannot mint keys") {
 		t.Errorf("403 create: %q", got)
 	}
 	_, err = svc("").Revoke(ctx, keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID}})
-	if got := keys.Explain(keys.OpRevoke, err, "--org-id"); !strings.Contains(got, "no such key") || !strings.Contains(got, "--org-id") {
+	if got := keys.Explain(keys.OpRevoke, err, cliWords()); !strings.Contains(got, "no such key") || !strings.Contains(got, "--org-id") {
 		t.Errorf("404 revoke: %q", got)
 	}
 
@@ -133,7 +155,7 @@ func TestExplainRealErrors(t *testing.T) {
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	_, err = svc("").List(short, keys.ListOptions{})
-	if got := keys.Explain(keys.OpList, err, "--org-id"); !strings.Contains(got, "did not answer in time") {
+	if got := keys.Explain(keys.OpList, err, cliWords()); !strings.Contains(got, "did not answer in time") {
 		t.Errorf("timeout: %q (err %v)", got, err)
 	}
 	srv.SetLatency(0)
@@ -151,7 +173,7 @@ func TestExplainRealErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = keys.New(api, nil).List(ctx, keys.ListOptions{})
-	got := keys.Explain(keys.OpList, err, "--org-id")
+	got := keys.Explain(keys.OpList, err, cliWords())
 	if !strings.Contains(got, "could not reach the Neon API") || strings.Contains(got, fx.AdminToken) {
 		t.Errorf("network: %q", got)
 	}

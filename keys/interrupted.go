@@ -22,11 +22,12 @@ const lookupTimeout = 10 * time.Second
 // created_at is Neon's clock and the start time would be ours, with no
 // bound on the skew between them; and a key of the same name made a moment
 // earlier (a script that runs create twice) would pass a time test and be
-// revoked. The price is one list request per create.
-func (s *Service) namedBefore(ctx context.Context, req CreateRequest) (map[int64]bool, error) {
+// revoked. The price is one list request per create. The listed keys are
+// returned too: their creators name the creator of the new key.
+func (s *Service) namedBefore(ctx context.Context, req CreateRequest) (map[int64]bool, []neonapi.APIKey, error) {
 	ks, err := s.listScope(ctx, req.OrgID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ids := map[int64]bool{}
 	for _, k := range ks {
@@ -34,7 +35,7 @@ func (s *Service) namedBefore(ctx context.Context, req CreateRequest) (map[int64
 			ids[k.ID] = true
 		}
 	}
-	return ids, nil
+	return ids, ks, nil
 }
 
 // listScope lists the keys of one scope: personal keys, or orgID's.

@@ -81,7 +81,7 @@ func TestCreateInterruptedRevokesTheKeyItMade(t *testing.T) {
 				t.Fatal("Create succeeded through the fault")
 			}
 			for _, want := range tt.wantText {
-				if text := keys.Explain(keys.OpCreate, err, "--org-id"); !strings.Contains(text, want) {
+				if text := keys.Explain(keys.OpCreate, err, cliWords()); !strings.Contains(text, want) {
 					t.Errorf("the user reads %q, want it to say %q", text, want)
 				}
 			}
@@ -140,7 +140,7 @@ func TestCreateCancelledRevokesTheKeyItMade(t *testing.T) {
 			if !errors.Is(err, context.Canceled) && tt.searchFault != nil {
 				t.Errorf("err = %v, want it to wrap the cancellation", err)
 			}
-			if text := keys.Explain(keys.OpCreate, err, "--org-id"); !strings.Contains(text, tt.wantText) {
+			if text := keys.Explain(keys.OpCreate, err, cliWords()); !strings.Contains(text, tt.wantText) {
 				t.Errorf("the user reads %q, want it to say %q", text, tt.wantText)
 			}
 			live := liveNamed(srv, "cancelled")

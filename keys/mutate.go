@@ -31,14 +31,15 @@ func (r CreateRequest) ScopeText() string { return describeScope(r.OrgID, r.Proj
 
 // Created is a freshly minted key. Token is the secret: it goes to exactly
 // one place (the create answer, or a token file) and nowhere else.
+// Its answers show it as View returns it.
 type Created struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Token     string    `json:"key"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy string    `json:"created_by"`
-	OrgID     string    `json:"org_id,omitempty"`
-	ProjectID string    `json:"project_id,omitempty"`
+	ID        int64
+	Name      string
+	Token     string
+	CreatedAt time.Time
+	CreatedBy Creator
+	OrgID     string
+	ProjectID string
 }
 
 // Scope returns the scope of the new key.
@@ -99,7 +100,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 	if err != nil {
 		return nil, err
 	}
-	before, err := s.namedBefore(ctx, req)
+	before, listed, err := s.namedBefore(ctx, req)
 	if err != nil {
 		// Nothing is sent: a create whose stray key could not be told
 		// from an older one of the same name is not worth the risk.
@@ -122,6 +123,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 	if reason := verify(req, resp); reason != "" {
 		return nil, s.undo(req, resp, reason)
 	}
+	creator := s.creator(ctx, resp.CreatedBy, listed)
 	if ctx.Err() != nil {
 		// The caller gave up (Ctrl-C, notifications/cancelled) while Neon
 		// minted the key: nobody will receive its token, so it must not stay.
@@ -129,8 +131,23 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 	}
 	return &Created{
 		ID: resp.ID, Name: resp.Name, Token: resp.Key, CreatedAt: resp.CreatedAt,
-		CreatedBy: resp.CreatedBy, OrgID: req.OrgID, ProjectID: req.ProjectID,
+		CreatedBy: creator, OrgID: req.OrgID, ProjectID: req.ProjectID,
 	}, nil
+}
+
+// creator turns the user id of a create answer into the object every
+// answer shows: from the keys listed before the create (the caller's own
+// personal key is among them for a personal key), else from GET /users/me.
+// It is a courtesy: when neither says, the object holds the id alone.
+func (s *Service) creator(ctx context.Context, id string, listed []neonapi.APIKey) Creator {
+	if c, ok := creatorOf(id, listed); ok {
+		return c
+	}
+	u, err := s.api.GetCurrentUser(ctx)
+	if err != nil || u.ID != id {
+		return Creator{ID: id}
+	}
+	return Creator{ID: id, Name: u.FullName(), Image: u.Image}
 }
 
 func verify(req CreateRequest, resp *neonapi.CreatedAPIKey) string {

@@ -37,7 +37,7 @@ func TestCreateAtEachScope(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Name != tt.req.Name || c.OrgID != tt.wantOrg || c.ProjectID != tt.wantPrj || c.Scope() != tt.wantScope || c.CreatedBy != fx.Admin.ID {
+			if c.Name != tt.req.Name || c.OrgID != tt.wantOrg || c.ProjectID != tt.wantPrj || c.Scope() != tt.wantScope || c.CreatedBy != (keys.Creator{ID: fx.Admin.ID, Name: "Ada Lovelace"}) {
 				t.Fatalf("created %+v", c)
 			}
 			if !srv.TokenValid(c.Token) {
@@ -134,7 +134,7 @@ func TestCreateClientErrorIsNotMaybe(t *testing.T) {
 	srv, fx, svc := setup(t)
 	_, err := svc(fx.MemberToken).Create(context.Background(), keys.CreateRequest{Name: "x", OrgID: fx.Org.ID})
 	var maybe *keys.MaybeCreatedError
-	if errors.As(err, &maybe) || !neonapi.IsForbidden(err) {
+	if errors.As(err, &maybe) || neonapi.StatusOf(err) != http.StatusForbidden {
 		t.Fatalf("err = %v: a 403 created nothing", err)
 	}
 	if n := len(srv.LiveKeys()); n != 4 {
@@ -261,7 +261,7 @@ func TestRotateCreateFailsChangesNothing(t *testing.T) {
 	old := keys.Key{APIKey: neonapi.APIKey{ID: fx.OrgKeyID, Name: "ci"}, OrgID: fx.Org.ID}
 	s := svc(fx.MemberToken)
 	_, err := s.Rotate(context.Background(), old, s.RotateRequest(old, ""), deliverNowhere)
-	if !neonapi.IsForbidden(err) {
+	if neonapi.StatusOf(err) != http.StatusForbidden {
 		t.Fatalf("err = %v, want 403", err)
 	}
 	if !srv.TokenValid(fx.OrgKeyToken) || len(srv.LiveKeys()) != 4 {
@@ -292,7 +292,7 @@ func TestDeliveryFailureWithdrawsTheNewKey(t *testing.T) {
 		if got := len(srv.LiveKeys()); got != before {
 			t.Fatalf("%d live keys, want %d: the undelivered key stayed", got, before)
 		}
-		if msg := keys.Explain(keys.OpCreate, err, "--org-id"); !strings.Contains(msg, "disk full") || !strings.Contains(msg, "nothing changed") {
+		if msg := keys.Explain(keys.OpCreate, err, cliWords()); !strings.Contains(msg, "disk full") || !strings.Contains(msg, "nothing changed") {
 			t.Fatalf("Explain = %q", msg)
 		}
 	})
@@ -316,7 +316,7 @@ func TestDeliveryFailureWithdrawsTheNewKey(t *testing.T) {
 		srv, _, svc := setup(t)
 		srv.Inject(neontest.Fault{Method: http.MethodDelete, Status: http.StatusInternalServerError, Count: 10})
 		_, err := svc("").CreateAndDeliver(context.Background(), keys.CreateRequest{Name: "stray"}, failing)
-		msg := keys.Explain(keys.OpCreate, err, "--org-id")
+		msg := keys.Explain(keys.OpCreate, err, cliWords())
 		if !strings.Contains(msg, "revoke key") || !strings.Contains(msg, "yourself") {
 			t.Fatalf("Explain = %q: the user must hear that a stray key is live", msg)
 		}
