@@ -265,6 +265,7 @@ func TestFailedInitializeIsNotCounted(t *testing.T) {
 		{"capabilities not an object", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":"all","clientInfo":{"name":"t","version":"1"}}}`, false},
 		{"wrong JSON-RPC version", `{"jsonrpc":"1.0","id":"first","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, false},
 		{"initialize in the 2026-07-28 era", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"},` + modernMeta(`{}`) + `}}`, false},
+		{"carrying a result member (read as an answer)", `{"jsonrpc":"2.0","id":"first","method":"initialize","result":{},"params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, false},
 		{"unsupported version (negotiated)", `{"jsonrpc":"2.0","id":"first","method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, true},
 		{"valid (control)", legacyInit("first", `{}`), true},
 	}

@@ -126,6 +126,10 @@ func (f *inputFilter) decide(m message) (reply, forward []byte) {
 func (f *inputFilter) refusal(m message) string {
 	legacyInit := m.method == string(mcp.MethodInitialize) && !m.modern
 	switch {
+	case legacyInit && m.answerLike:
+		// mcp-go would take it for an answer and never reply: the
+		// session could not tell whether it is initialized.
+		return "an initialize must not carry a result or an error member"
 	case legacyInit && f.init != nil:
 		return "an initialize is still unanswered: a second one is refused"
 	case legacyInit && f.initialized:
@@ -235,7 +239,10 @@ type message struct {
 	hasMethod bool              // a method member is present
 	method    string            // its value, when a string
 	ids       []json.RawMessage // every top-level id value, distinct
-	modern    bool              // params._meta declares a 2026-07-28+ protocol version
+	// answerLike: a result or error member that is not null (mcp-go
+	// treats such a message as an answer to its own request).
+	answerLike bool
+	modern     bool // params._meta declares a 2026-07-28+ protocol version
 	// caps are the client capabilities the request declares, as mcp-go
 	// reads them: params._meta's in the 2026-07-28 era, an initialize's
 	// params.capabilities (absent: none) before; nil when it declares none.
@@ -279,9 +286,12 @@ func inspect(line []byte) (m message, ok bool) {
 	_ = json.Unmarshal(method, &m.method)
 	// An id of null is no id: mcp-go serves such a message as a notification.
 	m.ids = slices.DeleteFunc(topLevelValues(trimmed, "id"), func(v json.RawMessage) bool { return string(v) == "null" })
+	m.answerLike = notNull(top["result"]) || notNull(top["error"])
 	m.readParams(top["params"])
 	return m, true
 }
+
+func notNull(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" }
 
 // readParams reads the era and the declared capabilities from params.
 func (m *message) readParams(params json.RawMessage) {
