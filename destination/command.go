@@ -94,6 +94,7 @@ func checkExecutable(path string) error {
 const maxCommandOutput = 16 << 10
 
 func (d *commandDest) Deliver(ctx context.Context, token string) (string, error) {
+	d.env.Redactor.Add(token) // its output is shown: it may echo the token
 	prog, err := d.program()
 	if err != nil {
 		return "", err

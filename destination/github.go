@@ -222,6 +222,7 @@ func (d *githubDest) githubError(err error) string {
 }
 
 func (d *githubDest) Deliver(ctx context.Context, token string) (string, error) {
+	d.api.env.Redactor.Add(token) // an error body may quote it
 	c, err := d.api.client()
 	if err != nil {
 		return "", err
