@@ -27,6 +27,9 @@ type app struct {
 	stdout    *cleanWriter
 	stderr    *cleanWriter
 	rawStdout io.Writer
+	// colour sits below stdout's cleanWriter and colours the key table
+	// at a terminal (colour.go).
+	colour *tableColour
 
 	output  string
 	apiKey  string

@@ -103,3 +103,15 @@ func TestProgressNotInProcessWithoutTerminal(t *testing.T) {
 		t.Errorf("stderr (not a terminal) announces a retry:\n%s", r.stderr)
 	}
 }
+
+// TestPowerShellCompletion: completion powershell prints a script that
+// registers neonkeys' completer, with descriptions.
+func TestPowerShellCompletion(t *testing.T) {
+	r := runCLI(t, runOpts{}, "completion", "powershell")
+	wantCode(t, r, 0)
+	for _, want := range []string{"Register-ArgumentCompleter", "-CommandName 'neonkeys'", "__complete"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the PowerShell script lacks %q:\n%.400s", want, r.stdout)
+		}
+	}
+}

@@ -35,6 +35,9 @@ func (a *app) listCommand() *cobra.Command {
 			if err != nil {
 				return a.apiErr(keys.OpList, err)
 			}
+			if a.output == outTable {
+				a.colour.table()
+			}
 			if err := a.writeKeys(res.Keys); err != nil {
 				if errors.Is(err, syscall.EPIPE) {
 					// The reader left (neonkeys list | head): nothing to say.

@@ -42,7 +42,8 @@ type IO struct {
 // Main runs the neonkeys command line with args (without the program name)
 // and returns the process exit code.
 func Main(ctx context.Context, io IO, args []string, getenv func(string) string) int {
-	return run(ctx, env{io: io, getenv: getenv, interactive: isInteractive(io), progress: isTerminal(io.Stderr)}, args)
+	return run(ctx, env{io: io, getenv: getenv, interactive: isInteractive(io),
+		progress: isTerminal(io.Stderr), stdoutTerminal: isTerminal(io.Stdout)}, args)
 }
 
 // env is everything a command needs from its surroundings. interactive and
@@ -54,6 +55,9 @@ type env struct {
 	// progress: stderr is a terminal, so a person may be watching it: say
 	// each step and each retry of slow work (progress.go).
 	progress bool
+	// stdoutTerminal: stdout is a terminal, so the key table may be
+	// coloured (colour.go).
+	stdoutTerminal bool
 }
 
 // isTerminal reports whether w is a terminal.
@@ -115,10 +119,12 @@ func newApp(e env) *app {
 	if e.getenv == nil {
 		e.getenv = func(string) string { return "" }
 	}
+	colour := newTableColour(e.io.Stdout, wantColour(e))
 	return &app{
 		env:       e,
 		red:       red,
-		stdout:    newCleanWriter(red, e.io.Stdout, true),
+		colour:    colour,
+		stdout:    newCleanWriter(red, colour, true),
 		stderr:    newCleanWriter(red, e.io.Stderr, false),
 		rawStdout: e.io.Stdout,
 	}
