@@ -13,7 +13,7 @@ import (
 
 // recorder writes a shell script that records its stdin, argv and
 // environment in dir, then runs extra (shell lines) and exits.
-func recorder(t *testing.T, dir, extra string) string {
+func recorder(t testing.TB, dir, extra string) string {
 	t.Helper()
 	path := filepath.Join(dir, "record.sh")
 	script := "#!/bin/sh\nout=\"$1\"\ncat > \"$out/stdin\"\nprintf '%s\\n' \"$0\" \"$@\" > \"$out/argv\"\nenv > \"$out/env\"\n" + extra + "\n"

@@ -18,7 +18,7 @@ const (
 
 // testEnv is an environment with the fake GitHub and every secret variable
 // set, so a test notices one that leaks to a child.
-func testEnv(t *testing.T, gh *githubtest.Server) Env {
+func testEnv(t testing.TB, gh *githubtest.Server) Env {
 	t.Helper()
 	vars := map[string]string{
 		"PATH":                  os.Getenv("PATH"),
@@ -41,7 +41,7 @@ func testEnv(t *testing.T, gh *githubtest.Server) Env {
 }
 
 // parse parses a config written for a test, in a temporary folder.
-func parse(t *testing.T, yaml string) (*Config, error) {
+func parse(t testing.TB, yaml string) (*Config, error) {
 	t.Helper()
 	dir := t.TempDir()
 	return Parse([]byte(yaml), filepath.Join(dir, "config.yaml"), "/home/ann")
@@ -49,7 +49,7 @@ func parse(t *testing.T, yaml string) (*Config, error) {
 
 // mustOpen parses yaml and opens all its destinations in the config's order
 // of names given.
-func mustOpen(t *testing.T, env Env, yaml string, names ...string) []Destination {
+func mustOpen(t testing.TB, env Env, yaml string, names ...string) []Destination {
 	t.Helper()
 	cfg, err := parse(t, yaml)
 	if err != nil {
@@ -66,7 +66,7 @@ func mustOpen(t *testing.T, env Env, yaml string, names ...string) []Destination
 	return dests
 }
 
-func readFile(t *testing.T, path string) string {
+func readFile(t testing.TB, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -75,7 +75,7 @@ func readFile(t *testing.T, path string) string {
 	return string(b)
 }
 
-func writeFile(t *testing.T, path, content string, mode os.FileMode) {
+func writeFile(t testing.TB, path, content string, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), mode); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/neonkeys/neonkeys/secret"
 )
@@ -24,10 +23,10 @@ func RescueDir(getenv func(string) string) (string, error) {
 }
 
 // WriteRescue keeps a new token that some destinations did not get: a new
-// file (0600, never an existing one) named after the key and the time, in
+// file (0600, never an existing one) named <key id>-<key name>.token, in
 // RescueDir (created 0700). It returns the file's path, for the commands
 // that finish the job (deliver --token-file PATH --to NAME).
-func WriteRescue(getenv func(string) string, keyName, token string, now time.Time) (string, error) {
+func WriteRescue(getenv func(string) string, keyID int64, keyName, token string) (string, error) {
 	dir, err := RescueDir(getenv)
 	if err != nil {
 		return "", err
@@ -35,7 +34,7 @@ func WriteRescue(getenv func(string) string, keyName, token string, now time.Tim
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create the rescue folder: %w", err)
 	}
-	path, err := secret.TokenFileName(dir, keyName+"-"+now.UTC().Format(rotatedLayout))
+	path, err := secret.TokenFileName(dir, fmt.Sprintf("%d-%s", keyID, keyName))
 	if err != nil {
 		return "", err
 	}
