@@ -158,6 +158,8 @@ func explainStatus(op Operation, e *neonapi.APIError, orgIDName string) string {
 	switch {
 	case e.Status == http.StatusUnauthorized:
 		return "Neon rejected the API key (401): missing, invalid or revoked"
+	case e.Status == http.StatusNotFound && wrongHost(e) != "":
+		return fmt.Sprintf("Neon refused the request (404 Not Found) at %s: %s", e.URL, wrongHost(e))
 	case (e.Status == http.StatusForbidden || e.Status == http.StatusNotFound) && (op == OpCreate || op == OpRotate) && e.Method == http.MethodPost:
 		return fmt.Sprintf("this credential cannot mint keys: a personal key of an organization admin can (Neon answered %d%s)", e.Status, detail)
 	case e.Status == http.StatusNotFound && e.Method == http.MethodDelete:

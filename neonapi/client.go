@@ -27,8 +27,9 @@ import (
 // DefaultBaseURL is Neon's production API, overridden by NEON_API_HOST.
 const DefaultBaseURL = "https://console.neon.tech/api/v2"
 
-// DefaultUserAgent is sent when Options.UserAgent is empty: a build without
-// a version still says neonkeys/<version> as DESIGN.md asks.
+// DefaultUserAgent is sent when Options.UserAgent is empty: every request
+// names neonkeys and its version (neonkeys/<version>), so Neon can tell our
+// traffic apart; a build without a version says "dev".
 const DefaultUserAgent = "neonkeys/dev"
 
 // DefaultTimeout bounds one request attempt.
@@ -161,6 +162,7 @@ func (c *Client) doCounted(ctx context.Context, method, path string, query url.V
 			failure = c.transportError(ctx, method, path, err)
 		} else {
 			apiErr := newAPIError(method, path, status, header, respBody, c.redactor)
+			apiErr.URL = c.shownURL(path)
 			// A GET has no effect to have succeeded; a POST is never retried
 			// once it may have been sent.
 			apiErr.EarlierAttemptMayHaveSucceeded = earlierMayHaveApplied && method != http.MethodGet

@@ -24,6 +24,12 @@ type APIError struct {
 	Path   string
 	// RetryAfter is the wait the API asked for (429, 503), zero if none.
 	RetryAfter time.Duration
+	// URL is the address asked, without query or user info, redacted and
+	// cut: what a person checks when NEON_API_HOST is wrong.
+	URL string
+	// NeonShaped: the body was Neon's error JSON ({"code", "message"}). A
+	// 404 without it came from something other than Neon's API.
+	NeonShaped bool
 	// EarlierAttemptMayHaveSucceeded is set when this answer came to a retry
 	// of a DELETE and an earlier attempt of the same request may already have
 	// been carried out by Neon: it got no answer after the connection was
@@ -68,6 +74,7 @@ func newAPIError(method, path string, status int, header http.Header, body []byt
 	}
 	if err := json.Unmarshal(body, &general); err == nil {
 		e.Code, e.Message, e.RequestID = general.Code, general.Message, general.RequestID
+		e.NeonShaped = general.Message != ""
 		if e.Message == "" && general.Error != nil {
 			e.Code, e.Message = general.Error.Code, general.Error.Message
 		}
@@ -104,15 +111,3 @@ func MayHaveSucceeded(err error) bool {
 
 // IsNotFound reports a 404 answer.
 func IsNotFound(err error) bool { return StatusOf(err) == http.StatusNotFound }
-
-// IsUnauthorized reports a 401 answer: a missing, invalid or revoked key.
-func IsUnauthorized(err error) bool { return StatusOf(err) == http.StatusUnauthorized }
-
-// IsForbidden reports a 403 answer: the key may not do this.
-func IsForbidden(err error) bool { return StatusOf(err) == http.StatusForbidden }
-
-// IsRateLimited reports a 429 answer that outlasted the retries.
-func IsRateLimited(err error) bool { return StatusOf(err) == http.StatusTooManyRequests }
-
-// IsConflict reports a 409 answer, such as a duplicate key name.
-func IsConflict(err error) bool { return StatusOf(err) == http.StatusConflict }
