@@ -3,6 +3,7 @@ package keys_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestScopeText(t *testing.T) {
 	}{
 		{keys.Key{}, keys.ScopePersonal, "personal"},
 		{keys.Key{OrgID: "org-a"}, keys.ScopeOrganization, "organization org-a"},
-		{keys.Key{APIKey: neonapi.APIKey{ProjectID: "p-1"}, OrgID: "org-a"}, keys.ScopeProject, "project p-1 (organization org-a)"},
+		{keys.Key{APIKey: neonapi.APIKey{ProjectID: "p-1"}, OrgID: "org-a"}, keys.ScopeProject, "project p-1 in organization org-a"},
 	}
 	for _, tt := range tests {
 		if tt.key.Scope() != tt.scope || tt.key.ScopeText() != tt.text {
@@ -212,7 +213,7 @@ func TestFindNotFound(t *testing.T) {
 func TestFindPassesAPIErrors(t *testing.T) {
 	_, fx, svc := setup(t)
 	_, err := svc("napi_notavalidtoken000000000000000").Find(context.Background(), fx.AdminKeyID, "")
-	if !neonapi.IsUnauthorized(err) {
+	if neonapi.StatusOf(err) != http.StatusUnauthorized {
 		t.Fatalf("err = %v, want the 401", err)
 	}
 }
@@ -227,7 +228,7 @@ func TestResolve(t *testing.T) {
 	if err != nil || got.OrgID != fx.Org.ID || got.Scope() != keys.ScopeProject {
 		t.Fatalf("Resolve = %+v, %v", got, err)
 	}
-	if got.ScopeText() != "project "+fx.OrgProject.ID+" (organization "+fx.Org.ID+")" {
+	if got.ScopeText() != "project "+fx.OrgProject.ID+" in organization "+fx.Org.ID {
 		t.Fatalf("ScopeText %q", got.ScopeText())
 	}
 	got, err = s.Resolve(ctx, keys.CreateRequest{Name: "k", OrgID: fx.Org.ID})

@@ -36,7 +36,7 @@ type RotateResult struct {
 }
 
 // RotateRequest plans a rotation: the replacement's name (a fresh one when
-// NewName is empty) at the old key's scope.
+// newName is empty) at the old key's scope.
 func (s *Service) RotateRequest(old Key, newName string) CreateRequest {
 	if newName == "" {
 		newName = RotatedName(old.Name, s.now())

@@ -22,7 +22,7 @@ import (
 //	              caller delivers and registers with the redactor
 //	neon:"id"     an identifier: the characters StripControl would remove
 //	              are replaced by U+FFFD instead, so an id that held them
-//	              fails checkID visibly rather than silently turning into
+//	              fails the id check visibly rather than silently turning into
 //	              another, valid id (ids go back into request paths)
 
 // maxTextLen bounds, in runes, every string from the API: Neon's key names

@@ -15,7 +15,7 @@ import (
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
-// contractOps are the operations neonkeys calls (DESIGN.md).
+// contractOps are the Neon operations neonkeys calls, by OpenAPI operationId.
 var contractOps = []string{
 	"createApiKey", "createOrgApiKey", "getAuthDetails", "getCurrentUserOrganizations", "getProject",
 	"listApiKeys", "listOrgApiKeys", "listProjects", "revokeApiKey", "revokeOrgApiKey",

@@ -111,15 +111,3 @@ func MayHaveSucceeded(err error) bool {
 
 // IsNotFound reports a 404 answer.
 func IsNotFound(err error) bool { return StatusOf(err) == http.StatusNotFound }
-
-// IsUnauthorized reports a 401 answer: a missing, invalid or revoked key.
-func IsUnauthorized(err error) bool { return StatusOf(err) == http.StatusUnauthorized }
-
-// IsForbidden reports a 403 answer: the key may not do this.
-func IsForbidden(err error) bool { return StatusOf(err) == http.StatusForbidden }
-
-// IsRateLimited reports a 429 answer that outlasted the retries.
-func IsRateLimited(err error) bool { return StatusOf(err) == http.StatusTooManyRequests }
-
-// IsConflict reports a 409 answer, such as a duplicate key name.
-func IsConflict(err error) bool { return StatusOf(err) == http.StatusConflict }

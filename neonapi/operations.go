@@ -30,11 +30,12 @@ func (c *Client) CreateAPIKey(ctx context.Context, keyName string) (*CreatedAPIK
 
 // RevokeAPIKey revokes a personal API key (DELETE /api_keys/{key_id}).
 func (c *Client) RevokeAPIKey(ctx context.Context, keyID int64) (*RevokedAPIKey, error) {
-	if err := checkKeyID(keyID); err != nil {
+	id, err := checkKeyID(keyID)
+	if err != nil {
 		return nil, err
 	}
 	var revoked RevokedAPIKey
-	if err := c.do(ctx, http.MethodDelete, keyPath(keyID), nil, nil, &revoked); err != nil {
+	if err := c.do(ctx, http.MethodDelete, keyPath(id), nil, nil, &revoked); err != nil {
 		return nil, err
 	}
 	return &revoked, nil
@@ -43,11 +44,12 @@ func (c *Client) RevokeAPIKey(ctx context.Context, keyID int64) (*RevokedAPIKey,
 // ListOrgAPIKeys lists an organization's API keys
 // (GET /organizations/{org_id}/api_keys); project-scoped ones carry ProjectID.
 func (c *Client) ListOrgAPIKeys(ctx context.Context, orgID string) ([]APIKey, error) {
-	if err := checkID("organization", orgID); err != nil {
+	org, err := checkOrgID(orgID)
+	if err != nil {
 		return nil, err
 	}
 	var keys []APIKey
-	err := c.do(ctx, http.MethodGet, orgPath(orgID, "/api_keys"), nil, nil, &keys)
+	err = c.do(ctx, http.MethodGet, orgPath(org, "/api_keys"), nil, nil, &keys)
 	return keys, err
 }
 
@@ -55,16 +57,17 @@ func (c *Client) ListOrgAPIKeys(ctx context.Context, orgID string) ([]APIKey, er
 // req.ProjectID is set (POST /organizations/{org_id}/api_keys). Never retried
 // once the request may have reached Neon.
 func (c *Client) CreateOrgAPIKey(ctx context.Context, orgID string, req CreateOrgAPIKeyRequest) (*CreatedAPIKey, error) {
-	if err := checkID("organization", orgID); err != nil {
+	org, err := checkOrgID(orgID)
+	if err != nil {
 		return nil, err
 	}
 	if req.ProjectID != "" {
-		if err := checkID("project", req.ProjectID); err != nil {
+		if _, err := checkProjectID(req.ProjectID); err != nil {
 			return nil, err
 		}
 	}
 	var created CreatedAPIKey
-	if err := c.do(ctx, http.MethodPost, orgPath(orgID, "/api_keys"), nil, req, &created); err != nil {
+	if err := c.do(ctx, http.MethodPost, orgPath(org, "/api_keys"), nil, req, &created); err != nil {
 		return nil, err
 	}
 	return &created, nil // its token was registered with the redactor by do
@@ -73,14 +76,16 @@ func (c *Client) CreateOrgAPIKey(ctx context.Context, orgID string, req CreateOr
 // RevokeOrgAPIKey revokes an organization key
 // (DELETE /organizations/{org_id}/api_keys/{key_id}).
 func (c *Client) RevokeOrgAPIKey(ctx context.Context, orgID string, keyID int64) (*RevokedAPIKey, error) {
-	if err := checkID("organization", orgID); err != nil {
+	org, err := checkOrgID(orgID)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkKeyID(keyID); err != nil {
+	id, err := checkKeyID(keyID)
+	if err != nil {
 		return nil, err
 	}
 	var revoked RevokedAPIKey
-	if err := c.do(ctx, http.MethodDelete, orgPath(orgID, keyPath(keyID)), nil, nil, &revoked); err != nil {
+	if err := c.do(ctx, http.MethodDelete, orgPath(org, keyPath(id)), nil, nil, &revoked); err != nil {
 		return nil, err
 	}
 	return &revoked, nil
@@ -89,13 +94,14 @@ func (c *Client) RevokeOrgAPIKey(ctx context.Context, orgID string, keyID int64)
 // GetProject returns one project (GET /projects/{project_id}); OrgID tells
 // whether it belongs to an organization.
 func (c *Client) GetProject(ctx context.Context, projectID string) (*Project, error) {
-	if err := checkID("project", projectID); err != nil {
+	project, err := checkProjectID(projectID)
+	if err != nil {
 		return nil, err
 	}
 	var resp struct {
 		Project Project `json:"project"`
 	}
-	if err := c.do(ctx, http.MethodGet, "/projects/"+projectID, nil, nil, &resp); err != nil {
+	if err := c.do(ctx, http.MethodGet, "/projects/"+string(project), nil, nil, &resp); err != nil {
 		return nil, err
 	}
 	return &resp.Project, nil
@@ -107,7 +113,7 @@ func (c *Client) GetProject(ctx context.Context, projectID string) (*Project, er
 // stops with a *LimitError.
 func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]Project, error) {
 	if opts.OrgID != "" {
-		if err := checkID("organization", opts.OrgID); err != nil {
+		if _, err := checkOrgID(opts.OrgID); err != nil {
 			return nil, err
 		}
 	}

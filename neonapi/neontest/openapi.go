@@ -108,15 +108,6 @@ func LoadSpec(tb testing.TB) *Validator {
 	return v
 }
 
-// LoadSpecFile parses an OpenAPI 3 YAML or JSON file.
-func LoadSpecFile(path string) (*Validator, error) {
-	v := &Validator{path: path}
-	if _, err := v.spec(); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
 // spec returns the parsed document for v's mode, parsing it on first use.
 func (v *Validator) spec() (*spec, error) {
 	key := specKey{v.path, v.Strict}
