@@ -91,12 +91,20 @@ func (a *app) apiErr(op keys.Operation, err error) error {
 	if errors.As(err, &ex) {
 		return err
 	}
-	if errors.As(err, new(*keys.ProjectNotInOrgError)) {
+	if refusedAsGiven(err) {
 		// A request Neon cannot serve as given, found by a read before
 		// anything changed: a usage error (see the exit codes in main.go).
 		return usageErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
 	}
 	return failErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
+}
+
+// refusedAsGiven reports the errors of keys that refuse a request before
+// anything changed because Neon cannot serve it as given: the same exit
+// code (2) in every command that meets them.
+func refusedAsGiven(err error) bool {
+	return errors.As(err, new(*keys.ProjectNotInOrgError)) ||
+		errors.As(err, new(*keys.OrgMismatchError))
 }
 
 // version is the module version the binary was built from, "dev" for a
