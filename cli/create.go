@@ -67,7 +67,7 @@ func (a *app) createErr(err error) error {
 			mismatch.ProjectID, mismatch.ProjectOrgID, mismatch.GivenOrgID, mismatch.ProjectOrgID)
 	}
 	if errors.As(err, new(*keys.ProjectNotInOrgError)) {
-		return usageErr("%s", a.red.Redact(keys.Explain(keys.OpCreate, err, "--org-id")))
+		return usageErr("%s", a.red.Redact(explain(keys.OpCreate, err)))
 	}
 	return a.apiErr(keys.OpCreate, err)
 }

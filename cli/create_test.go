@@ -9,11 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"github.com/neonkeys/neonkeys/secret"
 )
 
-// newToken returns the one token-shaped line of out (the table-mode answer).
+// tokenIn returns the one token-shaped line of out (the table-mode answer).
 func tokenIn(t *testing.T, out string) string {
 	t.Helper()
 	tok := strings.TrimSpace(out)
@@ -67,15 +68,15 @@ func TestCLICreateJSONAndYAML(t *testing.T) {
 		r := runCLI(t, runOpts{env: env}, "create", "--name", "k-"+format, "--project-id", fx.OrgProject.ID, "-o", format)
 		wantCode(t, r, 0)
 		if format == "json" {
-			var out newKeyOut
+			var out keys.NewKeyView
 			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 				t.Fatal(err)
 			}
-			if !srv.TokenValid(out.Key) || out.ProjectID != fx.OrgProject.ID || out.OrgID != fx.Org.ID || out.Name != "k-json" {
+			if !srv.TokenValid(out.Token) || out.ProjectID != fx.OrgProject.ID || out.OrgID != fx.Org.ID || out.Name != "k-json" {
 				t.Errorf("unexpected answer %+v", out)
 			}
-			if strings.Count(r.stdout, out.Key) != 1 {
-				t.Errorf("the token appears %d times in stdout", strings.Count(r.stdout, out.Key))
+			if strings.Count(r.stdout, out.Token) != 1 {
+				t.Errorf("the token appears %d times in stdout", strings.Count(r.stdout, out.Token))
 			}
 		} else if !strings.Contains(r.stdout, "key: napi_") || !strings.Contains(r.stdout, "project_id: "+fx.OrgProject.ID) {
 			t.Errorf("yaml answer lacks key or project_id:\n%s", r.stdout)
@@ -126,13 +127,13 @@ func TestCLICreateOutJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "k.token")
 	r := runCLI(t, runOpts{env: env}, "create", "--name", "ci-json-file", "--out", path, "-o", "json")
 	wantCode(t, r, 0)
-	var out newKeyOut
+	var out keys.NewKeyView
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(path)
 	tok := strings.TrimSpace(string(data))
-	if out.Key != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) || !srv.TokenValid(tok) {
+	if out.Token != "" || out.TokenFile != path || out.Fingerprint != secret.Fingerprint(tok) || !srv.TokenValid(tok) {
 		t.Errorf("unexpected answer %+v", out)
 	}
 }

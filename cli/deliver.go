@@ -2,7 +2,7 @@ package cli
 
 import (
 	"fmt"
-	"time"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -32,56 +32,53 @@ func checkOutFile(fs *pflag.FlagSet, path string) error {
 	return nil
 }
 
-// newKeyOut is the stdout answer of create and rotate. Key holds the token
-// unless it went to a file; then TokenFile and Fingerprint say where.
-type newKeyOut struct {
-	ID          int64     `json:"id"`
-	Name        string    `json:"name"`
-	Key         string    `json:"key,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	CreatedBy   string    `json:"created_by"`
-	ProjectID   string    `json:"project_id,omitempty"`
-	OrgID       string    `json:"org_id,omitempty"`
-	TokenFile   string    `json:"token_file,omitempty"`
-	Fingerprint string    `json:"fingerprint,omitempty"`
-	RotatedFrom int64     `json:"rotated_from,omitempty"`
+// rotatedOut is rotate's answer: the replacement, and the key it replaces,
+// named as rotate_api_key names them.
+type rotatedOut struct {
+	NewKey keys.NewKeyView `json:"new_key"`
+	OldKey keys.View       `json:"old_key"`
 }
 
 // delivery hands a new token over exactly once: to stdout, or into a new
 // 0600 file at outPath (then stdout shows only the path and a fingerprint).
 // Its deliver method is the keys.Deliver of create and rotate.
 type delivery struct {
-	a           *app
-	outPath     string
-	rotatedFrom int64
+	a       *app
+	outPath string
+	rotated *keys.Key // the key a rotation replaces (cleaned); nil for create
 	// summaryErr is a failed write of the summary line after the token
 	// reached its file: the key is delivered and stays, but the exit code
 	// must say that stdout failed.
 	summaryErr error
 }
 
+// answer is what -o json|yaml prints for the new key out.
+func (d *delivery) answer(out keys.NewKeyView) any {
+	if d.rotated == nil {
+		return &out
+	}
+	return &rotatedOut{NewKey: out, OldKey: d.rotated.View()}
+}
+
 // deliver returns an error only when the token did not reach its
 // destination; the caller (keys.Service) then revokes the new key.
 func (d *delivery) deliver(c *keys.Created) error {
 	a := d.a
-	out := newKeyOut{
-		ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy,
-		ProjectID: c.ProjectID, OrgID: c.OrgID, RotatedFrom: d.rotatedFrom,
-	}
+	out := c.View()
 	// Cleaned and redacted here, not by the writer: with the token, this
 	// answer goes to the raw stdout.
 	cleanStrings(&out, func(s string) string { return secret.StripControl(a.red.Redact(s)) })
-	a.say("Created key %d %q: %s.", out.ID, out.Name, scopeText(out))
+	a.say("Created key %d %q: %s.", out.ID, out.Name, c.ScopeText())
 	if d.outPath != "" {
 		if err := secret.WriteTokenFile(d.outPath, c.Token); err != nil {
 			return err
 		}
-		out.TokenFile, out.Fingerprint = d.outPath, secret.Fingerprint(c.Token)
+		out.TokenFile = absPath(d.outPath)
 		if a.output == outTable {
 			_, err := fmt.Fprintf(a.stdout, "%s %s\n", d.outPath, out.Fingerprint)
 			d.summaryErr = writeErr(err)
 		} else {
-			d.summaryErr = writeErr(a.writeValue(&out))
+			d.summaryErr = writeErr(a.writeValue(d.answer(out)))
 		}
 		return nil
 	}
@@ -89,14 +86,23 @@ func (d *delivery) deliver(c *keys.Created) error {
 	if a.output == outTable {
 		_, err = fmt.Fprintln(a.rawStdout, c.Token)
 	} else {
-		out.Key = c.Token
-		err = a.encodeValue(a.rawStdout, &out)
+		out.Token = c.Token
+		err = a.encodeValue(a.rawStdout, d.answer(out))
 	}
 	if err != nil {
 		return fmt.Errorf("writing it to stdout failed: %w", err)
 	}
 	a.say("%s", storeWarning)
 	return nil
+}
+
+// absPath is path made absolute, as every answer names a file; path
+// itself if that fails (the file was just written there).
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // checkNotEmpty refuses a path flag given with an empty value (pflag's
@@ -107,11 +113,6 @@ func checkNotEmpty(fs *pflag.FlagSet, name string) error {
 		return usageErr("--%s is empty: give a path (is the variable you passed set?); nothing was done", name)
 	}
 	return nil
-}
-
-// scopeText describes a new key's scope from its cleaned answer.
-func scopeText(out newKeyOut) string {
-	return keys.Created{OrgID: out.OrgID, ProjectID: out.ProjectID}.ScopeText()
 }
 
 func writeErr(err error) error {

@@ -82,14 +82,13 @@ func TestCLIOutputCleansEveryField(t *testing.T) {
 	}{
 		{"list", func(a *app) error { return a.writeKeys(plantedKeys()) }},
 		{"whoami", func(a *app) error {
-			w := whoami{AccountID: hostile("account", hostileCred), AuthMethod: hostile("method", hostileCred), KeyType: "other",
-				Organizations: []orgInfo{{ID: hostile("org-id", hostileCred), Name: hostile("org-name", hostileCred)}}}
-			return a.show(&w, func() error { return a.writeWhoamiText(w) })
+			w := &keys.Identity{AccountID: hostile("account", hostileCred), AuthMethod: hostile("method", hostileCred), KeyType: "other",
+				User:          &keys.User{ID: hostile("user-id", hostileCred), Name: hostile("user-name", hostileCred), Email: hostile("email", hostileCred)},
+				Organizations: []keys.Org{{ID: hostile("org-id", hostileCred), Name: hostile("org-name", hostileCred)}}}
+			return a.show(w, func() error { return a.writeWhoamiText(w) })
 		}},
 		{"revoke", func(a *app) error {
-			return a.writeValue(&revokedOut{RevokedAPIKey: neonapi.RevokedAPIKey{ID: 7, Name: hostile("name", hostileCred),
-				CreatedBy: hostile("creator", hostileCred), LastUsedFromAddr: hostile("addr", hostileCred), ProjectID: hostile("project", hostileCred), Revoked: true},
-				OrgID: hostile("org", hostileCred)})
+			return a.writeValue(&keys.RevokedView{Revoked: true, Key: plantedKeys()[0].View()})
 		}},
 		{"preview and messages on stderr", func(a *app) error {
 			k := plantedKeys()[0]

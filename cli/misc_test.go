@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -16,16 +17,17 @@ func TestCLIWhoami(t *testing.T) {
 	srv, fx, env := fakeEnv(t)
 	orgEnv := map[string]string{"NEON_API_KEY": fx.ProjectKeyToken, "NEON_API_HOST": srv.URL()}
 	tests := []struct {
-		name      string
-		env       map[string]string
-		wantText  []string
-		wantType  string
-		wantOrgs  int
-		wantAcct  string
-		wantNoOrg bool
+		name       string
+		env        map[string]string
+		wantText   []string
+		wantType   string
+		wantOrgs   int
+		wantAcct   string
+		wantNoUser bool
 	}{
-		{"personal", env, []string{"personal key", fx.Org.ID, fx.Admin.ID}, "personal", 1, fx.Admin.ID, false},
-		{"project-scoped", orgEnv, []string{"organization key", fx.Org.ID}, "organization", 0, fx.Org.ID, true},
+		{"personal", env, []string{"personal key", fx.Org.ID, fx.Admin.ID, "Ada Lovelace", fx.Admin.Email}, "personal", 1, fx.Admin.ID, false},
+		// An organization key sees its own organization.
+		{"project-scoped", orgEnv, []string{"organization key", fx.Org.ID}, "organization", 1, fx.Org.ID, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,12 +40,17 @@ func TestCLIWhoami(t *testing.T) {
 			}
 			r = runCLI(t, runOpts{env: tt.env}, "whoami", "-o", "json")
 			wantCode(t, r, 0)
-			var w whoami
+			var w keys.Identity
 			if err := json.Unmarshal([]byte(r.stdout), &w); err != nil {
 				t.Fatal(err)
 			}
 			if w.KeyType != tt.wantType || w.AccountID != tt.wantAcct || len(w.Organizations) != tt.wantOrgs {
 				t.Errorf("unexpected answer %+v", w)
+			}
+			if tt.wantNoUser != (w.User == nil) {
+				t.Errorf("user %+v: a personal key names its user, an organization key none", w.User)
+			} else if w.User != nil && (w.User.Name != "Ada Lovelace" || w.User.Email != fx.Admin.Email) {
+				t.Errorf("user %+v, want Ada Lovelace <%s>", w.User, fx.Admin.Email)
 			}
 		})
 	}
@@ -157,7 +164,7 @@ func TestCLIUsageErrors(t *testing.T) {
 	}
 }
 
-// TestRedaction plants the credential and token-shaped strings where the
+// TestCLIRedaction plants the credential and token-shaped strings where the
 // API controls the text: key names, a creator's name, a 500 body that quotes
 // the Authorization header. None may reach stdout or stderr.
 func TestCLIRedaction(t *testing.T) {
@@ -191,7 +198,7 @@ func TestCLIRedaction(t *testing.T) {
 	}
 }
 
-// TestNewTokenOnlyOnce checks that a minted token reaches stdout exactly
+// TestCLINewTokenOnlyOnce checks that a minted token reaches stdout exactly
 // once and stderr never, in every format.
 func TestCLINewTokenOnlyOnce(t *testing.T) {
 	srv, fx, env := fakeEnv(t)
@@ -200,7 +207,8 @@ func TestCLINewTokenOnlyOnce(t *testing.T) {
 		wantCode(t, r, 0)
 		tok := ""
 		for _, f := range strings.Fields(r.stdout) {
-			if strings.HasPrefix(strings.Trim(f, `",`), "napi_") {
+			// The first: the token comes before its fingerprint.
+			if tok == "" && strings.HasPrefix(strings.Trim(f, `",`), "napi_") {
 				tok = strings.Trim(f, `",`)
 			}
 		}

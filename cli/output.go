@@ -37,8 +37,8 @@ func (a *app) writeKeys(ks []keys.Key) error {
 	}
 }
 
-// writeKeysJSON prints keys as a JSON array of the API's list items (plus
-// org_id where set), field names as the API spells them.
+// writeKeysJSON prints keys as a JSON array of keys.View, the one shape of
+// a key in every answer.
 func writeKeysJSON(w io.Writer, ks []keys.Key) error {
 	// One compact item a line: readable, diff-friendly, and cheaper than
 	// MarshalIndent's second pass over 10,000 keys. The redactor sees one
@@ -51,7 +51,8 @@ func writeKeysJSON(w io.Writer, ks []keys.Key) error {
 			bw.WriteString(",")
 		}
 		bw.WriteString("\n  ")
-		item, err := json.Marshal(&ks[i])
+		v := ks[i].View()
+		item, err := json.Marshal(&v)
 		if err != nil {
 			return fmt.Errorf("encoding the key list: %w", err)
 		}
@@ -90,15 +91,16 @@ func cleanText(red *secret.Redactor, s string) string {
 	return secret.StripControl(red.Redact(s))
 }
 
-// shortScope is the SCOPE column: personal, org <id> or project <id>.
+// shortScope is the SCOPE column: personal, organization <id> or
+// project <id>, the scope values of the JSON.
 func shortScope(k keys.Key) string {
 	switch k.Scope() {
 	case keys.ScopePersonal:
-		return "personal"
+		return keys.ScopePersonal
 	case keys.ScopeProject:
-		return "project " + k.ProjectID
+		return keys.ScopeProject + " " + k.ProjectID
 	default:
-		return "org " + k.OrgID
+		return keys.ScopeOrganization + " " + k.OrgID
 	}
 }
 
@@ -185,4 +187,12 @@ func plainStyle(n *yaml.Node) {
 	for _, c := range n.Content {
 		plainStyle(c)
 	}
+}
+
+// explain is keys.Explain in the CLI's words: flags.
+func explain(op keys.Operation, err error) string {
+	return keys.Explain(op, err, keys.Words{
+		OrgID:    "--org-id",
+		MoreTime: "raise the per-request limit with --timeout (default 30s)",
+	})
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"github.com/neonkeys/neonkeys/keys"
 	"io"
 	"net/http"
 	"strconv"
@@ -44,17 +45,13 @@ func TestCLIRevokeJSON(t *testing.T) {
 	_, fx, env := fakeEnv(t)
 	r := runCLI(t, runOpts{env: env}, "revoke", strconv.FormatInt(fx.ProjectKeyID, 10), "--yes", "-o", "json")
 	wantCode(t, r, 0)
-	var out struct {
-		ID        int64  `json:"id"`
-		Name      string `json:"name"`
-		Revoked   bool   `json:"revoked"`
-		ProjectID string `json:"project_id"`
-		OrgID     string `json:"org_id"`
-	}
+	var out keys.RevokedView
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
 	}
-	if out.ID != fx.ProjectKeyID || !out.Revoked || out.Name != "shop-deploy" || out.ProjectID != fx.OrgProject.ID || out.OrgID != fx.Org.ID {
+	k := out.Key
+	if k.ID != fx.ProjectKeyID || !out.Revoked || k.Name != "shop-deploy" || k.ProjectID != fx.OrgProject.ID || k.OrgID != fx.Org.ID ||
+		k.Scope != keys.ScopeProject || k.CreatedBy.Name != "Ada Lovelace" {
 		t.Errorf("unexpected answer %+v", out)
 	}
 }
@@ -91,7 +88,7 @@ func TestCLIRevokeNotFound(t *testing.T) {
 	}
 }
 
-// TestConfirmPrompt drives the prompt as a person would, through buffers
+// TestCLIConfirmPrompt drives the prompt as a person would, through buffers
 // standing in for the terminal (the e2e tests use a real pseudo-terminal).
 func TestCLIConfirmPrompt(t *testing.T) {
 	tests := []struct {

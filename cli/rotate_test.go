@@ -93,11 +93,11 @@ func TestCLIRotateOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := strings.TrimSpace(string(data))
-	var out newKeyOut
+	var out rotatedOut
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
-	if out.Key != "" || out.Fingerprint != secret.Fingerprint(tok) || out.RotatedFrom != fx.OrgKeyID || !srv.TokenValid(tok) {
+	if out.NewKey.Token != "" || out.NewKey.Fingerprint != secret.Fingerprint(tok) || out.OldKey.ID != fx.OrgKeyID || !srv.TokenValid(tok) {
 		t.Errorf("unexpected answer %+v", out)
 	}
 	noSecrets(t, "stdout", r.stdout, tok)

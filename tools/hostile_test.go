@@ -228,8 +228,8 @@ func TestHostileAPIStringsAreCleaned(t *testing.T) {
 		fields []string
 	}{
 		{"whoami", `{}`, nil, []string{"account_id", "organizations.id", "organizations.name"}},
-		{"list_api_keys", `{}`, nil, []string{"keys.name", "keys.created_by"}},
-		{"list_api_keys", fmt.Sprintf(`{"org_id":%q}`, org), nil, []string{"keys.name", "keys.created_by"}},
+		{"list_api_keys", `{}`, nil, []string{"keys.name", "keys.created_by.name"}},
+		{"list_api_keys", fmt.Sprintf(`{"org_id":%q}`, org), nil, []string{"keys.name", "keys.created_by.name"}},
 		{"list_projects", `{}`, nil, []string{"projects.id", "projects.name"}},
 		{"list_projects", fmt.Sprintf(`{"org_id":%q}`, org), nil, []string{"projects.id", "projects.name", "projects.org_id"}},
 		{"revoke_api_key", fmt.Sprintf(`{"key_id":%d,"org_id":%q}`, e.fx.ProjectKeyID, org), nil, nil},
@@ -326,7 +326,7 @@ func TestHostileAPINamesInNewKeys(t *testing.T) {
 	h := &recorder{}
 	c := e.client(client.WithElicitationHandler(h))
 	for _, call := range []struct{ tool, args, field string }{
-		{"create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-new","confirm":true}`, e.fx.OrgProject.ID), "created_by"},
+		{"create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-new","confirm":true}`, e.fx.OrgProject.ID), "created_by.id"},
 		{"rotate_api_key", fmt.Sprintf(`{"key_id":%d,"org_id":%q,"confirm":true}`, e.fx.ProjectKeyID, e.fx.Org.ID), "old_key.name"},
 	} {
 		res := e.call(c, call.tool, call.args)

@@ -302,8 +302,14 @@ func TestListProjectsAndWhoami(t *testing.T) {
 	}
 	res = e.call(c, "whoami", `{}`)
 	validateOutput(t, e, "whoami", res)
-	if sc := structuredMap(t, res); sc["key_kind"] != "personal" || sc["can_mint_keys"] != true {
+	sc := structuredMap(t, res)
+	if sc["key_type"] != "personal" || sc["can_mint_keys"] != true {
 		t.Fatalf("whoami: %v", sc)
+	}
+	// The account's name and email, in the answer and its text.
+	if u, _ := sc["user"].(map[string]any); u["name"] != "Ada Lovelace" || u["email"] != e.fx.Admin.Email ||
+		!strings.Contains(text(res), "Ada Lovelace, "+e.fx.Admin.Email) {
+		t.Fatalf("whoami user: %v / %s", sc["user"], text(res))
 	}
 }
 

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -14,49 +15,46 @@ import (
 // storeNotice goes with every token handed out in an answer.
 const storeNotice = "store it now: it will not be shown again"
 
-// newKeyView is a freshly minted key as create and rotate return it: the
-// token in key, or (with --secrets-dir) only the file it was written to and
-// its fingerprint.
-type newKeyOut struct {
-	ID          int64  `json:"id" jsonschema_description:"The new key's id."`
-	Name        string `json:"name" jsonschema_description:"The new key's name."`
-	Scope       string `json:"scope" jsonschema:"enum=personal,enum=organization,enum=project" jsonschema_description:"The new key's scope."`
-	OrgID       string `json:"org_id,omitempty" jsonschema_description:"The organization that owns the new key."`
-	ProjectID   string `json:"project_id,omitempty" jsonschema_description:"The one project the new key may reach."`
-	CreatedAt   string `json:"created_at" jsonschema_description:"When the key was created (RFC 3339)."`
-	CreatedBy   string `json:"created_by,omitempty" jsonschema_description:"The id of the user who created the key."`
-	Key         string `json:"key,omitempty" jsonschema_description:"The secret token. Shown once, here only: store it now. Absent when the server writes tokens to files (token_file)."`
-	TokenFile   string `json:"token_file,omitempty" jsonschema_description:"The file (mode 0600) the token was written to instead of this answer."`
-	Fingerprint string `json:"fingerprint" jsonschema_description:"napi_… and the token's last four characters: enough to tell keys apart and useless to an attacker."`
-}
-
 // checkTokenFile refuses, before anything is minted, a key name whose token
 // file cannot be created in the secrets directory.
 func (d Deps) checkTokenFile(keyName string) error {
 	if d.SecretsDir == "" {
 		return nil
 	}
-	path, err := secret.TokenFileName(d.SecretsDir, keyName)
+	path, err := d.tokenFile(keyName)
 	if err != nil {
 		return err
 	}
 	return secret.CheckTokenPath(path)
 }
 
+// tokenFile is the absolute path of the token file of a key named keyName:
+// an answer is read by a client whose working folder nobody knows, so a
+// relative path in it would say nothing.
+func (d Deps) tokenFile(keyName string) (string, error) {
+	path, err := secret.TokenFileName(d.SecretsDir, keyName)
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("resolving the secrets directory: %w", err)
+	}
+	return abs, nil
+}
+
 // deliver builds the answer for a minted key: the token goes to the secrets
 // directory when one is set, else into this one answer (past the redactor,
 // through the middleware's token slot). The returned phrase tells the user
 // where the token is.
-func (d Deps) deliver(ctx context.Context, c *keys.Created) (newKeyOut, string, error) {
-	out := newKeyOut{
-		ID: c.ID, Name: clean(c.Name), Scope: c.Scope(), OrgID: c.OrgID, ProjectID: c.ProjectID,
-		CreatedAt: c.CreatedAt.UTC().Format("2006-01-02T15:04:05Z07:00"), CreatedBy: clean(c.CreatedBy),
-		Fingerprint: secret.Fingerprint(c.Token),
-	}
+func (d Deps) deliver(ctx context.Context, c *keys.Created) (keys.NewKeyView, string, error) {
+	out := c.View()
+	out.Name, out.OrgID, out.ProjectID = clean(out.Name), clean(out.OrgID), clean(out.ProjectID)
+	out.CreatedBy = keys.Creator{ID: clean(out.CreatedBy.ID), Name: clean(out.CreatedBy.Name), Image: clean(out.CreatedBy.Image)}
 	if d.SecretsDir != "" {
 		// Mask it everywhere first: from here on it must reach only the file.
 		d.Redactor.Add(c.Token)
-		path, err := secret.TokenFileName(d.SecretsDir, c.Name)
+		path, err := d.tokenFile(c.Name)
 		if err == nil {
 			err = secret.WriteTokenFile(path, c.Token)
 		}
@@ -72,8 +70,8 @@ func (d Deps) deliver(ctx context.Context, c *keys.Created) (newKeyOut, string, 
 		// delivered and the new key is withdrawn.
 		return out, "", fmt.Errorf("the call was cancelled before the token could be handed over: %w", ctx.Err())
 	}
-	out.Key = deliverToken(ctx, c.Token)
-	return out, "Token: " + out.Key + "\n" + storeNotice + ".", nil
+	out.Token = deliverToken(ctx, c.Token)
+	return out, "Token: " + out.Token + "\n" + storeNotice + ".", nil
 }
 
 // settlesLater reports whether a token handed over in an answer counts as
@@ -84,7 +82,7 @@ func (d Deps) settlesLater() bool { return d.Courier != nil && d.SecretsDir == "
 // handOver is the keys.Handover of an MCP answer: deliver puts the token in
 // this call's answer, and the courier settles it once that answer was
 // written (or could not be).
-func (d Deps) handOver(ctx context.Context, out *newKeyOut, where *string) keys.Handover {
+func (d Deps) handOver(ctx context.Context, out *keys.NewKeyView, where *string) keys.Handover {
 	return func(c *keys.Created, settle func(error)) error {
 		o, w, err := d.deliver(ctx, c)
 		if err != nil {
@@ -130,7 +128,7 @@ func deliveryOutcome(r keys.Delivered) (mcp.LoggingLevel, string) {
 	switch {
 	case r.Err != nil && r.WithdrawErr != nil:
 		return mcp.LoggingLevelError, fmt.Sprintf("The answer carrying the token of the %s was not delivered (%v), and revoking that key failed: %s. Revoke key %d by hand.",
-			newKey, r.Err, keys.Explain(keys.OpRevoke, r.WithdrawErr, "org_id"), r.New.ID)
+			newKey, r.Err, explain(keys.OpRevoke, r.WithdrawErr), r.New.ID)
 	case r.Err != nil && r.Old != nil:
 		return mcp.LoggingLevelError, fmt.Sprintf("Rotation undone: the answer carrying the token of the %s was not delivered (%v), so that key was revoked; the old key %d %q was not revoked and still works.",
 			newKey, r.Err, r.Old.ID, clean(r.Old.Name))
@@ -138,7 +136,7 @@ func deliveryOutcome(r keys.Delivered) (mcp.LoggingLevel, string) {
 		return mcp.LoggingLevelError, fmt.Sprintf("The answer carrying the token of the %s was not delivered (%v), so that key was revoked.", newKey, r.Err)
 	case r.Old != nil && r.RevokeErr != nil:
 		return mcp.LoggingLevelError, fmt.Sprintf("The token of the %s was delivered, but revoking the old key %d %q failed: %s. It still works: revoke it with revoke_api_key once the new token is in place.",
-			newKey, r.Old.ID, clean(r.Old.Name), keys.Explain(keys.OpRevoke, r.RevokeErr, "org_id"))
+			newKey, r.Old.ID, clean(r.Old.Name), explain(keys.OpRevoke, r.RevokeErr))
 	case r.Old != nil:
 		return mcp.LoggingLevelNotice, fmt.Sprintf("Rotation complete: the token of the %s was delivered and the old key %d %q is revoked.", newKey, r.Old.ID, clean(r.Old.Name))
 	}
