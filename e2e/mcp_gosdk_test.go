@@ -26,7 +26,7 @@ func mcpMutations() []mcpMutation {
 		{tool: "create_project_scoped_key", mutations: 1, args: func(w *mcpWorld) map[string]any {
 			return map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": "e2e-deploy"}
 		}, asks: func(w *mcpWorld) []string {
-			return []string{`"e2e-deploy"`, "project " + w.fx.OrgProject.ID + " (organization " + w.fx.Org.ID + ")"}
+			return []string{`"e2e-deploy"`, "project " + w.fx.OrgProject.ID + " in organization " + w.fx.Org.ID}
 		}},
 		{tool: "revoke_api_key", mutations: 1, args: func(w *mcpWorld) map[string]any {
 			return map[string]any{"key_id": w.spareID}

@@ -623,7 +623,7 @@ func TestMCPElicitationNamesTheKey(t *testing.T) {
 	t.Parallel()
 	orgScope := func(w *mcpWorld) string { return "(organization " + w.fx.Org.ID + ")" }
 	projectScope := func(w *mcpWorld) string {
-		return "project " + w.fx.OrgProject.ID + " (organization " + w.fx.Org.ID + ")"
+		return "project " + w.fx.OrgProject.ID + " in organization " + w.fx.Org.ID
 	}
 	keyRef := func(id int64, name string) string { return fmt.Sprintf("key %d %q", id, name) }
 	tests := []struct {

@@ -259,9 +259,6 @@ func (w *secWorld) secEnv(t *testing.T) []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + w.apiURL, "NEON_API_KEY=" + w.cred}
 }
 
-// secLeak is one finding of secCheckOutput.
-type secLeak struct{ what string }
-
 // secCheckOutput checks output bytes, raw and as a terminal shows them
 // (secVisible): no planted secret, no 16-character piece of the credential
 // (a truncated echo could carry one), no 16-character piece of a minted

@@ -47,6 +47,20 @@ func (k Key) Scope() string {
 // parentheses, so a sentence can put it in its own without nesting them.
 func (k Key) ScopeText() string { return describeScope(k.OrgID, k.ProjectID) }
 
+// ScopeTextIn is ScopeText for an answer that already named organization
+// orgID, so that it is said once: "organization-wide", "project p-1". A
+// key of another organization, or of none, is described in full.
+func (k Key) ScopeTextIn(orgID string) string {
+	switch {
+	case orgID == "" || k.OrgID != orgID:
+		return k.ScopeText()
+	case k.ProjectID != "":
+		return "project " + k.ProjectID
+	default:
+		return "organization-wide"
+	}
+}
+
 func describeScope(orgID, projectID string) string {
 	switch {
 	case orgID == "":

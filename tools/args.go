@@ -6,24 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/neonkeys/neonkeys/ids"
 )
 
 // maxArgsBytes bounds the arguments a tool reads; the largest valid call is
 // well under 1 KiB, and nothing oversize may reach the API.
 const maxArgsBytes = 16 << 10
 
-// Limits on string arguments, also declared in the schemas.
-const (
-	maxIDLen     = 64  // project and organization ids are ~30 characters
-	maxFilterLen = 256 // name_contains, search
-)
+// maxFilterLen bounds the free-text filters (name_contains, search), also
+// declared in the schemas. Ids are bounded by their types (package ids).
+const maxFilterLen = 256
 
-// idPattern matches Neon project and organization ids ("org-cool-bird-12345678").
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+// maxFieldNameLen bounds a field name quoted back in a refusal.
+const maxFieldNameLen = 64
 
 // rawArguments returns the call's arguments as JSON, as the client sent them.
 func rawArguments(req mcp.CallToolRequest) ([]byte, error) {
@@ -63,8 +62,8 @@ func bind[T any](req mcp.CallToolRequest) (args T, confirmed bool, err error) {
 		return args, false, errors.New("the arguments must be a JSON object")
 	}
 	if k, dup := duplicateKey(raw); dup {
-		if len(k) > maxIDLen {
-			k = k[:maxIDLen] + "…"
+		if len(k) > maxFieldNameLen {
+			k = k[:maxFieldNameLen] + "…"
 		}
 		return args, false, fmt.Errorf("invalid arguments: the field %q is given more than once", k)
 	}
@@ -121,15 +120,17 @@ func describeDecodeError(err error) string {
 	return err.Error() // e.g. `json: unknown field "bogus"`
 }
 
-// checkID validates an optional project or organization id.
-func checkID(field, v string) error {
-	switch {
-	case v == "":
+// checkID validates an optional project or organization id with its
+// type's rule, the one its schema was made from.
+func checkID[ID interface {
+	~string
+	Validate() error
+}](field string, id ID) error {
+	if id == "" {
 		return nil
-	case len(v) > maxIDLen:
-		return fmt.Errorf("%s is %d bytes long; at most %d are accepted", field, len(v), maxIDLen)
-	case !idPattern.MatchString(v):
-		return fmt.Errorf("%s may hold only letters, digits, '-' and '_'", field)
+	}
+	if err := id.Validate(); err != nil {
+		return fmt.Errorf("%s %w", field, err)
 	}
 	return nil
 }
@@ -146,8 +147,8 @@ func checkText(field, v string) error {
 }
 
 // checkKeyID validates a key id.
-func checkKeyID(id int64) error {
-	if id < 1 {
+func checkKeyID(id ids.KeyID) error {
+	if id.Validate() != nil {
 		return errors.New("key_id must be a positive integer (see list_api_keys)")
 	}
 	return nil

@@ -87,14 +87,24 @@ func serverTool(t mcp.Tool, h toolFunc) server.ServerTool {
 	}}
 }
 
-// ReadOnly returns the tools that change nothing.
+// ReadOnly returns the tools whose readOnlyHint says they change nothing:
+// the hint clients see is the one list, so the two cannot drift apart.
 func ReadOnly(d Deps) []server.ServerTool {
-	return []server.ServerTool{ListAPIKeys(d), ListProjects(d), Whoami(d)}
+	var out []server.ServerTool
+	for _, t := range All(d) {
+		if h := t.Tool.Annotations.ReadOnlyHint; h != nil && *h {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // All returns every tool.
 func All(d Deps) []server.ServerTool {
-	return append(ReadOnly(d), CreateProjectScopedKey(d), RevokeAPIKey(d), RotateAPIKey(d))
+	return []server.ServerTool{
+		ListAPIKeys(d), ListProjects(d), Whoami(d),
+		CreateProjectScopedKey(d), RevokeAPIKey(d), RotateAPIKey(d),
+	}
 }
 
 func (d Deps) logger() *slog.Logger {

@@ -52,6 +52,7 @@ func elicitEnv(t *testing.T) *env {
 // still needs the human's accept; decline and cancel change nothing. Both
 // protocol eras.
 func TestElicitation(t *testing.T) {
+	//lint:ignore SA1019 the legacy era (initialize handshake) is still served to clients that speak it, so it is tested.
 	eras := map[string][]client.ClientOption{"modern": nil, "legacy": {client.WithLegacyProtocolOnly()}}
 	answers := []struct {
 		name      string
@@ -214,6 +215,7 @@ func TestRotateWithElicitationAndSecretsDir(t *testing.T) {
 	dir := t.TempDir()
 	e := newEnv(t, withOpts(func(o *server.Options) { o.NoElicit = false; o.SecretsDir = dir }))
 	h := &human{action: mcp.ElicitationResponseActionAccept, confirm: true}
+	//lint:ignore SA1019 the legacy era (initialize handshake) is still served to clients that speak it, so it is tested.
 	c := e.client(client.WithElicitationHandler(h), client.WithLegacyProtocolOnly())
 	preview := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d}`, e.fx.ProjectKeyID))
 	if !preview.IsError || len(e.mutations()) != 0 {

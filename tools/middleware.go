@@ -155,7 +155,7 @@ func deliverToken(ctx context.Context, token string) string {
 	return placeholder
 }
 
-// logAttrs is shared by handlers that log a failure's detail.
+// logFailure logs a failed Neon call's detail, redacted, for the handlers.
 func logFailure(d Deps, tool string, err error) {
 	d.logger().Warn("neon call failed", slog.String("tool", tool), slog.String("error", d.Redactor.Redact(err.Error())))
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"github.com/neonkeys/neonkeys/ids"
 )
 
 // argsValidator checks a call's arguments against its tool's input schema
@@ -161,8 +163,8 @@ func describeViolation(e *jsonschema.ValidationError) string {
 		return fmt.Sprintf("%s must be at least %d characters long", field, k.Want)
 	case *kind.MaxLength:
 		return fmt.Sprintf("%s is %d characters long; at most %d are allowed", field, k.Got, k.Want)
-	case *kind.Pattern:
-		return field + " holds characters that are not allowed (letters, digits, '-' and '_' only)"
+	case *kind.Pattern: // only ids carry a pattern (package ids)
+		return field + " holds characters that are not allowed (" + ids.Rule + ")"
 	case *kind.Minimum:
 		return fmt.Sprintf("%s must be at least %s", field, k.Want.RatString())
 	case *kind.Maximum:
@@ -172,14 +174,4 @@ func describeViolation(e *jsonschema.ValidationError) string {
 	default:
 		return field + " is not valid"
 	}
-}
-
-func article(typ string) string {
-	if typ == "" {
-		return "of another type"
-	}
-	if strings.ContainsRune("aeiou", rune(typ[0])) {
-		return "an " + typ
-	}
-	return "a " + typ
 }
