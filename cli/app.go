@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/ids"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/secret"
@@ -117,26 +118,13 @@ func version() string {
 	return info.Main.Version
 }
 
-// checkID applies Neon's pattern for organization and project ids
-// (^[a-z0-9-]{1,60}$), so a mistyped id is a usage error before any request.
+// checkID applies Neon's format for organization and project ids (package
+// ids), so a mistyped id is a usage error before any request.
 func checkID(flag, id string) error {
-	if id != "" && !validID(id) {
-		return usageErr("%s %q is not a Neon id (1 to 60 lowercase letters, digits and dashes)", flag, secret.StripControl(id))
+	if id != "" && ids.ProjectID(id).Validate() != nil {
+		return usageErr("%s %q is not a Neon id (%s)", flag, secret.StripControl(id), ids.Rule)
 	}
 	return nil
-}
-
-func validID(id string) bool {
-	if len(id) > 60 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // checkNewName refuses a name for a new key before any request (Neon's
@@ -151,7 +139,7 @@ func checkNewName(name string) error {
 // parseKeyID reads a key id argument: a positive integer.
 func parseKeyID(arg string) (int64, error) {
 	id, err := strconv.ParseInt(arg, 10, 64)
-	if err != nil || id <= 0 {
+	if err != nil || ids.KeyID(id).Validate() != nil {
 		return 0, usageErr("key id %q is not a positive integer (see neonkeys list)", secret.StripControl(arg))
 	}
 	return id, nil
