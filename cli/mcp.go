@@ -16,7 +16,7 @@ import (
 func (a *app) mcpCommand() *cobra.Command {
 	opts := server.Options{}
 	cmd := &cobra.Command{
-		Use:   "mcp [--read-only] [--secrets-dir DIR] [--no-elicit]",
+		Use:   "mcp [--read-only] [--secrets-dir DIR] [--no-elicit] [--confirm-ttl D]",
 		Short: "Serve the key operations to an AI assistant over MCP (stdio)",
 		Long: `Serve the key operations to an AI assistant as MCP tools on stdin/stdout.
 
