@@ -45,6 +45,9 @@ func (a *app) listCommand() *cobra.Command {
 				}
 				return failErr("writing the list: %v", err)
 			}
+			if res.OrgFromCredential {
+				a.say("The credential is an organization API key: these are the keys of its organization %s.", res.OrgID)
+			}
 			if res.Total > len(res.Keys) {
 				a.say("Showing %d of %d keys (--limit).", len(res.Keys), res.Total)
 			}
