@@ -33,9 +33,9 @@ import (
 // command and every MCP tool runs against it on the built binary; no
 // output may carry any of it.
 
-// hostileIDs are the valid ids a hostile world answers with in fields the
-// client treats as ids, when a scenario keeps them valid (so the success
-// paths, a create that delivers its token, are reached too).
+// The hostile*ID constants are the valid ids a hostile world answers with
+// in fields the client treats as ids, when a scenario keeps them valid (so
+// the success paths, a create that delivers its token, are reached too).
 const (
 	hostileOrgID     = "org-hostile-1"
 	hostileProjectID = "p-hostile-1"

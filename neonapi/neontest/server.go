@@ -7,8 +7,8 @@
 // non-empty base path. It has its own wire structs on purpose: it must not
 // share code with the client it checks.
 //
-// Where Neon's behaviour is not documented, the fake chooses (see
-// shared/reference/neon-api.md §8):
+// Where Neon's behaviour is not documented, the fake chooses; these are
+// assumptions, not verified against Neon:
 //   - Errors are GeneralError {"code":"","message",...,"request_id"}; 401
 //     says "authentication failed" for a missing, unknown or revoked token.
 //   - Revoked keys vanish from lists; revoking again answers 404.
