@@ -161,8 +161,11 @@ func TestCommandInterrupted(t *testing.T) {
 
 func TestChildEnvDropsValuesHoldingSecrets(t *testing.T) {
 	env := testEnv(t, nil)
-	vars := map[string]string{"PATH": "/bin", "HOME": "/h", "MY_URL": "https://x?key=" + neonCredEnv, "TZ": "UTC"}
-	got := strings.Join(childEnv(func(k string) string { return vars[k] }, []string{"MY_URL"}, env.Redactor), " ")
+	vars := map[string]string{"PATH": "/bin", "HOME": "/h", "MY_URL": "https://x?key=" + neonCredEnv, "TZ": "UTC",
+		"GH_TOKEN": "unregistered-gh-token", "NEON_API_KEY_FILE": "/run/neon.key"}
+	// Credentials stay out even when a caller lists them.
+	extra := []string{"MY_URL", "GH_TOKEN", "NEON_API_KEY_FILE"}
+	got := strings.Join(childEnv(func(k string) string { return vars[k] }, extra, env.Redactor), " ")
 	if got != "PATH=/bin HOME=/h TZ=UTC" {
 		t.Fatalf("got %q", got)
 	}

@@ -118,6 +118,19 @@ func (e *PreflightError) Error() string {
 // returns nil, or the failures (each a *PreflightError naming its
 // destination) joined: the caller must then mint nothing.
 func (d Deliverer) Preflight(ctx context.Context, dests []Destination) error {
+	var errs []error
+	for _, err := range d.PreflightEach(ctx, dests) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PreflightEach checks every destination at once and returns one entry per
+// destination, in order: nil when it passed, else a *PreflightError
+// (destinations --check shows them all).
+func (d Deliverer) PreflightEach(ctx context.Context, dests []Destination) []error {
 	errs := make([]error, len(dests))
 	var wg sync.WaitGroup
 	for i, dest := range dests {
@@ -128,7 +141,7 @@ func (d Deliverer) Preflight(ctx context.Context, dests []Destination) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errs
 }
 
 func (d Deliverer) clean(err error) string {

@@ -107,6 +107,10 @@ func TestPreflightNamesEachFailureAndWritesNothing(t *testing.T) {
 	if strings.Contains(err.Error(), "destination env") || strings.Contains(err.Error(), "destination tokenfile") {
 		t.Errorf("a passing destination is named:\n%v", err)
 	}
+	each := Deliverer{Redactor: w.env.Redactor}.PreflightEach(t.Context(), dests)
+	if got := fmt.Sprint(each[0] == nil, each[1] == nil, each[2] == nil, each[3] == nil); got != "true false false true" {
+		t.Errorf("PreflightEach passed: %s, want true false false true", got)
+	}
 	if w.gh.Count("PUT") != 0 || readFile(t, w.dotenv) != "# shop\nNEON_API_KEY=napi_old\nOTHER=1\n" {
 		t.Error("a preflight wrote")
 	}
