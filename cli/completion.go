@@ -86,8 +86,8 @@ func (c *candidates) add(value, description string) {
 }
 
 func isKeyID(s string) bool {
-	n, err := strconv.ParseInt(s, 10, 64)
-	return err == nil && n > 0
+	_, err := parseKeyID(s)
+	return err == nil
 }
 
 func (a *app) completeOrgIDs(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
