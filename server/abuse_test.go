@@ -109,7 +109,7 @@ func abuseStart(t *testing.T, faults ...neontest.Fault) *abused {
 // write sends one line to the server's stdin.
 func (a *abused) write(t *testing.T, line string) {
 	t.Helper()
-	if err := writeLine(t, a.in, line); err != nil {
+	if err := writeLine(a.in, line); err != nil {
 		t.Fatalf("write to stdin: %v", err)
 	}
 }
@@ -118,7 +118,7 @@ func (a *abused) write(t *testing.T, line string) {
 // object (a stray byte would corrupt a real client's stream).
 func (a *abused) read(t *testing.T) map[string]json.RawMessage {
 	t.Helper()
-	line, err := readLine(t, a.lines)
+	line, err := readLine(a.lines, a.outR)
 	if err != nil {
 		t.Fatalf("read stdout: %v", err)
 	}

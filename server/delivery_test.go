@@ -98,7 +98,7 @@ func startSession(t *testing.T, elicit bool, faults ...neontest.Fault) *session 
 
 func (s *session) send(t *testing.T, format string, args ...any) {
 	t.Helper()
-	if err := writeLine(t, s.in, fmt.Sprintf(format, args...)); err != nil {
+	if err := writeLine(s.in, fmt.Sprintf(format, args...)); err != nil {
 		t.Fatalf("write to stdin: %v", err)
 	}
 }

@@ -174,10 +174,10 @@ func TestStdioSurvivesBadInput(t *testing.T) {
 	lines := bufio.NewReader(s.out)
 	send := func(line string) map[string]any {
 		t.Helper()
-		if err := writeLine(t, s.in, line); err != nil {
+		if err := writeLine(s.in, line); err != nil {
 			t.Fatal(err)
 		}
-		got, err := readLine(t, lines)
+		got, err := readLine(lines, s.out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestStdioSurvivesBadInput(t *testing.T) {
 	if init["result"] == nil {
 		t.Fatalf("initialize: %v", init)
 	}
-	if err := writeLine(t, s.in, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
+	if err := writeLine(s.in, `{"jsonrpc":"2.0","method":"notifications/initialized"}`); err != nil {
 		t.Fatal(err)
 	}
 	checks := []struct {
@@ -295,7 +295,7 @@ func TestStdioExitWaitsForAWithdrawal(t *testing.T) {
 		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
 		fmt.Sprintf(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"stray","confirm":true}}}`, fx.OrgProject.ID),
 	} {
-		if err := writeLine(t, inW, line); err != nil {
+		if err := writeLine(inW, line); err != nil {
 			t.Fatal(err)
 		}
 	}

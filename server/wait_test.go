@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"sync"
 	"testing"
@@ -31,18 +32,29 @@ func bounded(t *testing.T, what string, f func()) {
 	}
 }
 
-// readLine reads one line from r within ioBound.
-func readLine(t *testing.T, r *bufio.Reader) (line string, err error) {
-	t.Helper()
-	bounded(t, "reading stdout", func() { line, err = r.ReadString('\n') })
+// errBlocked ends a pipe read or write that waited ioBound.
+var errBlocked = fmt.Errorf("blocked for %v: the other end never came", ioBound)
+
+// readLine reads one line from r, which buffers pipe p. A read still
+// blocked after ioBound closes p, so it fails instead of hanging (a timer,
+// not a goroutine per read: some tests read thousands of lines).
+func readLine(r *bufio.Reader, p *io.PipeReader) (string, error) {
+	watchdog := time.AfterFunc(ioBound, func() { _ = p.CloseWithError(errBlocked) })
+	line, err := r.ReadString('\n')
+	if !watchdog.Stop() {
+		return line, errBlocked
+	}
 	return line, err
 }
 
-// writeLine writes line and a newline to w within ioBound.
-func writeLine(t *testing.T, w io.Writer, line string) error {
-	t.Helper()
-	var err error
-	bounded(t, "writing stdin", func() { _, err = io.WriteString(w, line+"\n") })
+// writeLine writes line and a newline to p, failing (p closed) instead of
+// hanging when nobody reads it for ioBound.
+func writeLine(p *io.PipeWriter, line string) error {
+	watchdog := time.AfterFunc(ioBound, func() { _ = p.CloseWithError(errBlocked) })
+	_, err := io.WriteString(p, line+"\n")
+	if !watchdog.Stop() {
+		return errBlocked
+	}
 	return err
 }
 
