@@ -95,9 +95,9 @@ func (a *app) apiErr(op keys.Operation, err error) error {
 	if refusedAsGiven(err) {
 		// A request Neon cannot serve as given, found by a read before
 		// anything changed: a usage error (see the exit codes in main.go).
-		return usageErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
+		return usageErr("%s", a.red.Redact(explain(op, err)))
 	}
-	return failErr("%s", a.red.Redact(keys.Explain(op, err, "--org-id")))
+	return failErr("%s", a.red.Redact(explain(op, err)))
 }
 
 // refusedAsGiven reports the errors of keys that refuse a request before

@@ -45,19 +45,24 @@ key id is named, and the exit code is 1.`,
 			}
 			ctx := cmd.Context()
 			a.step("Looking up key %d…", id)
-			old, err := svc.Find(ctx, id, orgID)
+			target, err := svc.Locate(ctx, id, orgID)
+			if err == nil {
+				err = target.CheckRotate()
+			}
 			if err != nil {
 				return a.apiErr(keys.OpRotate, err)
 			}
+			old := &target.Key
 			// Clean once for every use: the preview, the prompt, the new name.
 			cleanStrings(old, secret.StripControl)
 			req := svc.RotateRequest(*old, newName)
 			a.say("%s\n%s  A new key %q will be created (%s), its token delivered, then key %d revoked.",
 				a.heading(yes, "Rotate this key?", "Rotating:", "Would rotate:"), describeKey(*old), req.Name, req.ScopeText(), old.ID)
+			a.sayAboutTarget(*target, keys.OpRotate)
 			if err := a.confirm(ctx, *old, "rotate", yes); err != nil {
 				return err
 			}
-			d := &delivery{a: a, outPath: outPath, rotatedFrom: old.ID}
+			d := &delivery{a: a, outPath: outPath, rotated: old}
 			a.step("Creating the replacement…")
 			res, err := svc.Rotate(ctx, *old, req, a.thenStep(d.deliver, "Revoking the old key %d…", old.ID))
 			if err != nil {
@@ -65,9 +70,12 @@ key id is named, and the exit code is 1.`,
 			}
 			if res.RevokeErr != nil {
 				return failErr("the new key %d is delivered, but revoking the old key %d failed: %s. Key %d is still live: revoke it with %s",
-					res.New.ID, old.ID, a.red.Redact(keys.Explain(keys.OpRevoke, res.RevokeErr, "--org-id")), old.ID, revokeHint(*old))
+					res.New.ID, old.ID, a.red.Redact(explain(keys.OpRevoke, res.RevokeErr)), old.ID, revokeHint(*old))
 			}
 			a.say("Revoked the old key %d.", old.ID)
+			if after := target.SelfAfter(keys.OpRotate); after != "" {
+				a.say("Note: %s.", after)
+			}
 			return d.summaryErr
 		},
 	}

@@ -57,7 +57,7 @@ func cliTestList(t *testing.T, bin string) {
 		if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[0], "LAST USED") {
 			t.Fatalf("unexpected table:\n%s", r.stdout)
 		}
-		for _, want := range []string{"ci", "shop-deploy", "never", "project " + fx.OrgProject.ID, "org " + fx.Org.ID} {
+		for _, want := range []string{"ci", "shop-deploy", "never", "project " + fx.OrgProject.ID, "organization " + fx.Org.ID} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("table lacks %q:\n%s", want, r.stdout)
 			}
@@ -79,10 +79,23 @@ func cliTestList(t *testing.T, bin string) {
 			if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
 				t.Fatalf("%v\n%s", err, r.stdout)
 			}
-			// org_id is the one field neonkeys adds; without it the items
-			// must be exactly the API's.
+			// scope and org_id are the fields neonkeys adds, and it omits
+			// empty facts (keys/view.go): without the first and with the
+			// others restored as the API sends them, the items must be
+			// exactly the API's.
 			for _, it := range items {
 				delete(it, "org_id")
+				delete(it, "scope")
+				if _, ok := it["last_used_from_addr"]; !ok {
+					it["last_used_from_addr"] = ""
+				}
+				if by, ok := it["created_by"].(map[string]any); ok {
+					for _, f := range []string{"name", "image"} {
+						if _, ok := by[f]; !ok {
+							by[f] = ""
+						}
+					}
+				}
 			}
 			body, _ := json.Marshal(items)
 			req, _ := http.NewRequest(http.MethodGet, w.srv.URL()+path, nil)
@@ -210,11 +223,8 @@ func cliTestRevoke(t *testing.T, bin string) {
 	t.Run("yes", func(t *testing.T) {
 		r := w.run(t, "", w.env(), "revoke", strconv.FormatInt(fx.OrgKeyID, 10), "--yes", "-o", "json")
 		cliWantCode(t, r, 0)
-		var out struct {
-			ID      int64 `json:"id"`
-			Revoked bool  `json:"revoked"`
-		}
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.ID != fx.OrgKeyID || !out.Revoked {
+		var out cliRevoked
+		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.Key.ID != fx.OrgKeyID || !out.Revoked {
 			t.Errorf("unexpected answer (%v): %s", err, r.stdout)
 		}
 		if w.srv.TokenValid(fx.OrgKeyToken) {
@@ -582,32 +592,59 @@ type cliListItem struct {
 }
 
 type cliNewKey struct {
-	ID          int64  `json:"id" yaml:"id"`
-	Name        string `json:"name" yaml:"name"`
-	Key         string `json:"key" yaml:"key"`
-	CreatedAt   string `json:"created_at" yaml:"created_at"`
-	CreatedBy   string `json:"created_by" yaml:"created_by"`
+	ID        int64  `json:"id" yaml:"id"`
+	Name      string `json:"name" yaml:"name"`
+	Scope     string `json:"scope" yaml:"scope"`
+	Key       string `json:"key" yaml:"key"`
+	CreatedAt string `json:"created_at" yaml:"created_at"`
+	CreatedBy struct {
+		ID   string `json:"id" yaml:"id"`
+		Name string `json:"name" yaml:"name"`
+	} `json:"created_by" yaml:"created_by"`
 	ProjectID   string `json:"project_id" yaml:"project_id"`
 	OrgID       string `json:"org_id" yaml:"org_id"`
 	TokenFile   string `json:"token_file" yaml:"token_file"`
 	Fingerprint string `json:"fingerprint" yaml:"fingerprint"`
-	RotatedFrom int64  `json:"rotated_from" yaml:"rotated_from"`
+	// RotatedFrom is old_key.id of a rotation's answer (cliDecodeNewKey).
+	RotatedFrom int64 `json:"-" yaml:"-"`
+}
+
+// cliRotated is rotate's answer: new_key and old_key, as rotate_api_key
+// names them.
+type cliRotated struct {
+	NewKey cliNewKey   `json:"new_key" yaml:"new_key"`
+	OldKey cliListItem `json:"old_key" yaml:"old_key"`
+}
+
+// cliDecodeNewKey parses create's answer, or rotate's (its new_key, with
+// RotatedFrom set from old_key).
+func cliDecodeNewKey(t *testing.T, format, stdout string) cliNewKey {
+	t.Helper()
+	var rot cliRotated
+	cliDecode(t, format, stdout, &rot)
+	if rot.NewKey.ID != 0 {
+		rot.NewKey.RotatedFrom = rot.OldKey.ID
+		return rot.NewKey
+	}
+	var out cliNewKey
+	cliDecode(t, format, stdout, &out)
+	return out
 }
 
 type cliRevoked struct {
-	ID        int64   `json:"id" yaml:"id"`
-	Name      string  `json:"name" yaml:"name"`
-	CreatedAt string  `json:"created_at" yaml:"created_at"`
-	Revoked   bool    `json:"revoked" yaml:"revoked"`
-	LastUsed  *string `json:"last_used_at" yaml:"last_used_at"`
-	ProjectID string  `json:"project_id" yaml:"project_id"`
-	OrgID     string  `json:"org_id" yaml:"org_id"`
+	Revoked bool        `json:"revoked" yaml:"revoked"`
+	Key     cliListItem `json:"key" yaml:"key"`
 }
 
 type cliWhoami struct {
-	AccountID     string `json:"account_id" yaml:"account_id"`
-	AuthMethod    string `json:"auth_method" yaml:"auth_method"`
-	KeyType       string `json:"key_type" yaml:"key_type"`
+	AccountID  string `json:"account_id" yaml:"account_id"`
+	AuthMethod string `json:"auth_method" yaml:"auth_method"`
+	KeyType    string `json:"key_type" yaml:"key_type"`
+	User       *struct {
+		ID    string `json:"id" yaml:"id"`
+		Name  string `json:"name" yaml:"name"`
+		Email string `json:"email" yaml:"email"`
+	} `json:"user" yaml:"user"`
 	Organizations []struct {
 		ID   string `json:"id" yaml:"id"`
 		Name string `json:"name" yaml:"name"`
@@ -715,12 +752,11 @@ func cliTestFormats(t *testing.T, bin string) {
 				}
 				return
 			}
-			var out cliNewKey
-			cliDecode(t, format, r.stdout, &out)
-			if out.ID != rec.ID || out.Name != "formats" || out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID {
+			out := cliDecodeNewKey(t, format, r.stdout)
+			if out.ID != rec.ID || out.Name != "formats" || out.Scope != "project" || out.CreatedBy.Name != "Ada Lovelace" || out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID {
 				t.Errorf("answer %+v does not match the new key %+v", out, rec)
 			}
-			if !w.srv.TokenValid(out.Key) || out.TokenFile != "" || out.Fingerprint != "" || out.RotatedFrom != 0 {
+			if !w.srv.TokenValid(out.Key) || out.TokenFile != "" || out.Fingerprint != contractFingerprint(t, out.Key) || out.RotatedFrom != 0 {
 				t.Errorf("answer %+v: want a live key and no token file", out)
 			}
 			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
@@ -752,10 +788,11 @@ func cliTestFormats(t *testing.T, bin string) {
 			var out cliRevoked
 			cliDecode(t, format, r.stdout, &out)
 			rec, _ := w.srv.Key(w.fx.OrgKeyID)
-			if out.ID != w.fx.OrgKeyID || out.Name != "ci" || !out.Revoked || out.OrgID != w.fx.Org.ID || out.ProjectID != "" || out.LastUsed != nil {
+			k := out.Key
+			if k.ID != w.fx.OrgKeyID || k.Name != "ci" || !out.Revoked || k.OrgID != w.fx.Org.ID || k.ProjectID != "" || k.LastUsedAt != nil {
 				t.Errorf("answer %+v", out)
 			}
-			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
+			cliSameTime(t, "created_at", k.CreatedAt, rec.CreatedAt)
 		}},
 		{"rotate", func(w *cliWorld, _ string) []string {
 			return []string{"rotate", strconv.FormatInt(w.fx.ProjectKeyID, 10), "--yes"}
@@ -770,8 +807,7 @@ func cliTestFormats(t *testing.T, bin string) {
 				}
 				return
 			}
-			var out cliNewKey
-			cliDecode(t, format, r.stdout, &out)
+			out := cliDecodeNewKey(t, format, r.stdout)
 			if out.ID != rec.ID || out.RotatedFrom != w.fx.ProjectKeyID || !w.srv.TokenValid(out.Key) ||
 				out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID || !strings.HasPrefix(out.Name, "shop-deploy-rotated-") {
 				t.Errorf("answer %+v does not match the replacement %+v", out, rec)
@@ -806,6 +842,7 @@ func cliTestFormats(t *testing.T, bin string) {
 			var out cliWhoami
 			cliDecode(t, format, r.stdout, &out)
 			if out.AccountID != w.fx.Admin.ID || out.KeyType != "personal" || out.AuthMethod == "" ||
+				out.User == nil || out.User.Name != "Ada Lovelace" || out.User.Email != w.fx.Admin.Email ||
 				len(out.Organizations) != 1 || out.Organizations[0].ID != w.fx.Org.ID || out.Organizations[0].Name != "Acme" {
 				t.Errorf("answer %+v", out)
 			}
@@ -961,7 +998,7 @@ func cliTokenFileAnswer(t *testing.T, w *cliWorld, format, path string, r cliRes
 		}
 		return out, false
 	}
-	cliDecode(t, format, r.stdout, &out)
+	out = cliDecodeNewKey(t, format, r.stdout)
 	rec := cliNewest(t, w.srv)
 	if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != contractFingerprint(t, tok) {
 		t.Errorf("answer %+v does not describe the new key %+v by its file", out, rec)

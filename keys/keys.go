@@ -88,9 +88,6 @@ func New(api *neonapi.Client, now func() time.Time) *Service {
 	return &Service{api: api, now: now}
 }
 
-// API returns the client the service calls.
-func (s *Service) API() *neonapi.Client { return s.api }
-
 // ListOptions filter a listing. ProjectID implies the project's organization
 // when OrgID is empty. Limit 0 means all.
 type ListOptions struct {

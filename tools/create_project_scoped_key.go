@@ -7,19 +7,20 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/ids"
 	"github.com/neonkeys/neonkeys/keys"
 )
 
 type createArgs struct {
-	ProjectID string `json:"project_id" jsonschema:"minLength=1,maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"The project the new key may reach (see list_projects to find it by name)."`
-	KeyName   string `json:"key_name" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"A name for the new key (at most 64 characters), e.g. ci-deploy."`
-	OrgID     string `json:"org_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"The project's organization; looked up from the project when absent."`
-	Confirm   *bool  `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
+	ProjectID ids.ProjectID `json:"project_id" jsonschema_description:"The project the new key may reach (see list_projects to find it by name)."`
+	KeyName   string        `json:"key_name" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"A name for the new key (at most 64 characters), e.g. ci-deploy."`
+	OrgID     ids.OrgID     `json:"org_id,omitempty" jsonschema_description:"The project's organization; looked up from the project when absent."`
+	Confirm   *bool         `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
 }
 
 // CreateProjectScopedKey is the create_project_scoped_key tool.
 func CreateProjectScopedKey(d Deps) server.ServerTool {
-	t := newTool[createArgs, newKeyOut](NameCreateProject, "Create a project-scoped Neon API key",
+	t := newTool[createArgs, keys.NewKeyView](NameCreateProject, "Create a project-scoped Neon API key",
 		"Create a Neon API key that can reach only one project, for CI or an app. "+
 			"Without confirm: true it only previews; the new token is returned once, in this answer "+
 			"(or written to a file when the server runs with --secrets-dir).", createHints)
@@ -37,10 +38,10 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 		if d.Keys == nil {
 			return d.noCredential()
 		}
-		plan, err := d.Keys.Resolve(ctx, keys.CreateRequest{Name: args.KeyName, OrgID: args.OrgID, ProjectID: args.ProjectID})
+		plan, err := d.Keys.Resolve(ctx, keys.CreateRequest{Name: args.KeyName, OrgID: string(args.OrgID), ProjectID: string(args.ProjectID)})
 		if err != nil {
 			logFailure(d, NameCreateProject, err)
-			return errorResult("Not created: " + keys.Explain(keys.OpCreate, err, "org_id") + ".")
+			return errorResult("Not created: " + explain(keys.OpCreate, err) + ".")
 		}
 		if err := d.checkTokenFile(plan.Name); err != nil {
 			return errorResult("Not created: " + err.Error() + ".")
@@ -49,7 +50,7 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 		if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: "Not created", preview: preview}); res != nil {
 			return res
 		}
-		var out newKeyOut
+		var out keys.NewKeyView
 		var where string
 		var created *keys.Created
 		if d.settlesLater() {
@@ -64,7 +65,7 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 		}
 		if err != nil {
 			logFailure(d, NameCreateProject, err)
-			return errorResult("Not created: " + keys.Explain(keys.OpCreate, err, "org_id") + ".")
+			return errorResult("Not created: " + explain(keys.OpCreate, err) + ".")
 		}
 		return structured(out, fmt.Sprintf("Created key %d %q scoped to %s.\n%s", out.ID, out.Name, created.ScopeText(), where))
 	})

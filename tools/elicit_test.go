@@ -14,7 +14,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/server"
 )
 
@@ -255,10 +254,7 @@ func TestRotateCreatesTheApprovedName(t *testing.T) {
 		now = now.Add(time.Minute)
 		return now
 	}
-	e := newEnv(t, withOpts(func(o *server.Options) {
-		o.NoElicit = false
-		o.Keys = keys.New(o.Keys.API(), tick)
-	}))
+	e := newClockEnv(t, time.Now, tick, withOpts(func(o *server.Options) { o.NoElicit = false }))
 	h := &human{action: mcp.ElicitationResponseActionAccept, confirm: true}
 	c := e.client(client.WithElicitationHandler(h))
 	res := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"confirm":true}`, e.fx.OrgKeyID))

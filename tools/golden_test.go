@@ -31,16 +31,24 @@ var goldenClock = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 func newGoldenEnv(t *testing.T, o ...envOption) *env {
 	t.Helper()
 	now := func() time.Time { return goldenClock }
-	fake := neontest.New(t, neontest.WithClock(now))
+	e := newClockEnv(t, now, now, o...)
+	e.fake.SetKeyLastUsed(e.fx.OrgKeyID, goldenClock.Add(-time.Hour), "203.0.113.9")
+	return e
+}
+
+// newClockEnv is newEnv with the fake on the clock fakeNow and the key
+// service (rotated names) on keysNow.
+func newClockEnv(t *testing.T, fakeNow, keysNow func() time.Time, o ...envOption) *env {
+	t.Helper()
+	fake := neontest.New(t, neontest.WithClock(fakeNow))
 	fx := fake.Seed()
-	fake.SetKeyLastUsed(fx.OrgKeyID, goldenClock.Add(-time.Hour), "203.0.113.9")
 	e := &env{t: t, fake: fake, fx: fx, token: fx.AdminToken, red: secret.NewRedactor(), stderr: &syncBuffer{}}
 	api, err := neonapi.New(neonapi.Options{Token: e.token, BaseURL: fake.URL(), Redactor: e.red, HTTPClient: fake.Client(),
 		Retry: &neonapi.RetryPolicy{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.opts = server.Options{Version: "test", Keys: keys.New(api, now), Redactor: e.red, Log: e.stderr, NoElicit: true}
+	e.opts = server.Options{Version: "test", Keys: keys.New(api, keysNow), Redactor: e.red, Log: e.stderr, NoElicit: true}
 	for _, f := range o {
 		f(&e.opts)
 	}

@@ -7,20 +7,21 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/ids"
 	"github.com/neonkeys/neonkeys/keys"
 )
 
 type rotateArgs struct {
-	KeyID      int64  `json:"key_id" jsonschema:"minimum=1" jsonschema_description:"The id of the key to replace (an integer, from list_api_keys)."`
-	OrgID      string `json:"org_id,omitempty" jsonschema:"maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"The organization that owns the key; without it the key is looked up among personal keys and then your organizations."`
-	NewKeyName string `json:"new_key_name,omitempty" jsonschema:"maxLength=64" jsonschema_description:"A name for the replacement; default: the old name with a -rotated-<UTC time> suffix."`
-	Confirm    *bool  `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
+	KeyID      ids.KeyID `json:"key_id" jsonschema_description:"The id of the key to replace (an integer, from list_api_keys)."`
+	OrgID      ids.OrgID `json:"org_id,omitempty" jsonschema_description:"The organization that owns the key; without it the key is looked up among personal keys and then your organizations."`
+	NewKeyName string    `json:"new_key_name,omitempty" jsonschema:"maxLength=64" jsonschema_description:"A name for the replacement; default: the old name with a -rotated-<UTC time> suffix."`
+	Confirm    *bool     `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
 }
 
 type rotateResult struct {
-	NewKey     newKeyOut `json:"new_key" jsonschema_description:"The replacement key, with its token (shown once) or the file it was written to."`
-	OldKey     keyView   `json:"old_key" jsonschema_description:"The key that was replaced."`
-	OldRevoked bool      `json:"old_revoked" jsonschema_description:"True when the old key was revoked before this answer; false with old_revoke_pending: it is revoked once this answer is delivered; false otherwise: it still works and must be revoked (revoke_api_key)."`
+	NewKey     keys.NewKeyView `json:"new_key" jsonschema_description:"The replacement key, with its token (shown once) or the file it was written to."`
+	OldKey     keys.View       `json:"old_key" jsonschema_description:"The key that was replaced."`
+	OldRevoked bool            `json:"old_revoked" jsonschema_description:"True when the old key was revoked before this answer; false with old_revoke_pending: it is revoked once this answer is delivered; false otherwise: it still works and must be revoked (revoke_api_key)."`
 	// OldRevokePending: the token travels in this answer, so the old key is
 	// revoked only once the answer was written (keys.RotateAfterHandover).
 	OldRevokePending bool   `json:"old_revoke_pending,omitempty" jsonschema_description:"True when the old key will be revoked as soon as this answer is delivered; the outcome follows in a notifications/message log message."`
@@ -36,14 +37,14 @@ const updateAdvice = "Update the secret wherever it was used (CI secrets, .env f
 // the old key keeps working). The answer says what is known when written;
 // the revoke's outcome follows in the log and a notifications/message.
 func (d Deps) rotateAfterHandover(ctx context.Context, old keys.Key, plan keys.CreateRequest) *mcp.CallToolResult {
-	var newOut newKeyOut
+	var newOut keys.NewKeyView
 	var where string
 	created, err := d.Keys.RotateAfterHandover(ctx, old, plan, d.handOver(ctx, &newOut, &where), func(r keys.Delivered) {
 		d.reportDelivery(ctx, NameRotate, r)
 	})
 	if err != nil {
 		logFailure(d, NameRotate, err)
-		return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
+		return errorResult("Not rotated: " + explain(keys.OpRotate, err) + ".")
 	}
 	out := rotateResult{NewKey: newOut, OldKey: newKeyView(old), OldRevokePending: true}
 	summary := fmt.Sprintf("Rotated: new key %d %q (%s).\n%s\n"+
@@ -74,16 +75,22 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		if d.Keys == nil {
 			return d.noCredential()
 		}
-		old, err := d.Keys.Find(ctx, args.KeyID, args.OrgID)
+		target, err := d.Keys.Locate(ctx, int64(args.KeyID), string(args.OrgID))
+		if err == nil {
+			err = target.CheckRotate()
+		}
 		if err != nil {
 			logFailure(d, NameRotate, err)
-			return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
+			return errorResult("Not rotated: " + explain(keys.OpRotate, err) + ".")
 		}
+		old := &target.Key
 		plan := d.Keys.RotateRequest(*old, args.NewKeyName)
 		if err := d.checkTokenFile(plan.Name); err != nil {
 			return errorResult("Not rotated: " + err.Error() + ".")
 		}
-		preview := fmt.Sprintf("create %q at %s to replace %s, then revoke the old key", clean(plan.Name), plan.ScopeText(), describeKey(*old))
+		// The new key's scope is the old key's, which describeKey names.
+		preview := fmt.Sprintf("create %q to replace %s, at the same scope, then revoke the old key", clean(plan.Name), describeKey(*old)) +
+			aboutTarget(*target, keys.OpRotate)
 		res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview, plan: plan.Name})
 		if res != nil {
 			return res
@@ -95,9 +102,9 @@ func RotateAPIKey(d Deps) server.ServerTool {
 			}
 		}
 		if d.settlesLater() {
-			return d.rotateAfterHandover(ctx, *old, plan)
+			return withSentence(d.rotateAfterHandover(ctx, *old, plan), target.SelfAfter(keys.OpRotate))
 		}
-		var newOut newKeyOut
+		var newOut keys.NewKeyView
 		var where string
 		rot, err := d.Keys.Rotate(ctx, *old, plan, func(c *keys.Created) (err error) {
 			newOut, where, err = d.deliver(ctx, c)
@@ -105,18 +112,18 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		})
 		if err != nil {
 			logFailure(d, NameRotate, err)
-			return errorResult("Not rotated: " + keys.Explain(keys.OpRotate, err, "org_id") + ".")
+			return errorResult("Not rotated: " + explain(keys.OpRotate, err) + ".")
 		}
 		out := rotateResult{NewKey: newOut, OldKey: newKeyView(*old), OldRevoked: rot.RevokeErr == nil}
 		summary := fmt.Sprintf("Rotated: new key %d %q (%s).\n%s\n", newOut.ID, newOut.Name, rot.New.ScopeText(), where)
 		if rot.RevokeErr != nil {
 			logFailure(d, NameRotate, rot.RevokeErr)
-			out.Warning = "revoking the old key failed: " + keys.Explain(keys.OpRevoke, rot.RevokeErr, "org_id")
+			out.Warning = "revoking the old key failed: " + explain(keys.OpRevoke, rot.RevokeErr)
 			summary += fmt.Sprintf("WARNING: the old key %d %q still works: %s. Revoke it with revoke_api_key once the new token is in place.",
 				old.ID, clean(old.Name), out.Warning)
 		} else {
 			summary += fmt.Sprintf("The old key %d %q is revoked. %s", old.ID, clean(old.Name), updateAdvice)
 		}
-		return structured(out, summary)
+		return withSentence(structured(out, summary), target.SelfAfter(keys.OpRotate))
 	})
 }

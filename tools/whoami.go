@@ -8,22 +8,15 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/neonkeys/neonkeys/keys"
-	"github.com/neonkeys/neonkeys/neonapi"
 )
 
 type whoamiArgs struct{}
 
-type orgView struct {
-	ID   string `json:"id" jsonschema_description:"The organization id; pass it as org_id."`
-	Name string `json:"name" jsonschema_description:"The organization name."`
-}
-
+// whoamiResult is keys.Identity, plus a note when the organizations were
+// cut to keep the answer small.
 type whoamiResult struct {
-	AccountID     string    `json:"account_id" jsonschema_description:"The user id (personal key) or organization id (organization key) the credential belongs to."`
-	KeyKind       string    `json:"key_kind" jsonschema:"enum=personal,enum=organization,enum=unknown" jsonschema_description:"personal: a user's key; organization: an org-wide or project-scoped key."`
-	CanMintKeys   bool      `json:"can_mint_keys" jsonschema_description:"Whether this credential can create keys: only a personal key (of an organization admin for organization keys) can."`
-	Organizations []orgView `json:"organizations" jsonschema_description:"The organizations the credential can see."`
-	Note          string    `json:"note,omitempty" jsonschema_description:"Set when the list of organizations was cut short to keep the answer small."`
+	keys.Identity
+	Note string `json:"note,omitempty" jsonschema_description:"Set when the list of organizations was cut short to keep the answer small."`
 }
 
 // Whoami is the whoami tool.
@@ -38,32 +31,30 @@ func Whoami(d Deps) server.ServerTool {
 		if d.Keys == nil {
 			return d.noCredential()
 		}
-		auth, err := d.Keys.API().GetAuthDetails(ctx)
+		id, err := d.Keys.WhoAmI(ctx)
 		if err != nil {
 			logFailure(d, NameWhoami, err)
-			return errorResult("Could not identify the credential: " + keys.Explain(keys.OpWhoami, err, "org_id") + ".")
+			return errorResult("Could not identify the credential: " + explain(keys.OpWhoami, err) + ".")
 		}
-		out := whoamiResult{AccountID: clean(auth.AccountID), KeyKind: "unknown", Organizations: []orgView{}}
-		switch auth.AuthMethod {
-		case neonapi.AuthMethodPersonalKey:
-			out.KeyKind, out.CanMintKeys = "personal", true
-		case neonapi.AuthMethodOrgKey:
-			out.KeyKind = "organization"
-		}
-		orgs, err := d.Keys.API().GetCurrentUserOrganizations(ctx)
-		if err != nil {
+		for _, err := range id.Missing {
 			logFailure(d, NameWhoami, err)
+		}
+		orgs := id.Organizations
+		out := whoamiResult{Identity: *id}
+		out.AccountID, out.Organizations, out.Missing = clean(id.AccountID), []keys.Org{}, nil
+		if id.User != nil {
+			out.User = &keys.User{ID: clean(id.User.ID), Name: clean(id.User.Name), Email: clean(id.User.Email)}
 		}
 		budget := maxAnswerBytes
 		for _, o := range orgs {
-			v := orgView{ID: clean(o.ID), Name: clean(o.Name)}
+			v := keys.Org{ID: clean(o.ID), Name: clean(o.Name)}
 			if budget -= jsonSize(v); budget < 0 {
 				out.Note = fmt.Sprintf("answer cut at %d of %d organizations to stay under %d KiB", len(out.Organizations), len(orgs), maxAnswerBytes>>10)
 				break
 			}
 			out.Organizations = append(out.Organizations, v)
 		}
-		summary := fmt.Sprintf("A %s key of account %s; it sees %d organizations.", out.KeyKind, out.AccountID, len(orgs))
+		summary := fmt.Sprintf("%s key of account %s%s; it sees %s.", capitalize(article(out.KeyType)), out.AccountID, userText(out.User), count(len(orgs), "organization"))
 		if out.Note != "" {
 			summary += " The " + out.Note + "."
 		}
@@ -72,4 +63,16 @@ func Whoami(d Deps) server.ServerTool {
 		}
 		return structured(out, summary)
 	})
+}
+
+// userText names the person behind a personal key: " (Ada Lovelace,
+// ada@example.com)".
+func userText(u *keys.User) string {
+	if u == nil || (u.Name == "" && u.Email == "") {
+		return ""
+	}
+	if u.Name == "" || u.Email == "" {
+		return " (" + u.Name + u.Email + ")"
+	}
+	return " (" + u.Name + ", " + u.Email + ")"
 }
