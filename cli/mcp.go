@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,13 @@ starts, and every tool call explains how to set it.`,
 				if info, err := os.Stat(opts.SecretsDir); err != nil || !info.IsDir() {
 					return usageErr("--secrets-dir %s is not a directory", opts.SecretsDir)
 				}
+				// Answers name token files by absolute path: a desktop
+				// client's working folder is nobody's guess.
+				abs, err := filepath.Abs(opts.SecretsDir)
+				if err != nil {
+					return usageErr("--secrets-dir %s: %v", opts.SecretsDir, err)
+				}
+				opts.SecretsDir = abs
 			}
 			opts.Version = version()
 			opts.Redactor = a.red
