@@ -278,3 +278,25 @@ func TestWriteRescue(t *testing.T) {
 		t.Error("a second rescue file overwrote the first")
 	}
 }
+
+// Target is what a preview and a confirmation show: what each delivery
+// overwrites.
+func TestTargetsSayWhatIsOverwritten(t *testing.T) {
+	w := newWorld(t, "")
+	w.env.CredentialFile = "/run/neon.key"
+	w.config += "  me:\n    self: true\n"
+	want := map[string]string{
+		"ci":        "GitHub Actions secret NEON_API_KEY of acme/shop (its value replaced)",
+		"ci-prod":   "GitHub Actions secret NEON_API_KEY of acme/shop, environment production (its value replaced)",
+		"ci-org":    "GitHub Actions secret NEON_API_KEY of the organization acme (visibility all; its value replaced)",
+		"env":       "NEON_API_KEY in " + w.dotenv + " (its value replaced, other lines kept)",
+		"tokenfile": "token file " + filepath.Join(w.dir, "neon.token") + " (replaced)",
+		"cmd":       "the program " + filepath.Join(w.dir, "record.sh") + " " + w.dir + " (the token on its stdin)",
+		"me":        "neonkeys' own key file /run/neon.key (replaced; neonkeys switches to the new token)",
+	}
+	for _, d := range w.open(t, "ci", "ci-prod", "ci-org", "env", "tokenfile", "cmd", "me") {
+		if got := d.Target(); got != want[d.Name()] {
+			t.Errorf("%s: %q, want %q", d.Name(), got, want[d.Name()])
+		}
+	}
+}
