@@ -51,6 +51,43 @@ func TestCreateAtEachScope(t *testing.T) {
 	}
 }
 
+// TestCreateNamesItsCreator: created_by is the API's object, also where no
+// key listed before the create names the caller (a new organization): then
+// GET /users/me does, and otherwise nothing more is asked.
+func TestCreateNamesItsCreator(t *testing.T) {
+	srv, fx, svc := setup(t)
+	fresh := srv.AddOrg("Beta", fx.Admin.ID)
+	tests := []struct {
+		name   string
+		req    keys.CreateRequest
+		wantMe int // GET /users/me sent
+	}{
+		{"creator among the listed keys", keys.CreateRequest{Name: "by-list", OrgID: fx.Org.ID}, 0},
+		{"no key listed", keys.CreateRequest{Name: "by-me", OrgID: fresh.ID}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(srv.Requests())
+			c, err := svc("").Create(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.CreatedBy != (keys.Creator{ID: fx.Admin.ID, Name: "Ada Lovelace"}) {
+				t.Errorf("created_by %+v, want the admin's id and name", c.CreatedBy)
+			}
+			me := 0
+			for _, r := range srv.Requests()[before:] {
+				if r.Path == "/users/me" {
+					me++
+				}
+			}
+			if me != tt.wantMe {
+				t.Errorf("%d GET /users/me, want %d", me, tt.wantMe)
+			}
+		})
+	}
+}
+
 func TestCreateBadNameSendsNothing(t *testing.T) {
 	srv, _, svc := setup(t)
 	if _, err := svc("").Create(context.Background(), keys.CreateRequest{Name: strings.Repeat("a", 65)}); err == nil {
