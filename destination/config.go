@@ -223,6 +223,9 @@ func (p *parser) errAt(n *yaml.Node, dest, format string, args ...any) error {
 }
 
 func (p *parser) destinations(n *yaml.Node) []Spec {
+	if n.Tag == "!!null" {
+		return nil // "destinations:" with none under it yet
+	}
 	if n.Kind != yaml.MappingNode {
 		p.add(p.errAt(n, "", "destinations must be a mapping of names to destinations"))
 		return nil

@@ -109,6 +109,15 @@ func TestParseRefusesMalformed(t *testing.T) {
 	}
 }
 
+func TestParseEmpty(t *testing.T) {
+	for _, yaml := range []string{"", "destinations:\n", "destinations: {}\n", "# nothing yet\n"} {
+		cfg, err := parse(t, yaml)
+		if err != nil || len(cfg.Destinations) != 0 {
+			t.Errorf("%q: %v, %v", yaml, cfg, err)
+		}
+	}
+}
+
 func TestParseReportsEveryError(t *testing.T) {
 	_, err := parse(t, "destinations:\n  a:\n    github: {repo: acme/shop}\n  b:\n    command: {argv: []}\n")
 	if err == nil || !strings.Contains(err.Error(), `"a"`) || !strings.Contains(err.Error(), `"b"`) {

@@ -96,7 +96,8 @@ func (r Report) Names(statuses ...Status) []string {
 // Deliverer runs preflights and deliveries.
 type Deliverer struct {
 	// Redactor masks the token (registered by Deliver) and every other
-	// secret in the texts of results and errors. Required.
+	// secret in the texts of results and errors: the Env's own, so it also
+	// knows the GitHub credential. Nil means one of its own.
 	Redactor *secret.Redactor
 	// OnResult, when set, is told of each destination as it finishes
 	// (progress for a person; calls are never concurrent).
@@ -131,6 +132,7 @@ func (d Deliverer) Preflight(ctx context.Context, dests []Destination) error {
 // destination, in order: nil when it passed, else a *PreflightError
 // (destinations --check shows them all).
 func (d Deliverer) PreflightEach(ctx context.Context, dests []Destination) []error {
+	d = d.withRedactor()
 	errs := make([]error, len(dests))
 	var wg sync.WaitGroup
 	for i, dest := range dests {
@@ -144,6 +146,13 @@ func (d Deliverer) PreflightEach(ctx context.Context, dests []Destination) []err
 	return errs
 }
 
+func (d Deliverer) withRedactor() Deliverer {
+	if d.Redactor == nil {
+		d.Redactor = secret.NewRedactor()
+	}
+	return d
+}
+
 func (d Deliverer) clean(err error) string {
 	return secret.StripControl(d.Redactor.Redact(err.Error()))
 }
@@ -151,6 +160,7 @@ func (d Deliverer) clean(err error) string {
 // Deliver writes token to every destination, in the order and with the
 // failure rules of the package comment, and reports each outcome.
 func (d Deliverer) Deliver(ctx context.Context, token string, dests []Destination) Report {
+	d = d.withRedactor()
 	d.Redactor.Add(token)
 	rep := Report{Results: make([]Result, len(dests))}
 	for i, dest := range dests {
