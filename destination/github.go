@@ -34,24 +34,35 @@ const (
 )
 
 // githubAPI is the client every GitHub destination of one Open shares; the
-// credential is looked up once, at the first preflight or delivery.
+// credential is looked up at the first preflight or delivery, and again only
+// if that lookup failed.
 type githubAPI struct {
-	env    Env
-	client func() (*github.Client, error)
+	env Env
+	mu  sync.Mutex
+	c   *github.Client
 }
 
-func newGitHubAPI(env Env) *githubAPI {
-	g := &githubAPI{env: env}
-	g.client = sync.OnceValues(g.connect)
-	return g
+func newGitHubAPI(env Env) *githubAPI { return &githubAPI{env: env} }
+
+func (g *githubAPI) client(ctx context.Context) (*github.Client, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.c != nil {
+		return g.c, nil
+	}
+	c, err := g.connect(ctx)
+	if err == nil {
+		g.c = c
+	}
+	return c, err
 }
 
-func (g *githubAPI) connect() (*github.Client, error) {
+func (g *githubAPI) connect(ctx context.Context) (*github.Client, error) {
 	base, err := githubBaseURL(g.env.Getenv(EnvGitHubAPI))
 	if err != nil {
 		return nil, err
 	}
-	token, err := githubToken(g.env)
+	token, err := githubToken(ctx, g.env)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +111,7 @@ func isLoopback(host string) bool {
 // githubToken finds the GitHub credential: GH_TOKEN, else GITHUB_TOKEN (gh's
 // own order), else what `gh auth token` prints when gh is installed. Never
 // from argv.
-func githubToken(env Env) (string, error) {
+func githubToken(ctx context.Context, env Env) (string, error) {
 	for _, name := range []string{EnvGHToken, EnvGitHubToken} {
 		if t := strings.TrimSpace(env.Getenv(name)); t != "" {
 			return t, nil
@@ -110,7 +121,7 @@ func githubToken(env Env) (string, error) {
 	if err != nil {
 		return "", errors.New("no GitHub credential: set GH_TOKEN (or GITHUB_TOKEN), or install gh and run gh auth login")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ghAuthTimeout)
+	ctx, cancel := context.WithTimeout(ctx, ghAuthTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, gh, "auth", "token")
 	// gh finds its login through HOME, XDG_CONFIG_HOME, GH_CONFIG_DIR and the
@@ -167,7 +178,7 @@ func (d *githubDest) secretID() string {
 }
 
 func (d *githubDest) Preflight(ctx context.Context) error {
-	c, err := d.api.client()
+	c, err := d.api.client(ctx)
 	if err != nil {
 		return err
 	}
@@ -223,7 +234,7 @@ func (d *githubDest) githubError(err error) string {
 
 func (d *githubDest) Deliver(ctx context.Context, token string) (string, error) {
 	d.api.env.Redactor.Add(token) // an error body may quote it
-	c, err := d.api.client()
+	c, err := d.api.client(ctx)
 	if err != nil {
 		return "", err
 	}

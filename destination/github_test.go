@@ -117,6 +117,13 @@ func TestGitHubCredential(t *testing.T) {
 			t.Error("gh's token is not registered with the redactor")
 		}
 	})
+	t.Run("refused by GitHub", func(t *testing.T) {
+		gh := githubtest.New(t, "ghp_another0123456789")
+		err := mustOpen(t, testEnv(t, gh), githubConfig, "repo")[0].Preflight(t.Context())
+		if err == nil || !strings.Contains(err.Error(), "GitHub answered 401 (the GitHub credential is invalid or expired)") {
+			t.Fatalf("got %v", err)
+		}
+	})
 	t.Run("none", func(t *testing.T) {
 		gh := githubtest.New(t, githubCred)
 		env := withVars(testEnv(t, gh), map[string]string{"GH_TOKEN": "", "GITHUB_TOKEN": "", "PATH": t.TempDir()})
