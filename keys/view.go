@@ -7,9 +7,18 @@ import (
 	"github.com/neonkeys/neonkeys/secret"
 )
 
+// Creator is who created a key: the API's ApiKeyCreatorData.
+type Creator struct {
+	ID    string `json:"id" jsonschema_description:"The id of the user who created the key."`
+	Name  string `json:"name,omitempty" jsonschema_description:"The user's name; absent when Neon did not say."`
+	Image string `json:"image,omitempty" jsonschema_description:"The URL of the user's avatar; absent when there is none."`
+}
+
+// View is an API key as every answer shows it. It never holds a token.
+//
 // The vocabulary of every answer: each command's -o json|yaml and each
-// tool's structuredContent are built from the types below, so one fact has
-// one name and one shape in both faces.
+// tool's structuredContent are built from View, NewKeyView, RevokedView
+// and Identity, so one fact has one name and one shape in both faces.
 //
 //   - Names and shapes are the Neon API's where it has them (its key list
 //     item: id, name, created_at, created_by, last_used_at,
@@ -24,15 +33,6 @@ import (
 //     without an avatar no image. (jq reads an absent field as null.)
 //   - A list is always present, [] when empty.
 //   - Times are RFC 3339 in UTC.
-
-// Creator is who created a key: the API's ApiKeyCreatorData.
-type Creator struct {
-	ID    string `json:"id" jsonschema_description:"The id of the user who created the key."`
-	Name  string `json:"name,omitempty" jsonschema_description:"The user's name; absent when Neon did not say."`
-	Image string `json:"image,omitempty" jsonschema_description:"The URL of the user's avatar; absent when there is none."`
-}
-
-// View is an API key as every answer shows it. It never holds a token.
 type View struct {
 	ID               int64      `json:"id" jsonschema_description:"The key id (an integer)."`
 	Name             string     `json:"name" jsonschema_description:"The key name (untrusted text; control characters removed)."`
