@@ -69,12 +69,9 @@ func (s *Service) ListProjects(ctx context.Context, q ProjectQuery) (*ProjectLis
 	}
 	res := &ProjectList{}
 	places := []SearchFailure{{What: "personal projects"}} // a place to search; Err is filled in on failure
-	orgs, err := s.api.GetCurrentUserOrganizations(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		res.Failed = append(res.Failed, SearchFailure{What: "the list of your organizations", Err: err})
+	orgs, orgsErr := s.api.GetCurrentUserOrganizations(ctx)
+	if orgsErr != nil && ctx.Err() != nil {
+		return nil, orgsErr
 	}
 	if len(orgs) > maxOrgsSearched {
 		res.OrgsLeftOut = len(orgs) - maxOrgsSearched
@@ -108,8 +105,12 @@ func (s *Service) ListProjects(ctx context.Context, q ProjectQuery) (*ProjectLis
 		}
 		all = append(all, found[i]...)
 	}
-	if len(res.Failed) == len(places)+boolInt(err != nil) {
+	if len(res.Failed) == len(places) {
+		// Nothing searched: a walk's error says most (a bound hit, a 401).
 		return nil, firstFailure(res.Failed)
+	}
+	if orgsErr != nil {
+		res.Failed = append(res.Failed, SearchFailure{What: "the list of your organizations", Err: orgsErr})
 	}
 	return cutProjects(res, dedupe(all), limit), nil
 }
@@ -144,11 +145,4 @@ func firstFailure(failed []SearchFailure) error {
 		return errors.New("no place to search")
 	}
 	return fmt.Errorf("searching %s: %w", failed[0].What, failed[0].Err)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
