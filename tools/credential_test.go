@@ -40,7 +40,7 @@ func TestToolsOrganizationKeyCredential(t *testing.T) {
 	}{
 		{"list", "list_api_keys", `{}`, false, []string{"2 organization keys matched in organization " + e.fx.Org.ID, "no org_id needed", "shop-deploy"}},
 		{"revoke preview", "revoke_api_key", fmt.Sprintf(`{"key_id":%d}`, e.fx.ProjectKeyID), true,
-			[]string{"looked for in its organization " + e.fx.Org.ID, "confirm: true"}},
+			[]string{"(project " + e.fx.OrgProject.ID + " in organization " + e.fx.Org.ID + ")", "looked for in its own organization", "confirm: true"}},
 		{"revoke in another org", "revoke_api_key", fmt.Sprintf(`{"key_id":%d,"org_id":%q}`, e.fx.ProjectKeyID, other.ID), true,
 			[]string{"organization API key of " + e.fx.Org.ID, "not those of " + other.ID}},
 		{"rotate", "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"confirm":true}`, e.fx.ProjectKeyID), true,

@@ -70,7 +70,8 @@ func revokeHandler(d Deps) toolFunc {
 func aboutTarget(t keys.Target, op keys.Operation) string {
 	var b strings.Builder
 	if t.OrgFromCredential {
-		fmt.Fprintf(&b, " (this server's credential is an organization API key: the key was looked for in its organization %s, no org_id needed)", clean(t.OrgID))
+		// The key's own scope, just before, names the organization.
+		b.WriteString(" (this server's credential is an organization API key: the key was looked for in its own organization, no org_id needed)")
 	}
 	if warn := t.SelfWarning(op); warn != "" {
 		b.WriteString(". WARNING: " + warn)

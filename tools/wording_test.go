@@ -70,28 +70,38 @@ func TestAnswersUseArticlesAndPluralsRight(t *testing.T) {
 // and never as "(project p (organization o))".
 func TestAnswersNameAScopeOnceWithoutNesting(t *testing.T) {
 	e := newEnv(t)
-	p, o := e.fx.OrgProject.ID, e.fx.Org.ID
-	full := "(project " + p + " in organization " + o + ")"
-	tests := []struct{ tool, args, want string }{
-		{"revoke_api_key", fmt.Sprintf(`{"key_id":%d}`, e.fx.ProjectKeyID), full},
-		{"rotate_api_key", fmt.Sprintf(`{"key_id":%d}`, e.fx.ProjectKeyID), full},
-		{"create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"deploy"}`, p), "scoped to project " + p + " in organization " + o},
+	orgKey := newEnv(t)
+	orgKey.withCredential(orgKey.fx.OrgKeyToken)
+	full := func(e *env) string {
+		return "(project " + e.fx.OrgProject.ID + " in organization " + e.fx.Org.ID + ")"
+	}
+	tests := []struct {
+		name, tool, args, want string
+		env                    *env
+	}{
+		{"revoke", "revoke_api_key", fmt.Sprintf(`{"key_id":%d}`, e.fx.ProjectKeyID), full(e), e},
+		{"rotate", "rotate_api_key", fmt.Sprintf(`{"key_id":%d}`, e.fx.ProjectKeyID), full(e), e},
+		{"create", "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"deploy"}`, e.fx.OrgProject.ID),
+			"scoped to project " + e.fx.OrgProject.ID + " in organization " + e.fx.Org.ID, e},
 		// A list names the organization in its first line, then each key's
 		// scope within it.
-		{"list_api_keys", fmt.Sprintf(`{"org_id":%q}`, o), "(project " + p + ")"},
+		{"list", "list_api_keys", fmt.Sprintf(`{"org_id":%q}`, e.fx.Org.ID), "(project " + e.fx.OrgProject.ID + ")", e},
+		// With an organization key as the credential, the preview also says
+		// where the key was looked for, without naming the organization again.
+		{"revoke with an organization key", "revoke_api_key", fmt.Sprintf(`{"key_id":%d}`, orgKey.fx.ProjectKeyID), full(orgKey), orgKey},
 	}
 	for _, tt := range tests {
-		t.Run(tt.tool, func(t *testing.T) {
-			got := text(e.call(e.client(), tt.tool, tt.args))
-			if n := strings.Count(got, o); n != 1 || !strings.Contains(got, tt.want) {
+		t.Run(tt.name, func(t *testing.T) {
+			got := text(tt.env.call(tt.env.client(), tt.tool, tt.args))
+			if n := strings.Count(got, tt.env.fx.Org.ID); n != 1 || !strings.Contains(got, tt.want) {
 				t.Errorf("the answer names the organization %d times, want once, and should hold %q:\n%s", n, tt.want, got)
 			}
 			if strings.Contains(got, "))") {
 				t.Errorf("nested scope in:\n%s", got)
 			}
+			if m := tt.env.mutations(); len(m) != 0 {
+				t.Fatalf("previews changed something: %v", m)
+			}
 		})
-	}
-	if m := e.mutations(); len(m) != 0 {
-		t.Fatalf("previews changed something: %v", m)
 	}
 }
