@@ -95,7 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "go test -timeout for each mutation")
 	fs.BoolVar(&cfg.baseline, "baseline", true, "first run the same tests unmutated; they must pass")
 	fs.BoolVar(&cfg.verbose, "v", false, "print the go test output of every mutation")
-	fs.StringVar(&cfg.rev, "rev", "", "audit the tree committed at this git revision (e.g. HEAD), not the working tree others may be editing")
+	fs.StringVar(&cfg.rev, "rev", "", "audit a copy: of the tree committed at this git revision (e.g. HEAD), or with \".\" of the working tree as it is now")
 	fs.BoolVar(&cfg.allGroups, "all", false, "run every test group of a mutation, also after one caught it")
 	fs.BoolVar(&cfg.dryRun, "n", false, "only check that every mutation applies and compiles")
 	fs.Usage = func() {

@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
-// snapshot extracts the committed tree at rev (git archive) into a new
-// temporary folder and returns the module root inside it, so an audit sees
-// one consistent tree while others keep editing the working tree. The
+// snapshot extracts the committed tree at rev (git archive), or with rev
+// "." copies the working tree as it is now (tracked and untracked files that
+// git does not ignore), into a new temporary folder and returns the module
+// root inside it, so an audit sees one consistent tree while others keep
+// editing the working tree. The
 // siblings of root are linked next to the copy, so that relative paths the
 // tests use (../shared) resolve as they do from root. cleanup removes it all.
 func snapshot(ctx context.Context, root, rev string) (dir string, cleanup func(), err error) {
@@ -25,7 +30,11 @@ func snapshot(ctx context.Context, root, rev string) (dir string, cleanup func()
 		cleanup()
 		return "", nil, fmt.Errorf("snapshot: %w", err)
 	}
-	if err := extract(ctx, root, rev, dir); err != nil {
+	extractTree := extract
+	if rev == "." {
+		extractTree = copyWorkingTree
+	}
+	if err := extractTree(ctx, root, rev, dir); err != nil {
 		cleanup()
 		return "", nil, err
 	}
@@ -76,4 +85,42 @@ func linkSiblings(root, parent string) error {
 		}
 	}
 	return nil
+}
+
+// copyWorkingTree copies the files git lists (tracked, and untracked but not
+// ignored) from root into dir, as they are now.
+func copyWorkingTree(ctx context.Context, root, _ string, dir string) error {
+	out, err := exec.CommandContext(ctx, "git", "-C", root, "ls-files", "-z", "-c", "-o", "--exclude-standard").Output()
+	if err != nil {
+		return fmt.Errorf("snapshot: git ls-files: %w", err)
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		if name == "" {
+			continue
+		}
+		if err := copyFile(filepath.Join(root, name), filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("snapshot: %w", err)
+		}
+	}
+	return nil
+}
+
+// copyFile copies one regular file, keeping its mode; a file deleted since
+// git listed it is skipped.
+func copyFile(from, to string) error {
+	info, err := os.Lstat(from)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil || !info.Mode().IsRegular() {
+		return err
+	}
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, info.Mode().Perm())
 }
