@@ -105,7 +105,9 @@ func (a *app) apiErr(op keys.Operation, err error) error {
 // code (2) in every command that meets them.
 func refusedAsGiven(err error) bool {
 	return errors.As(err, new(*keys.ProjectNotInOrgError)) ||
-		errors.As(err, new(*keys.OrgMismatchError))
+		errors.As(err, new(*keys.OrgMismatchError)) ||
+		errors.As(err, new(*keys.OrgKeyMismatchError)) ||
+		errors.As(err, new(*keys.CannotMintError))
 }
 
 // version is the module version the binary was built from, "dev" for a

@@ -10,7 +10,8 @@ import (
 // An organization key as the credential: list, revoke and rotate act on its
 // organization without --org-id and say so; another --org-id is refused
 // clearly; rotate is refused before anything changes (Neon lets only a
-// personal key create keys).
+// personal key create keys). Both refusals exit 2, like every request
+// refused as given before anything changed.
 func TestCLIOrganizationKeyCredential(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -24,12 +25,12 @@ func TestCLIOrganizationKeyCredential(t *testing.T) {
 			[]string{"organization API key", "keys of its organization"}, 0},
 		{"revoke", func(_, _ string, id int64) []string { return []string{"revoke", strconv.FormatInt(id, 10), "--yes"} }, 0, "",
 			[]string{"looked for in its organization", "Revoked key"}, 1},
-		{"list another org", func(_, other string, _ int64) []string { return []string{"list", "--org-id", other} }, 1, "",
+		{"list another org", func(_, other string, _ int64) []string { return []string{"list", "--org-id", other} }, 2, "",
 			[]string{"organization API key of", "not those of " + "OTHER"}, 0},
 		{"revoke in another org", func(_, other string, id int64) []string {
 			return []string{"revoke", strconv.FormatInt(id, 10), "--org-id", other, "--yes"}
-		}, 1, "", []string{"not those of OTHER"}, 0},
-		{"rotate", func(_, _ string, id int64) []string { return []string{"rotate", strconv.FormatInt(id, 10), "--yes"} }, 1, "",
+		}, 2, "", []string{"not those of OTHER"}, 0},
+		{"rotate", func(_, _ string, id int64) []string { return []string{"rotate", strconv.FormatInt(id, 10), "--yes"} }, 2, "",
 			[]string{"only a personal key", "cannot create the replacement"}, 0},
 	}
 	for _, tt := range tests {
