@@ -66,7 +66,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer cleanup()
-		fmt.Fprintf(stderr, "auditing %s as committed, in %s\n", cfg.rev, dir)
+		what := "the tree committed at " + cfg.rev
+		if cfg.rev == "." {
+			what = "the working tree as it was at the start"
+		}
+		fmt.Fprintf(stderr, "auditing a copy of %s, in %s\n", what, dir)
 		cfg.root = dir
 	}
 	results, err := audit(ctx, cfg, ms, stderr)
