@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/server"
@@ -104,5 +107,21 @@ func TestToolsWarnBeforeRevokingTheirOwnKey(t *testing.T) {
 				t.Fatalf("final answer lacks the note:\n%s", text(done))
 			}
 		})
+	}
+}
+
+// The human asked through elicitation reads the same warning before they
+// agree to revoke the server's own key.
+func TestElicitationWarnsAboutTheServersOwnKey(t *testing.T) {
+	e := elicitEnv(t)
+	h := &human{action: mcp.ElicitationResponseActionDecline}
+	c := e.client(client.WithElicitationHandler(h))
+	res := e.call(c, "revoke_api_key", fmt.Sprintf(`{"key_id":%d,"confirm":true}`, e.fx.AdminKeyID))
+	asked := h.messages()
+	if len(asked) != 1 || !strings.Contains(asked[0], "this is the key neonkeys is using: after the revoke, neonkeys itself stops working") {
+		t.Fatalf("the human was asked %q, want the warning", asked)
+	}
+	if !res.IsError || len(e.mutations()) != 0 {
+		t.Fatalf("declined, yet: %s (%d mutations)", text(res), len(e.mutations()))
 	}
 }
