@@ -147,16 +147,11 @@ func (s *Service) List(ctx context.Context, opts ListOptions) (*ListResult, erro
 	return res, nil
 }
 
-// Find locates key id. With an orgID it looks only in that organization;
-// without, it looks among the personal keys, then in every organization of
-// the caller, so "rotate 123" works without knowing where 123 lives. With
-// an organization key as the credential it looks in that key's organization.
-func (s *Service) Find(ctx context.Context, id int64, orgID string) (*Key, error) {
-	key, _, err := s.find(ctx, id, orgID)
-	return key, err
-}
-
-// find is Find that also returns the keys listed beside the one found.
+// find locates key id for Locate, and returns the keys listed beside it.
+// With an orgID it looks only in that organization; without, it looks among
+// the personal keys, then in every organization of the caller, so "rotate
+// 123" works without knowing where 123 lives. Should Neon refuse the
+// personal keys to an organization key, it looks in that key's organization.
 func (s *Service) find(ctx context.Context, id int64, orgID string) (*Key, []neonapi.APIKey, error) {
 	listed, orgID, _, err := s.keysIn(ctx, orgID)
 	if err != nil {

@@ -163,7 +163,7 @@ func TestFind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := s.Find(ctx, tt.id, tt.orgID)
+			k, err := s.Locate(ctx, tt.id, tt.orgID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +192,7 @@ func TestFindNotFound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.Find(ctx, tt.id, tt.orgID)
+			_, err := s.Locate(ctx, tt.id, tt.orgID)
 			var nf *keys.NotFoundError
 			if !errors.As(err, &nf) {
 				t.Fatalf("err = %v (%T), want *NotFoundError", err, err)
@@ -212,7 +212,7 @@ func TestFindNotFound(t *testing.T) {
 
 func TestFindPassesAPIErrors(t *testing.T) {
 	_, fx, svc := setup(t)
-	_, err := svc("napi_notavalidtoken000000000000000").Find(context.Background(), fx.AdminKeyID, "")
+	_, err := svc("napi_notavalidtoken000000000000000").Locate(context.Background(), fx.AdminKeyID, "")
 	if neonapi.StatusOf(err) != http.StatusUnauthorized {
 		t.Fatalf("err = %v, want the 401", err)
 	}

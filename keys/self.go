@@ -54,10 +54,10 @@ type Target struct {
 	Self SelfMatch
 }
 
-// Locate finds key id as Find does, after asking Neon what the credential
-// is (GET /auth): an organization key looks in its own organization, a
-// different orgID is an *OrgKeyMismatchError, and the key found is checked
-// against the credential (see SelfMatch).
+// Locate finds key id (see find for where it looks) after asking Neon
+// what the credential is (GET /auth): an organization key looks in its own
+// organization, a different orgID is an *OrgKeyMismatchError, and the key
+// found is checked against the credential (see SelfMatch).
 func (s *Service) Locate(ctx context.Context, id int64, orgID string) (*Target, error) {
 	cred, err := s.Credential(ctx)
 	if err != nil {
