@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -128,17 +129,22 @@ func TestCLIConfirmPrompt(t *testing.T) {
 
 func TestCLIConfirmInterrupted(t *testing.T) {
 	srv, fx, env := fakeEnv(t)
-	stdin, w := io.Pipe() // a terminal nobody types into
+	pipe, w := io.Pipe() // a terminal nobody types into
 	defer w.Close()
+	stdin := &readSignal{r: pipe, reading: make(chan struct{})}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan result, 1)
 	go func() {
 		done <- runCLI(t, runOpts{env: env, interactive: true, stdin: stdin, ctx: ctx}, "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
 	}()
-	// Cancel once the prompt waits for input: the preview's GETs are done.
-	deadline := time.Now().Add(10 * time.Second)
-	for len(srv.Requests()) < 3 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	// Cancel once the prompt reads its answer: the preview is done, however
+	// many requests it took.
+	select {
+	case <-stdin.reading:
+	case r := <-done:
+		t.Fatalf("revoke ended before it prompted: exit %d, stderr:\n%s", r.code, r.stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatal("revoke never read its confirmation")
 	}
 	cancel()
 	select {
@@ -153,4 +159,17 @@ func TestCLIConfirmInterrupted(t *testing.T) {
 	if n := mutations(srv, http.MethodDelete); n != 0 {
 		t.Errorf("%d DELETEs, want 0", n)
 	}
+}
+
+// readSignal closes reading on the first Read: the moment a prompt starts
+// waiting for its answer.
+type readSignal struct {
+	r       io.Reader
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (s *readSignal) Read(p []byte) (int, error) {
+	s.once.Do(func() { close(s.reading) })
+	return s.r.Read(p)
 }
