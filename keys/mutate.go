@@ -106,6 +106,10 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 		// from an older one of the same name is not worth the risk.
 		return nil, err
 	}
+	// The secrets held before the create: the answer's token is registered
+	// with the redactor while it is decoded, so only this copy can tell a
+	// token that repeats one of them.
+	held := s.api.Redactor().Known()
 	var resp *neonapi.CreatedAPIKey
 	if req.OrgID == "" {
 		resp, err = s.api.CreateAPIKey(ctx, req.Name)
@@ -120,7 +124,7 @@ func (s *Service) Create(ctx context.Context, req CreateRequest) (*Created, erro
 		}
 		return nil, err
 	}
-	if reason := verify(req, resp); reason != "" {
+	if reason := verify(req, resp, held); reason != "" {
 		return nil, s.undo(req, resp, reason)
 	}
 	creator := s.creator(ctx, resp.CreatedBy, listed)
@@ -150,11 +154,25 @@ func (s *Service) creator(ctx context.Context, id string, listed []neonapi.APIKe
 	return Creator{ID: id, Name: u.FullName(), Image: u.Image}
 }
 
-func verify(req CreateRequest, resp *neonapi.CreatedAPIKey) string {
-	switch {
-	case resp.Key == "":
+// verify checks a create answer before its token goes anywhere, and
+// returns why it cannot be kept ("" when it can). The token is the one
+// string of an answer that is not cleaned (neonapi passes it as is), so it
+// must have a Neon token's shape (see tokenShapeProblem) and must not hold a
+// secret the process held before (held): an API or proxy that quotes the
+// credential, or sends escape sequences, as the "new token" would otherwise
+// have them printed to a terminal, a transcript or a token file. The reasons
+// never quote the token.
+func verify(req CreateRequest, resp *neonapi.CreatedAPIKey, held *secret.Redactor) string {
+	if resp.Key == "" {
 		return "Neon's answer carried no token"
-	case resp.ProjectID != req.ProjectID:
+	}
+	if problem := tokenShapeProblem(resp.Key); problem != "" {
+		return "Neon's answer carried a new token that is not shaped like a Neon token (" + problem + ")"
+	}
+	if held.Contains(resp.Key) {
+		return "Neon's answer carried, as the new token, a secret neonkeys already holds (such as its own credential)"
+	}
+	if resp.ProjectID != req.ProjectID {
 		got := resp.ProjectID
 		if got == "" {
 			got = "no project"
@@ -166,6 +184,38 @@ func verify(req CreateRequest, resp *neonapi.CreatedAPIKey) string {
 		return fmt.Sprintf("Neon scoped the new key to %s instead of %s", got, want)
 	}
 	return ""
+}
+
+// A new Neon token is "napi_" followed by minTokenBody to maxTokenBody ASCII
+// letters and digits: the rule is napi_[A-Za-z0-9]{32,128}. Neon prefixes
+// every key created since 2025-01-31 with napi_ (older, unprefixed keys are
+// never minted again); it does not publish the length after it, and public
+// secret scanners' rules for it range from 32 to 128 characters. Anything
+// else (an escape sequence, a newline, a bidi override, a quoted header or
+// a megabyte of text) is not a token.
+const (
+	tokenPrefix  = "napi_"
+	minTokenBody = 32
+	maxTokenBody = 128
+)
+
+// tokenShapeProblem says how token differs from a Neon token, "" when it
+// does not. It names lengths and kinds of characters, never the token.
+func tokenShapeProblem(token string) string {
+	body, ok := strings.CutPrefix(token, tokenPrefix)
+	switch {
+	case !ok:
+		return "it does not start with " + tokenPrefix
+	case len(body) < minTokenBody || len(body) > maxTokenBody:
+		return fmt.Sprintf("%d bytes after %s; a Neon token has %d to %d", len(body), tokenPrefix, minTokenBody, maxTokenBody)
+	case strings.IndexFunc(body, notAlnum) >= 0:
+		return "it holds characters other than ASCII letters and digits"
+	}
+	return ""
+}
+
+func notAlnum(r rune) bool {
+	return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
 }
 
 // undo revokes a key whose create answer failed verification.

@@ -434,3 +434,69 @@ func TestCreateCancelledAfterMintWithdrawsTheKey(t *testing.T) {
 		t.Fatalf("%d live keys, want the fixture's 4", n)
 	}
 }
+
+// TestCreateRefusesATokenThatIsNotANeonToken: the token is the one string of
+// a create answer that is not cleaned, so an answer whose "key" is the
+// credential, escape sequences, or not napi_ and 32 to 128 letters and digits
+// is never handed over: the key is revoked at once and the error says why
+// without quoting the value.
+func TestCreateRefusesATokenThatIsNotANeonToken(t *testing.T) {
+	body := strings.Repeat("a1B2", 16)
+	tests := []struct {
+		name   string
+		key    func(fx *neontest.Fixture) string
+		reason string
+	}{
+		{"the credential", func(fx *neontest.Fixture) string { return fx.AdminToken }, "a secret neonkeys already holds"},
+		{"the credential after a valid prefix", func(fx *neontest.Fixture) string {
+			return "napi_" + strings.TrimPrefix(fx.AdminToken, "napi_") + "x"
+		}, "a secret neonkeys already holds"},
+		{"escape sequences", func(*neontest.Fixture) string {
+			return "napi_" + body + "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J"
+		}, "other than ASCII letters and digits"},
+		{"bidi override and a fake line", func(*neontest.Fixture) string {
+			return "napi_" + body[:40] + "\u202e\nStore this key now"
+		}, "other than ASCII letters and digits"},
+		{"too long", func(*neontest.Fixture) string { return "napi_" + strings.Repeat("a", 129) }, "129 bytes after napi_"},
+		{"too short", func(*neontest.Fixture) string { return "napi_" + strings.Repeat("a", 31) }, "31 bytes after napi_"},
+		{"wrong prefix", func(*neontest.Fixture) string { return "neon_" + body }, "does not start with napi_"},
+		{"no prefix", func(*neontest.Fixture) string { return body }, "does not start with napi_"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, fx, svc := setup(t)
+			key := tt.key(fx)
+			srv.Inject(neontest.Fault{Key: key})
+			c, err := svc("").Create(context.Background(), keys.CreateRequest{Name: "shaped"})
+			var withdrawn *keys.WithdrawnKeyError
+			if !errors.As(err, &withdrawn) || withdrawn.RevokeErr != nil {
+				t.Fatalf("created %+v, err = %v, want *WithdrawnKeyError with the key revoked", c, err)
+			}
+			if !strings.Contains(err.Error(), tt.reason) || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), body) {
+				t.Fatalf("err = %q, want the reason %q without the value", err, tt.reason)
+			}
+			if info, ok := srv.Key(withdrawn.KeyID); !ok || !info.Revoked {
+				t.Fatalf("key %d is still live at the fake: %+v", withdrawn.KeyID, info)
+			}
+			if len(srv.LiveKeys()) != 4 {
+				t.Fatalf("%d live keys, want the fixture's 4", len(srv.LiveKeys()))
+			}
+		})
+	}
+}
+
+// TestCreateKeepsTokensOfEveryAcceptedLength: the bounds of the rule are
+// inclusive, and upper-case letters are allowed.
+func TestCreateKeepsTokensOfEveryAcceptedLength(t *testing.T) {
+	for _, n := range []int{32, 68, 128} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			srv, _, svc := setup(t)
+			token := "napi_" + strings.Repeat("Z9", n)[:n]
+			srv.Inject(neontest.Fault{Key: token})
+			c, err := svc("").Create(context.Background(), keys.CreateRequest{Name: "bounds"})
+			if err != nil || c.Token != token {
+				t.Fatalf("created %+v, err = %v", c, err)
+			}
+		})
+	}
+}

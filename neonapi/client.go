@@ -109,6 +109,9 @@ func New(opts Options) (*Client, error) {
 	return c, nil
 }
 
+// Redactor returns the redactor the client registers secrets with.
+func (c *Client) Redactor() *secret.Redactor { return c.redactor }
+
 // BaseURL returns the API base URL the client calls.
 func (c *Client) BaseURL() string { return c.base.String() }
 
@@ -137,6 +140,14 @@ func (c *Client) doCounted(ctx context.Context, method, path string, query url.V
 		if err == nil && status >= 200 && status < 300 {
 			if out == nil {
 				return len(respBody), nil
+			}
+			// Counted before the decode allocates a struct per item. Only a
+			// GET is checked: it changed nothing, while refusing a create's
+			// answer would lose the token of a key already minted.
+			if method == http.MethodGet {
+				if limit := checkItems(respBody); limit != "" {
+					return 0, &LimitError{Method: method, Path: path, Limit: limit, Status: status}
+				}
 			}
 			if err := json.Unmarshal(respBody, out); err != nil {
 				// Not err's text: a decoder error quotes the body, and a

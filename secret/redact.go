@@ -86,6 +86,20 @@ func (r *Redactor) Add(values ...string) {
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
 }
 
+// Known returns a redactor that knows the secret values r knows now and
+// masks only those and their pieces, without the shape rules: Known().Contains(s)
+// says whether s holds a secret held at this moment, whatever r learns later
+// (a create answer's token is registered while it is decoded, before it can be
+// compared with the secrets held before it).
+func (r *Redactor) Known() *Redactor {
+	r.mu.RLock()
+	values := append([]string(nil), r.values...)
+	r.mu.RUnlock()
+	k := &Redactor{}
+	k.Add(values...)
+	return k
+}
+
 // Redact returns s with every known secret value, every run of 16 or more
 // characters of one, and every secret-shaped substring replaced by Mask.
 //

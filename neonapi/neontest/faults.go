@@ -56,9 +56,12 @@ type Fault struct {
 	OmitKey        bool   // answer 200 without the "key" field
 	EmptyKey       bool   // answer 200 with "key": ""
 	WrongProjectID string // answer with this project_id instead of the real one
+	Key            string // answer with this "key" instead of the new token
 }
 
-func (f *Fault) tampers() bool { return f.OmitKey || f.EmptyKey || f.WrongProjectID != "" }
+func (f *Fault) tampers() bool {
+	return f.OmitKey || f.EmptyKey || f.WrongProjectID != "" || f.Key != ""
+}
 
 func (f *Fault) matches(method, path string, isCreate bool) bool {
 	if f.Method != "" && !strings.EqualFold(f.Method, method) {

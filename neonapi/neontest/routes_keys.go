@@ -306,5 +306,8 @@ func (c *call) tampered(resp wireCreateResponse) wireCreateResponse {
 	if f.WrongProjectID != "" {
 		resp.ProjectID = f.WrongProjectID
 	}
+	if f.Key != "" {
+		resp.Key = &f.Key
+	}
 	return resp
 }
