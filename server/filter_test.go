@@ -300,3 +300,113 @@ func TestFailedInitializeIsNotCounted(t *testing.T) {
 		})
 	}
 }
+
+// TestCaseVariantMembers: mcp-go's decoder (encoding/json) reads "Method",
+// "ID", "Params" or "paramſ" (long s folds to s) as method, id and params,
+// and capability members in any case; the filter reads them the same way,
+// so a spelling cannot get a call served before initialize, a second
+// initialize accepted, or the session's confirmation dialog turned off.
+// After a refused attack the API saw no mutation, and a session that
+// declared elicitation still asks the human on the next revoke. Controls: a
+// case-variant spelling is served where the canonical one is (the filter
+// refuses what a message does, not how it is spelled). The "held" cases
+// were refused before the filter read members as mcp-go does too: nested
+// capability members went through mcp-go's types already, and mcp-go reads
+// the _meta keys exactly.
+func TestCaseVariantMembers(t *testing.T) {
+	const elicit, none = `{"elicitation":{}}`, `{}`
+	// revoke is a confirmed revoke of the spare key with members named as
+	// given (method, id, params), params holding extra members.
+	revoke := func(method, id, params, extra string) func(s *session) string {
+		return func(s *session) string {
+			return fmt.Sprintf(`{"jsonrpc":"2.0",%q:"attack",%q:"tools/call",%q:{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":true}%s}}`,
+				id, method, params, s.scratch, extra)
+		}
+	}
+	line := func(l string) func(*session) string { return func(*session) string { return l } }
+	initialize := func(method, params, caps string) func(*session) string {
+		return line(fmt.Sprintf(`{"jsonrpc":"2.0","id":"attack",%q:"initialize",%q:{"protocolVersion":"2025-11-25","capabilities":%s,"clientInfo":{"name":"t","version":"1"}}}`, method, params, caps))
+	}
+	modernMetaAs := func(member, capsKey, caps string) string {
+		return fmt.Sprintf(`,%q:{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},%q:%s}`,
+			member, capsKey, caps)
+	}
+	const capsKey = "io.modelcontextprotocol/clientCapabilities"
+	type outcome int
+	const (
+		refused    outcome = iota // a JSON-RPC error, nothing mutated
+		served                    // a result
+		asks                      // the server asks the human (declined here)
+		asksModern                // the answer asks the human (2026-07-28: inputRequests)
+	)
+	cases := []struct {
+		name   string
+		setup  string // "": none; "legacy": initialize with elicitation; "modern": a 2026-07-28 request declaring it
+		attack func(s *session) string
+		want   outcome
+	}{
+		{"Method: a revoke before initialize", "", revoke("Method", "id", "params", ""), refused},
+		{"METHOD: a revoke before initialize", "", revoke("METHOD", "id", "params", ""), refused},
+		{"ID: a revoke before initialize", "", revoke("method", "ID", "params", ""), refused},
+		{"Id and Method: a revoke before initialize", "", revoke("Method", "Id", "params", ""), refused},
+		{"Method: a second initialize without elicitation", "legacy", initialize("Method", "params", none), refused},
+		{"Method, Params, Capabilities: a second initialize", "legacy", line(`{"jsonrpc":"2.0","id":"attack","Method":"initialize","Params":{"protocolVersion":"2025-11-25","Capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`), refused},
+		{"Params: an initialize without elicitation after a modern request with it", "modern", initialize("method", "Params", none), refused},
+		{"held: Capabilities: an initialize without elicitation after a modern request with it", "modern", line(`{"jsonrpc":"2.0","id":"attack","method":"initialize","params":{"protocolVersion":"2025-11-25","Capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`), refused},
+		{"an initialize with no params after a modern request with elicitation", "modern", line(`{"jsonrpc":"2.0","id":"attack","method":"initialize"}`), refused},
+		{"Params: a modern revoke declaring no elicitation", "legacy", revoke("method", "id", "Params", modernMetaAs("_meta", capsKey, none)), refused},
+		{"paramſ (long s): a modern revoke declaring no elicitation", "legacy", revoke("method", "id", "paramſ", modernMetaAs("_meta", capsKey, none)), refused},
+		{"Method and Params: a modern revoke declaring no elicitation", "modern", revoke("Method", "id", "Params", modernMetaAs("_meta", capsKey, none)), refused},
+		{"held: _META: a modern revoke declaring no elicitation", "legacy", revoke("method", "id", "params", modernMetaAs("_META", capsKey, none)), refused},
+		{"held: Elicitation with URL only: a modern revoke", "legacy", revoke("method", "id", "params", modernMetaAs("_meta", capsKey, `{"Elicitation":{"URL":{}}}`)), refused},
+		{"held: ClientCapabilities key (mcp-go reads _meta keys exactly): a modern revoke", "legacy", revoke("method", "id", "params", modernMetaAs("_meta", "io.modelcontextprotocol/ClientCapabilities", none)), refused},
+		{"Result: an initialize mcp-go would take for an answer", "", line(`{"jsonrpc":"2.0","id":"attack","Method":"initialize","Result":{},"params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`), refused},
+		{"control: Method, Params, Capabilities, Elicitation in the first initialize", "", line(`{"jsonrpc":"2.0","id":"attack","Method":"initialize","Params":{"protocolVersion":"2025-11-25","Capabilities":{"Elicitation":{}},"clientInfo":{"name":"t","version":"1"}}}`), served},
+		{"control: Method and ID after initialize", "legacy", revoke("Method", "ID", "params", ""), asks},
+		{"control: Params keeping Elicitation in a modern revoke", "legacy", revoke("method", "id", "Params", modernMetaAs("_meta", capsKey, `{"Elicitation":{}}`)), asksModern},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := startSession(t, true)
+			switch c.setup {
+			case "legacy":
+				s.handshake(t, true)
+			case "modern":
+				s.send(t, `{"jsonrpc":"2.0","id":"declare","method":"tools/list","params":{%s}}`, modernMeta(elicit))
+				if msg := s.until(t, `"declare"`); msg["result"] == nil {
+					t.Fatalf("modern tools/list declaring elicitation: %s", msg["error"])
+				}
+			}
+			s.send(t, "%s", c.attack(s))
+			if c.want == asks {
+				s.declineNextQuestion(t)
+			}
+			msg := s.until(t, `"attack"`)
+			if c.want == asksModern && !strings.Contains(string(msg["result"]), `"elicitation/create"`) {
+				t.Fatalf("the modern revoke did not ask the human: %s %s", abuseTail(string(msg["result"])), msg["error"])
+			}
+			if refusedNow := msg["error"] != nil; refusedNow != (c.want == refused) {
+				t.Fatalf("attack refused %v, want %v: %s %s", refusedNow, c.want == refused, abuseTail(string(msg["result"])), msg["error"])
+			}
+			if n := s.mutations(); n != 0 {
+				t.Fatalf("%d mutations: %s", n, abuseTail(string(msg["result"])))
+			}
+			switch {
+			case c.setup == "" && c.want == refused:
+				if n := len(s.fake.Requests()); n != 0 {
+					t.Fatalf("%d requests reached the API before initialize", n)
+				}
+			case c.setup != "" || c.want == served:
+				// The session's dialog still holds (the control's initialize
+				// declared elicitation in case-variant spelling).
+				s.send(t, "%s", s.revokeScratch("after"))
+				s.declineNextQuestion(t)
+				s.until(t, `"after"`)
+				if n := s.mutations(); n != 0 {
+					t.Fatalf("%d mutations after the human declined", n)
+				}
+			}
+			s.quit(t, false)
+		})
+	}
+}

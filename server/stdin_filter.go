@@ -267,6 +267,36 @@ func formElicits(caps *mcp.ClientCapabilities) bool {
 // request: a method and an id (a notification has no id).
 func (m message) request() bool { return m.hasMethod && len(m.ids) > 0 }
 
+// How the filter reads a message. encoding/json, mcp-go's decoder, matches
+// a member to a struct field by Unicode simple case folding ("Method",
+// "ID", "paramſ" are method, id, params), so a filter reading members by
+// exact name sees another message than mcp-go serves. The filter therefore
+// reads every member through encoding/json into structs tagged as mcp-go's
+// (server/request_handler.go HandleMessage, server/protocol.go
+// extractRequestProtocolInfo) and into mcp-go's own types
+// (mcp.InitializeRequest, mcp.Meta, mcp.ClientCapabilities): whatever the
+// spelling, both read the same member. duplicateKey, which folds the same
+// way, has already refused an object with two members of one fold, so that
+// read is unambiguous. The line itself is forwarded unchanged: re-encoding
+// it would pass the tool arguments and unknown members through a second
+// decoder of ours, which strict argument validation must not depend on.
+
+// envelope is a message's JSON-RPC members, read as mcp-go reads them.
+type envelope struct {
+	Method json.RawMessage `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  json.RawMessage `json:"error"`
+}
+
+// metaWrapper is params._meta as server/protocol.go
+// extractRequestProtocolInfo reads it (a message it fails to decode is of
+// the legacy era).
+type metaWrapper struct {
+	Params struct {
+		Meta *mcp.Meta `json:"_meta"`
+	} `json:"params"`
+}
+
 // inspect reads one line as a JSON value. ok is false when it is not one
 // JSON object (mcp-go then answers the parse or request error itself).
 func inspect(line []byte) (m message, ok bool) {
@@ -277,49 +307,49 @@ func inspect(line []byte) (m message, ok bool) {
 	if k, dup := duplicateKey(trimmed); dup {
 		m.dupKey = k
 	}
-	var top map[string]json.RawMessage // duplicates in it: dupKey set above
-	if err := json.Unmarshal(trimmed, &top); err != nil {
+	var env envelope
+	if err := json.Unmarshal(trimmed, &env); err != nil {
 		return m, false
 	}
-	method, hasMethod := top["method"]
-	m.hasMethod = hasMethod
-	_ = json.Unmarshal(method, &m.method)
+	m.hasMethod = env.Method != nil
+	_ = json.Unmarshal(env.Method, &m.method)
 	// An id of null is no id: mcp-go serves such a message as a notification.
 	m.ids = slices.DeleteFunc(topLevelValues(trimmed, "id"), func(v json.RawMessage) bool { return string(v) == "null" })
-	m.answerLike = notNull(top["result"]) || notNull(top["error"])
-	m.readParams(top["params"])
+	m.answerLike = notNull(env.Result) || notNull(env.Error)
+	m.readParams(trimmed)
 	return m, true
 }
 
 func notNull(v json.RawMessage) bool { return len(v) > 0 && string(v) != "null" }
 
-// readParams reads the era and the declared capabilities from params.
-func (m *message) readParams(params json.RawMessage) {
-	var p struct {
-		Meta         *mcp.Meta       `json:"_meta"`
-		Capabilities json.RawMessage `json:"capabilities"`
+// readParams reads the era and the declared capabilities of msg as mcp-go
+// reads them.
+func (m *message) readParams(msg []byte) {
+	var w metaWrapper
+	if json.Unmarshal(msg, &w) != nil {
+		w.Params.Meta = nil
 	}
-	if len(params) == 0 || json.Unmarshal(params, &p) != nil {
-		return
-	}
-	version := p.Meta.ProtocolVersion()
+	version := w.Params.Meta.ProtocolVersion()
 	m.modern = mcp.IsModernProtocol(version)
 	switch {
 	case m.modern:
 		m.validVersion = mcp.IsValidProtocolVersion(version)
-		m.caps = p.Meta.ClientCapabilities()
+		m.caps = w.Params.Meta.ClientCapabilities()
 	case m.method == string(mcp.MethodInitialize):
-		// mcp-go stores what decodes, and an absent member as none.
-		var caps mcp.ClientCapabilities
-		if len(p.Capabilities) == 0 || json.Unmarshal(p.Capabilities, &caps) == nil {
-			m.caps = &caps
+		// mcp-go stores the capabilities of an initialize that decodes,
+		// absent ones (no params at all, too) as none.
+		var req mcp.InitializeRequest
+		if json.Unmarshal(msg, &req) == nil {
+			m.caps = &req.Params.Capabilities
 		}
 	}
 }
 
 // topLevelValues returns the distinct values of every top-level member
-// named key (a valid object holds one, a hostile one several).
+// whose name encoding/json matches to a field tagged key (equal up to case
+// folding): a valid object holds one, a hostile one several.
 func topLevelValues(obj []byte, key string) []json.RawMessage {
+	want := foldKey(key)
 	dec := json.NewDecoder(bytes.NewReader(obj))
 	if _, err := dec.Token(); err != nil {
 		return nil
@@ -334,7 +364,7 @@ func topLevelValues(obj []byte, key string) []json.RawMessage {
 		if err := dec.Decode(&v); err != nil {
 			return out
 		}
-		if k, _ := tok.(string); k == key && !containsRaw(out, v) {
+		if k, _ := tok.(string); foldKey(k) == want && !containsRaw(out, v) {
 			out = append(out, v)
 		}
 	}
