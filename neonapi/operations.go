@@ -109,8 +109,8 @@ func (c *Client) GetProject(ctx context.Context, projectID string) (*Project, er
 
 // ListProjects lists projects (GET /projects), following the cursor until it
 // is empty or already followed, a page comes back empty, or opts.MaxItems
-// are collected. Past maxListPages pages or maxListBytes of answers it
-// stops with a *LimitError.
+// are collected. Past maxListPages pages, maxListBytes of answers or
+// maxListItems projects it stops with a *LimitError.
 func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]Project, error) {
 	if opts.OrgID != "" {
 		if _, err := checkOrgID(opts.OrgID); err != nil {
@@ -156,7 +156,7 @@ func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]
 		if len(page.Projects) == 0 || page.Pagination == nil || page.Pagination.Cursor == "" || seen[page.Pagination.Cursor] {
 			return all, nil
 		}
-		if err := checkListBounds(pages, bytesRead); err != nil {
+		if err := checkListBounds(pages, bytesRead, len(all)); err != nil {
 			return nil, err
 		}
 		cursor = page.Pagination.Cursor
@@ -164,19 +164,23 @@ func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]
 	}
 }
 
-// A walk through pages stops with a *LimitError after maxListPages pages or
-// maxListBytes of answers, whichever comes first: a server that always has
-// a next page must not keep neonkeys reading (and holding) for ever. 100
-// pages of 100 are 10,000 projects, about 15 MB at Neon's ~1.5 KB each.
+// A walk through pages stops with a *LimitError after maxListPages pages,
+// maxListBytes of answers or maxListItems projects, whichever comes first:
+// a server that always has a next page must not keep neonkeys reading (and
+// holding) for ever. 100 pages of 100 are 10,000 projects, about 15 MB at
+// Neon's ~1.5 KB each; pages of tiny items reach the item bound first.
 const (
 	maxListPages = 100
 	maxListBytes = 32 << 20
 )
 
-// checkListBounds refuses to fetch another page after pages pages and
-// bytesRead bytes.
-func checkListBounds(pages, bytesRead int) error {
+// checkListBounds refuses to fetch another page after pages pages,
+// bytesRead bytes and items projects.
+func checkListBounds(pages, bytesRead, items int) error {
 	switch {
+	case items >= maxListItems:
+		return &LimitError{Method: http.MethodGet, Path: "/projects",
+			Limit: fmt.Sprintf("the list goes on past %d projects in %d pages, the most neonkeys reads (narrow it with a search)", maxListItems, pages)}
 	case pages >= maxListPages:
 		return &LimitError{Method: http.MethodGet, Path: "/projects",
 			Limit: fmt.Sprintf("the list goes on past %d pages, the most neonkeys reads (narrow it with a search)", maxListPages)}
