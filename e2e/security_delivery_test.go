@@ -318,4 +318,34 @@ func TestSecurityMisbehavingClient(t *testing.T) {
 		p.until(t, `"after"`)
 		w.assertMutations(t, 0)
 	})
+	// mcp-go reads "Method", "ID", "Params" as method, id, params: so must
+	// the filter, or a spelling gets past each rule above.
+	t.Run("case-variant member names", func(t *testing.T) {
+		t.Parallel()
+		w := mcpNewWorld(t)
+		p := secStart(t, w)
+		p.send(t, `{"jsonrpc":"2.0","ID":"early","Method":"tools/call","params":{"name":"whoami","arguments":{}}}`)
+		if msg, line := p.until(t, `"early"`); msg["error"] == nil {
+			t.Fatalf("a call spelled Method and ID before initialize was served: %s", mcpTail(line))
+		}
+		if n := len(w.srv.Requests()); n != 0 {
+			t.Fatalf("%d requests reached the API before initialize", n)
+		}
+		p.handshake(t, true)
+		p.send(t, `{"jsonrpc":"2.0","id":"again","Method":"initialize","Params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sec","version":"1"}}}`)
+		if msg, line := p.until(t, `"again"`); msg["error"] == nil {
+			t.Fatalf("a second initialize spelled Method was accepted: %s", mcpTail(line))
+		}
+		p.send(t, `{"jsonrpc":"2.0","id":"modern","method":"tools/call","Params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":true},`+
+			`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"sec","version":"1"},`+
+			`"io.modelcontextprotocol/clientCapabilities":{}}}}`, w.spareID)
+		if msg, line := p.until(t, `"modern"`); msg["error"] == nil {
+			t.Fatalf("a 2026-07-28 revoke spelled Params, declaring no elicitation, was served: %s", mcpTail(line))
+		}
+		w.assertMutations(t, 0)
+		p.send(t, "%s", revoke(w, "after"))
+		p.send(t, `{"jsonrpc":"2.0","id":%s,"result":{"action":"decline"}}`, asked(t, p))
+		p.until(t, `"after"`)
+		w.assertMutations(t, 0)
+	})
 }
