@@ -7,9 +7,10 @@ import (
 )
 
 // isUnsafeRune reports whether StripControl removes r: a terminal acts on
-// it, or draws it as nothing or as a blank, so text holding it is not what
-// it looks like (a secret split by one shows whole). The set, by Unicode
-// property (the unicode package's tables, Unicode 15.0 in Go 1.26):
+// it, or draws it as nothing, as a blank or as whatever a font decides, so
+// text holding it is not what it looks like (a secret split by one shows
+// whole). The set, by Unicode general category and property (the unicode
+// package's tables: Unicode 15.0.0 in Go 1.26, unicode.Version):
 //
 //   - Cc: C0 and C1 controls and DEL (ESC, CR, newline, tab, NUL).
 //   - Cf: every format character (bidi controls, zero-width space and
@@ -26,14 +27,24 @@ import (
 //     line break, they are not the space a person types (tab and newline,
 //     also White_Space, are Cc). And U+2800 BRAILLE PATTERN BLANK, a symbol
 //     drawn as an empty cell that no property singles out.
+//   - Cn: code points not assigned in this Unicode version (U+0378,
+//     U+1D455), noncharacters included (U+FDD0..FDEF, U+FFFE, U+FFFF and the
+//     last two of every plane). unicode.Cn (Go 1.25 on) is the complement of
+//     every other category table. A terminal draws them as nothing, a box,
+//     or, once a later Unicode assigns them, anything at all.
+//   - Co: private use (U+E000..F8FF, planes 15 and 16): a font draws
+//     whatever it likes there, nothing included.
 //
-// U+FFFD stays: it is what invalid UTF-8 decodes to, and it is visible.
+// Assigned visible characters stay, combining marks and emoji modifiers
+// included (a name may be written with them): a held secret spelled out
+// with them between its characters is the skeleton view's job (pieces.go).
+// U+FFFD stays too: it is what invalid UTF-8 decodes to, and it is visible.
 func isUnsafeRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r < 0x20 || r == 0x7f
 	}
 	return r == '\u2800' || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point,
-		unicode.Variation_Selector, unicode.White_Space)
+		unicode.Variation_Selector, unicode.White_Space, unicode.Cn, unicode.Co)
 }
 
 // hasUnsafe reports whether s holds a rune StripControl would remove. Plain

@@ -32,10 +32,29 @@ func isDefaultIgnorable(r rune) bool {
 		!unicode.Is(unicode.Prepended_Concatenation_Mark, r)
 }
 
+// isUnassignedByDerivation reports whether r is in general category Cn
+// (unassigned, noncharacters included), derived as "in no other category
+// table" rather than read from unicode.Cn, which the product uses.
+func isUnassignedByDerivation(r rune) bool {
+	return !unicode.In(r, unicode.L, unicode.M, unicode.N, unicode.P, unicode.S, unicode.Z,
+		unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs)
+}
+
+// everyCodePoint is a table of all of Unicode, for the classes that are
+// derived rather than listed.
+func everyCodePoint() *unicode.RangeTable {
+	return &unicode.RangeTable{
+		R16: []unicode.Range16{{Lo: 0, Hi: 0xFFFF, Stride: 1}},
+		R32: []unicode.Range32{{Lo: 0x10000, Hi: unicode.MaxRune, Stride: 1}},
+	}
+}
+
 // invisibleClasses lists what StripControl removes: controls, format
-// characters, every default-ignorable character, and blanks (the spaces
-// other than U+0020, and the braille blank; the Hangul fillers are
-// default-ignorable already).
+// characters, every default-ignorable character, blanks (the spaces other
+// than U+0020, and the braille blank; the Hangul fillers are
+// default-ignorable already), and code points with no agreed glyph:
+// unassigned ones and private use (drawn as nothing, a box, or whatever a
+// font puts there).
 func invisibleClasses() []invisibleClass {
 	in := func(t *unicode.RangeTable) func(rune) bool { return func(r rune) bool { return unicode.Is(t, r) } }
 	return []invisibleClass{
@@ -50,6 +69,8 @@ func invisibleClasses() []invisibleClass {
 			[]*unicode.RangeTable{unicode.White_Space}},
 		{"U+2800 BRAILLE PATTERN BLANK", func(r rune) bool { return r == 0x2800 },
 			[]*unicode.RangeTable{{R16: []unicode.Range16{{Lo: 0x2800, Hi: 0x2800, Stride: 1}}}}},
+		{"Cn unassigned", isUnassignedByDerivation, []*unicode.RangeTable{everyCodePoint()}},
+		{"Co private use", in(unicode.Co), []*unicode.RangeTable{unicode.Co}},
 	}
 }
 
@@ -70,10 +91,13 @@ func (c invisibleClass) runes() []rune {
 	seen := map[rune]bool{}
 	add := func(lo, hi, stride uint32) {
 		for r := lo; r <= hi; r += stride {
-			if !seen[rune(r)] && c.has(rune(r)) {
-				seen[rune(r)] = true
-				out = append(out, rune(r))
+			if len(c.tables) > 1 && seen[rune(r)] || !c.has(rune(r)) {
+				continue
 			}
+			if len(c.tables) > 1 { // one table lists each rune once
+				seen[rune(r)] = true
+			}
+			out = append(out, rune(r))
 		}
 	}
 	for _, t := range c.tables {
@@ -117,16 +141,94 @@ func TestInvisibleContractDerivation(t *testing.T) {
 	}
 }
 
+// TestUnassignedContractDerivation checks the derived Cn and the Co table
+// against DerivedGeneralCategory.txt 15.0 (Cn: 825,345 code points; Co:
+// 137,468), and that the separators a red team used are in them: every
+// noncharacter (U+FDD0..FDEF and the last two of each plane) is Cn.
+func TestUnassignedContractDerivation(t *testing.T) {
+	counts := map[string]int{}
+	for _, c := range invisibleClasses() {
+		counts[c.name] = len(c.runes())
+	}
+	if unicode.Version == "15.0.0" {
+		for name, want := range map[string]int{"Cn unassigned": 825345, "Co private use": 137468} {
+			if counts[name] != want {
+				t.Errorf("%s has %d code points, DerivedGeneralCategory.txt 15.0 says %d", name, counts[name], want)
+			}
+		}
+	} else {
+		t.Logf("Unicode %s: the published counts are for 15.0, not checked", unicode.Version)
+	}
+	var nonchars []rune
+	for r := rune(0xFDD0); r <= 0xFDEF; r++ {
+		nonchars = append(nonchars, r)
+	}
+	for plane := rune(0); plane <= 0x10; plane++ {
+		nonchars = append(nonchars, plane<<16|0xFFFE, plane<<16|0xFFFF)
+	}
+	for _, r := range append(nonchars, 0x0378, 0x1D455) {
+		if !isUnassignedByDerivation(r) {
+			t.Errorf("%U is not unassigned by the derivation", r)
+		}
+	}
+	for _, r := range []rune{'a', 0x0CBC, 0x1F3FB, 0xFFFC, 0xFFFD, 0xE000, 0xD800} {
+		if isUnassignedByDerivation(r) {
+			t.Errorf("%U is unassigned by the derivation", r)
+		}
+	}
+}
+
+// TestStripControlRemovesCodePointsWithoutAGlyph: the separators a red team
+// put into the credential that survived StripControl (unassigned code
+// points, noncharacters, private use) are removed; assigned visible ones
+// (a combining mark, a skin-tone modifier, the object replacement
+// character, U+FFFD) stay, and the redactor's skeleton view handles them.
+func TestStripControlRemovesCodePointsWithoutAGlyph(t *testing.T) {
+	for _, r := range []rune{0x0378, 0x1D455, 0xFFFF, 0xFFFE, 0xFDD0, 0x10FFFF, 0xE000, 0xF8FF, 0xF0000, 0x10FFFD} {
+		in := "ci" + string(r) + "key"
+		if got := StripControl(in); got != "cikey" {
+			t.Errorf("StripControl(%q) = %q, want %q (%U)", in, got, "cikey", r)
+		}
+		if !hasUnsafe(in) {
+			t.Errorf("hasUnsafe(%q) = false (%U)", in, r)
+		}
+	}
+	for _, r := range []rune{0x0CBC, 0x0301, 0x1F3FB, 0xFFFC, 0xFFFD, 0x1F511} {
+		in := "ci" + string(r) + "key"
+		if got := StripControl(in); got != in {
+			t.Errorf("StripControl(%q) = %q, want it unchanged (%U)", in, got, r)
+		}
+	}
+}
+
+// sampleRunes returns at most about n of rs, evenly spaced, the first and
+// last included: the per-character checks stay cheap for the classes of
+// hundreds of thousands of code points.
+func sampleRunes(rs []rune, n int) []rune {
+	if len(rs) <= n {
+		return rs
+	}
+	step := len(rs) / n
+	var out []rune
+	for i := 0; i < len(rs); i += step {
+		out = append(out, rs[i])
+	}
+	return append(out, rs[len(rs)-1])
+}
+
 // TestStripControlMatchesContractOnEveryCodePoint: over all of Unicode,
 // StripControl removes exactly the characters of the contract and keeps
 // the rest in order, and hasUnsafe agrees; for the invisible characters,
 // wherever they fall in hasUnsafe's 16-byte blocks.
 func TestStripControlMatchesContractOnEveryCodePoint(t *testing.T) {
-	contract := map[rune]bool{}
-	for _, c := range invisibleClasses() {
-		for _, r := range c.runes() {
-			contract[r] = true
+	classes := invisibleClasses()
+	inContract := func(r rune) bool {
+		for _, c := range classes {
+			if c.has(r) {
+				return true
+			}
 		}
+		return false
 	}
 	const chunk = 4096 // code points per StripControl call, each between two 'a'
 	for lo := rune(0); lo <= unicode.MaxRune; lo += chunk {
@@ -135,24 +237,29 @@ func TestStripControlMatchesContractOnEveryCodePoint(t *testing.T) {
 			if 0xD800 <= r && r <= 0xDFFF {
 				continue // surrogates are not characters; a Go string cannot hold one
 			}
+			invisible := inContract(r)
 			in.WriteString("a" + string(r))
 			want.WriteByte('a')
-			if !contract[r] {
+			if !invisible {
 				want.WriteRune(r)
 			}
-			if got := hasUnsafe(string(r)); got != contract[r] {
-				t.Errorf("hasUnsafe(%q) = %v, want %v (%U)", string(r), got, contract[r], r)
+			if got := hasUnsafe(string(r)); got != invisible {
+				t.Errorf("hasUnsafe(%q) = %v, want %v (%U)", string(r), got, invisible, r)
 			}
 		}
 		if got := StripControl(in.String()); got != want.String() {
 			t.Errorf("StripControl over %U..%U: %s", lo, lo+chunk-1, firstDifference(got, want.String()))
 		}
 	}
-	for r := range contract {
-		for pad := range 17 {
-			padded := strings.Repeat("x", pad) + string(r) + strings.Repeat("y", 20)
-			if !hasUnsafe(padded) {
-				t.Errorf("hasUnsafe(%q) = false (%U after %d bytes)", padded, r, pad)
+	// Every alignment in hasUnsafe's 16-byte blocks, for a sample of each
+	// class (every UTF-8 length is among them).
+	for _, c := range classes {
+		for _, r := range sampleRunes(c.runes(), 5000) {
+			for pad := range 17 {
+				padded := strings.Repeat("x", pad) + string(r) + strings.Repeat("y", 20)
+				if !hasUnsafe(padded) {
+					t.Errorf("hasUnsafe(%q) = false (%U after %d bytes)", padded, r, pad)
+				}
 			}
 		}
 	}
@@ -182,13 +289,18 @@ func TestRedactSecretSplitByEveryInvisibleRune(t *testing.T) {
 	tried := map[rune]bool{}
 	for _, c := range invisibleClasses() {
 		t.Run(c.name, func(t *testing.T) {
+			// The two classes of over 100,000 code points (Cn, Co) are
+			// sampled, with the separators a red team used.
 			runes := c.runes()
+			if len(runes) > 10000 {
+				runes = append(sampleRunes(runes, 600), 0x0378, 0x1D455, 0xFFFF, 0xFDD0, 0x10FFFF, 0xE000)
+			}
 			if len(runes) == 0 {
 				t.Fatal("no characters enumerated")
 			}
 			failures, fresh := 0, 0
 			for _, ch := range runes {
-				if tried[ch] {
+				if tried[ch] || !c.has(ch) {
 					continue
 				}
 				tried[ch], fresh = true, fresh+1
