@@ -28,3 +28,17 @@ func BenchmarkWriteKeysJSON(b *testing.B) {
 		_ = w.Flush()
 	}
 }
+
+func BenchmarkWriteKeysYAML(b *testing.B) {
+	ks := make([]keys.Key, 10000)
+	for i := range ks {
+		ks[i] = keys.Key{APIKey: neonapi.APIKey{ID: int64(1000000 + i), Name: "key-name", CreatedAt: time.Now(),
+			CreatedBy: neonapi.Creator{ID: "9b0c4bab-5b8e-468d-8379-b03a95aadefa", Name: "Ada Lovelace"}}}
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		_ = writeKeysYAML(&buf, ks)
+	}
+}
