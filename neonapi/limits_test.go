@@ -198,3 +198,20 @@ func TestDeepAnswerRefused(t *testing.T) {
 	_, err := newClient(t, srv, fx.AdminToken).ListAPIKeys(context.Background())
 	wantLimit(t, err, "deeper than 64 levels")
 }
+
+// TestListProjectsKeepsOnlyMaxItems: a page of 20,000 projects read for
+// the first 11 leaves only those 11 held, not the page they came in: a
+// search everywhere runs 51 such walks and keeps every result until the
+// last ends.
+func TestListProjectsKeepsOnlyMaxItems(t *testing.T) {
+	srv, fx := fakeAPI(t)
+	srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/projects", Status: http.StatusOK,
+		Body: `{"projects":` + tinyItems(20000) + `,"pagination":{"cursor":"c-1"}}`})
+	got, err := newClient(t, srv, fx.AdminToken).ListProjects(context.Background(), neonapi.ListProjectsOptions{MaxItems: 11})
+	if err != nil || len(got) != 11 {
+		t.Fatalf("ListProjects = %d projects, %v; want 11", len(got), err)
+	}
+	if cap(got) > 2*11 {
+		t.Fatalf("11 projects returned in an array of %d: the whole page is still held", cap(got))
+	}
+}

@@ -149,9 +149,16 @@ func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]
 			return nil, err
 		}
 		pages, bytesRead = pages+1, bytesRead+n
-		all = append(all, page.Projects...)
+		// Only what is kept is copied, so a page of thousands held for
+		// MaxItems projects is left to the collector: a search everywhere
+		// keeps 51 of these walks' answers at once (keys/projects.go).
+		take := page.Projects
+		if opts.MaxItems > 0 {
+			take = take[:min(len(take), opts.MaxItems-len(all))]
+		}
+		all = append(all, take...)
 		if opts.MaxItems > 0 && len(all) >= opts.MaxItems {
-			return all[:opts.MaxItems], nil
+			return all, nil
 		}
 		if len(page.Projects) == 0 || page.Pagination == nil || page.Pagination.Cursor == "" || seen[page.Pagination.Cursor] {
 			return all, nil
