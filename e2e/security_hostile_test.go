@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -549,7 +550,9 @@ func hostileRSSBound() int64 {
 // TestSecurityHostileAPIMemory: one 60 MB key name, or pages of 20 MB
 // project names, must not take the process past the bound, in the CLI and
 // in the MCP server; under the answer cap, the long names are cut with a
-// visible marker.
+// visible marker. Nor must hundreds of thousands of tiny keys under the
+// byte cap (many-items), and list -o yaml of a real 10,000-key account
+// stays near list -o json (yaml-near-json).
 func TestSecurityHostileAPIMemory(t *testing.T) {
 	t.Parallel()
 	bin := buildNeonkeys(t)
@@ -607,6 +610,163 @@ func TestSecurityHostileAPIMemory(t *testing.T) {
 				}
 			}
 		})
+	}
+	t.Run("many-items", func(t *testing.T) { hostileManyItems(t, bin) })
+	t.Run("yaml-near-json", func(t *testing.T) { hostileYAMLNearJSON(t, bin) })
+}
+
+// hostileTinyKeys is a key list of n objects of a few bytes each ({} when
+// empty): 500,000 of them, or 2,700,000 empty ones, fit the 8 MiB byte cap.
+func hostileTinyKeys(n int, empty bool) string {
+	var b strings.Builder
+	b.Grow(n * 12)
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if empty {
+			b.WriteString("{}")
+			continue
+		}
+		b.WriteString(`{"id":`)
+		b.WriteString(strconv.Itoa(i + 1))
+		b.WriteByte('}')
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// hostileItemCap is the most items neonkeys reads in one answer
+// (neonapi/items.go).
+const hostileItemCap = 20000
+
+// hostileManyItems: answers under the byte cap that hold far more keys
+// than any account (each key cost about half a KiB once decoded: 267 MiB
+// for 500,000, 4.9 GiB as YAML for 200,000) are refused, naming the limit,
+// within the memory bound, by the CLI and by concurrent MCP calls; at the
+// item cap the keys are all listed, within the bound too.
+func hostileManyItems(t *testing.T, bin string) {
+	tests := []struct {
+		name     string
+		keys     int
+		empty    bool
+		args     [][]string
+		mcpCalls int // list_api_keys calls sent at once, 0 for none
+	}{
+		{"500000-tiny-keys", 500000, false, [][]string{{"list", "-o", "json"}, {"list", "-o", "yaml"}, {"list"}}, 3},
+		{"2700000-empty-keys", 2700000, true, [][]string{{"list", "-o", "json"}, {"list", "--name-contains", "zz"}}, 1},
+		{"200000-tiny-keys", 200000, false, [][]string{{"list", "-o", "yaml"}}, 0},
+		{"50000-tiny-keys", 50000, false, [][]string{{"list", "-o", "yaml"}}, 0},
+		{"20000-tiny-keys-at-the-cap", hostileItemCap, false, [][]string{{"list", "-o", "json"}, {"list", "-o", "yaml"}, {"list"}}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := hostileTinyKeys(tt.keys, tt.empty)
+			world := func() *hostileWorld {
+				w := newBareHostileWorld(t, neontest.WithoutRequestLog())
+				w.sec.srv.Inject(neontest.Fault{Method: "GET", Path: "/api_keys", Status: http.StatusOK, Body: body, Count: secAll})
+				return w
+			}
+			refused := tt.keys > hostileItemCap
+			for _, args := range tt.args {
+				where := "neonkeys " + strings.Join(args, " ")
+				r := hostileRun(t, bin, world().env(t), args...)
+				t.Logf("%s: exit %d, peak RSS %.1f MiB, %d bytes out", where, r.code, float64(r.maxRSS)/(1<<20), len(r.stdout))
+				if r.maxRSS <= 0 || r.maxRSS >= hostileRSSBound() {
+					t.Errorf("%s: peak RSS %.1f MiB, want under %d MiB", where, float64(r.maxRSS)/(1<<20), hostileRSSBound()>>20)
+				}
+				switch {
+				case refused && (r.code == 0 || !strings.Contains(string(r.stderr), "more than 20000 items")):
+					t.Errorf("%s: exit %d, stderr %q; want a failure naming the 20000-item limit", where, r.code, mcpTail(string(r.stderr)))
+				case !refused && (r.code != 0 || hostileListed(t, args, r.stdout) != tt.keys):
+					t.Errorf("%s: exit %d, %d keys listed, stderr %q; want all %d", where, r.code, hostileListed(t, args, r.stdout), mcpTail(string(r.stderr)), tt.keys)
+				}
+			}
+			if tt.mcpCalls > 0 {
+				hostileManyItemsMCP(t, bin, world(), tt.mcpCalls, refused)
+			}
+		})
+	}
+}
+
+// hostileListed counts the keys a successful list printed in the format
+// args ask for.
+func hostileListed(t *testing.T, args []string, stdout []byte) int {
+	t.Helper()
+	switch args[len(args)-1] {
+	case "json":
+		var items []json.RawMessage
+		if err := json.Unmarshal(stdout, &items); err != nil {
+			t.Errorf("list -o json is not a JSON array: %v", err)
+		}
+		return len(items)
+	case "yaml":
+		var items []map[string]any
+		if err := yaml.Unmarshal(stdout, &items); err != nil {
+			t.Errorf("list -o yaml is not a YAML sequence: %v", err)
+		}
+		return len(items)
+	}
+	return bytes.Count(stdout, []byte("\n")) - 1 // the table's header
+}
+
+// hostileManyItemsMCP sends calls list_api_keys calls at once to one
+// server and checks its peak memory and each answer.
+func hostileManyItemsMCP(t *testing.T, bin string, w *hostileWorld, calls int, refused bool) {
+	t.Helper()
+	shim, shimEnv, rssFile := rssShimCommand(t, bin, []string{"NEON_API_KEY=" + w.cred})
+	mw := &mcpWorld{srv: w.sec.srv, bin: shim, apiURL: w.sec.apiURL, cred: shimEnv}
+	s := mcpStartRawReady(t, mw, mcpRawOptions{})
+	results := make([]mcpRawResult, calls)
+	errs := make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			errs[i] = s.callInto("tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{"limit": 500}}, &results[i])
+		})
+	}
+	wg.Wait()
+	_ = s.stdin.Close()
+	<-s.exited
+	rss := readRSS(t, rssFile)
+	where := fmt.Sprintf("neonkeys mcp (%d list_api_keys at once)", calls)
+	t.Logf("%s: peak RSS %.1f MiB", where, float64(rss)/(1<<20))
+	if rss <= 0 || rss >= hostileRSSBound() {
+		t.Errorf("%s: peak RSS %.1f MiB, want under %d MiB", where, float64(rss)/(1<<20), hostileRSSBound()>>20)
+	}
+	for i, res := range results {
+		switch {
+		case errs[i] != nil:
+			t.Errorf("%s: call %d: %v", where, i, errs[i])
+		case refused && (!res.IsError || !strings.Contains(res.text(), "more than 20000 items")):
+			t.Errorf("%s: call %d: isError %v, %q; want a tool error naming the 20000-item limit", where, i, res.IsError, mcpTail(res.text()))
+		case !refused && (res.IsError || !strings.Contains(res.text(), "20000 personal keys matched")):
+			t.Errorf("%s: call %d: isError %v, %q; want the 20000 keys counted", where, i, res.IsError, mcpTail(res.text()))
+		}
+	}
+}
+
+// hostileYAMLNearJSON: list -o yaml of a real 10,000-key account takes at
+// most twice the memory of list -o json (converting the whole list at once
+// took seven times as much: 190 MiB against 25).
+func hostileYAMLNearJSON(t *testing.T, bin string) {
+	srv := neontest.New(t, neontest.WithoutRequestLog())
+	fx := srv.Seed()
+	srv.AddPersonalKeys(fx.Admin.ID, 10000)
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + srv.URL(), "NEON_API_KEY=" + fx.AdminToken}
+	runs := map[string]hostileResult{}
+	for _, format := range []string{"json", "yaml"} {
+		args := []string{"list", "-o", format}
+		r := hostileRun(t, bin, env, args...)
+		t.Logf("neonkeys list -o %s (10,000 keys): exit %d, peak RSS %.1f MiB", format, r.code, float64(r.maxRSS)/(1<<20))
+		if n := hostileListed(t, args, r.stdout); r.code != 0 || n != 10001 {
+			t.Fatalf("neonkeys list -o %s: exit %d, %d keys listed; want 10001", format, r.code, n)
+		}
+		runs[format] = r
+	}
+	if j, y := runs["json"].maxRSS, runs["yaml"].maxRSS; y > 2*j {
+		t.Errorf("list -o yaml peaked at %.1f MiB, over twice list -o json's %.1f MiB", float64(y)/(1<<20), float64(j)/(1<<20))
 	}
 }
 
