@@ -14,11 +14,19 @@ type NotFoundError struct {
 	ID           int64
 	OrgID        string
 	SearchedOrgs bool
+	// Orgs counts the caller's organizations; Unsearched those not
+	// searched, and Why says why (a bound on the search).
+	Orgs, Unsearched int
+	Why              string
 }
 
 func (e *NotFoundError) Error() string {
 	if e.OrgID != "" {
 		return fmt.Sprintf("no key %d in organization %s", e.ID, e.OrgID)
+	}
+	if e.SearchedOrgs && e.Unsearched > 0 {
+		return fmt.Sprintf("no key %d among your personal keys or the keys of %d of your %d organizations (%s)",
+			e.ID, e.Orgs-e.Unsearched, e.Orgs, e.Why)
 	}
 	if e.SearchedOrgs {
 		return fmt.Sprintf("no key %d among your personal keys or your organizations' keys", e.ID)
@@ -129,6 +137,9 @@ func Explain(op Operation, err error, words Words) string {
 		return fmt.Sprintf("%s, and revoking the new key %d failed too (%s): revoke key %d yourself",
 			withdrawn.Reason, withdrawn.KeyID, Explain(OpRevoke, withdrawn.RevokeErr, words), withdrawn.KeyID)
 	case errors.As(err, &notFound):
+		if notFound.Unsearched > 0 {
+			return fmt.Sprintf("%s: pass %s to look in the key's organization", notFound.Error(), words.OrgID)
+		}
 		if notFound.OrgID == "" {
 			return fmt.Sprintf("%s (for an organization key pass %s)", notFound.Error(), words.OrgID)
 		}

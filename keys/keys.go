@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/neonkeys/neonkeys/neonapi"
 )
 
@@ -78,6 +80,9 @@ type Service struct {
 	now func() time.Time
 
 	withdrawing sync.WaitGroup // revokes of minted keys that must not stay live
+	// orgWalkTimeout bounds a search for a key among the caller's
+	// organizations as a whole (see searchOrgs).
+	orgWalkTimeout time.Duration
 }
 
 // New returns a Service. now may be nil (time.Now).
@@ -85,7 +90,7 @@ func New(api *neonapi.Client, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{api: api, now: now}
+	return &Service{api: api, now: now, orgWalkTimeout: orgWalkTimeout}
 }
 
 // ListOptions filter a listing. ProjectID implies the project's organization
@@ -170,19 +175,65 @@ func (s *Service) find(ctx context.Context, id int64, orgID string) (*Key, []neo
 		// Not fatal: the key may simply not exist. Say where we looked.
 		return nil, nil, &NotFoundError{ID: id, SearchedOrgs: false}
 	}
-	for _, org := range orgs {
-		keys, err := s.api.ListOrgAPIKeys(ctx, org.ID)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, err
-			}
-			continue // not an admin there: its keys are not ours to find
-		}
-		for _, k := range keys {
-			if k.ID == id {
-				return &Key{APIKey: k, OrgID: org.ID}, keys, nil
-			}
-		}
+	return s.searchOrgs(ctx, id, orgs)
+}
+
+// A search for a key among the caller's organizations is bounded, since
+// the API decides how many organizations there are: it looks in at most
+// maxOrgsSearched of them (the bound ListProjects uses: most accounts belong
+// to a handful, so a lookup costs at most 52 requests; past it the caller
+// is told to name the organization), projectSearchers at once, and all of
+// it within orgWalkTimeout: four times neonapi's default per-request
+// timeout, while 50 real key lists at 4 at once take seconds.
+const orgWalkTimeout = 2 * time.Minute
+
+// searchOrgs looks for key id among the keys of orgs. An organization
+// whose keys Neon refuses (the caller is not an admin there) is skipped.
+// When the key is not found, the *NotFoundError counts the organizations
+// not searched (beyond the bound, or not reached in time) and says why.
+func (s *Service) searchOrgs(ctx context.Context, id int64, orgs []neonapi.Organization) (*Key, []neonapi.APIKey, error) {
+	notFound := &NotFoundError{ID: id, SearchedOrgs: true, Orgs: len(orgs)}
+	if len(orgs) > maxOrgsSearched {
+		notFound.Unsearched = len(orgs) - maxOrgsSearched
+		notFound.Why = fmt.Sprintf("you belong to more than %d organizations, and a search looks in the first %d only", maxOrgsSearched, maxOrgsSearched)
+		orgs = orgs[:maxOrgsSearched]
 	}
-	return nil, nil, &NotFoundError{ID: id, SearchedOrgs: true}
+	walkCtx, cancel := context.WithTimeout(ctx, s.orgWalkTimeout)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		found    *Key
+		listed   []neonapi.APIKey
+		searched int
+	)
+	var g errgroup.Group
+	g.SetLimit(projectSearchers)
+	for _, org := range orgs {
+		g.Go(func() error {
+			keys, err := s.api.ListOrgAPIKeys(walkCtx, org.ID)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil || walkCtx.Err() == nil {
+				searched++ // a refusal counts: the key is not ours to find there
+			}
+			for _, k := range keys {
+				if k.ID == id {
+					found, listed = &Key{APIKey: k, OrgID: org.ID}, keys
+					cancel() // the other walks can stop
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // every walk returns nil: what it found is in found
+	switch {
+	case found != nil:
+		return found, listed, nil
+	case ctx.Err() != nil:
+		return nil, nil, ctx.Err()
+	case searched < len(orgs):
+		notFound.Unsearched += len(orgs) - searched
+		notFound.Why = strings.TrimPrefix(notFound.Why+fmt.Sprintf("; the search did not finish within %s", s.orgWalkTimeout), "; ")
+	}
+	return nil, nil, notFound
 }
