@@ -612,6 +612,7 @@ func TestSecurityHostileAPIMemory(t *testing.T) {
 		})
 	}
 	t.Run("many-items", func(t *testing.T) { hostileManyItems(t, bin) })
+	t.Run("many-projects", func(t *testing.T) { hostileManyProjects(t, bin) })
 	t.Run("yaml-near-json", func(t *testing.T) { hostileYAMLNearJSON(t, bin) })
 }
 
@@ -743,6 +744,59 @@ func hostileManyItemsMCP(t *testing.T, bin string, w *hostileWorld, calls int, r
 			t.Errorf("%s: call %d: isError %v, %q; want a tool error naming the 20000-item limit", where, i, res.IsError, mcpTail(res.text()))
 		case !refused && (res.IsError || !strings.Contains(res.text(), "20000 personal keys matched")):
 			t.Errorf("%s: call %d: isError %v, %q; want the 20000 keys counted", where, i, res.IsError, mcpTail(res.text()))
+		}
+	}
+}
+
+// hostileManyProjects: list_projects without org_id searches the personal
+// projects and 50 organizations, each answering a page of 20,000 tiny
+// projects (the most one answer may hold), and keeps only the first 51 of
+// each walk: one call, then two at once, stay under the bound.
+func hostileManyProjects(t *testing.T, bin string) {
+	w := newBareHostileWorld(t, neontest.WithoutRequestLog())
+	orgs := make([]string, 50)
+	for i := range orgs {
+		orgs[i] = fmt.Sprintf(`{"id":"org-hostile-%d","name":"o"}`, i)
+	}
+	var page strings.Builder
+	page.WriteString(`{"projects":[`)
+	for i := range hostileItemCap {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		fmt.Fprintf(&page, `{"id":"p-%d"}`, i)
+	}
+	page.WriteString(`],"pagination":{"cursor":"c-1"}}`)
+	w.sec.srv.Inject(neontest.Fault{Method: "GET", Path: "/users/me/organizations", Status: http.StatusOK,
+		Body: `{"organizations":[` + strings.Join(orgs, ",") + `]}`, Count: secAll})
+	w.sec.srv.Inject(neontest.Fault{Method: "GET", Path: "/projects", Status: http.StatusOK, Body: page.String(), Count: secAll})
+	shim, shimEnv, rssFile := rssShimCommand(t, bin, []string{"NEON_API_KEY=" + w.cred})
+	mw := &mcpWorld{srv: w.sec.srv, bin: shim, apiURL: w.sec.apiURL, cred: shimEnv}
+	s := mcpStartRawReady(t, mw, mcpRawOptions{})
+	first := s.callTool(t, "list_projects", map[string]any{})
+	results := make([]mcpRawResult, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			errs[i] = s.callInto("tools/call", map[string]any{"name": "list_projects", "arguments": map[string]any{"limit": 500}}, &results[i])
+		})
+	}
+	wg.Wait()
+	_ = s.stdin.Close()
+	<-s.exited
+	rss := readRSS(t, rssFile)
+	const where = "neonkeys mcp (list_projects over 51 places of 20,000 projects, then two at once)"
+	t.Logf("%s: peak RSS %.1f MiB", where, float64(rss)/(1<<20))
+	if rss <= 0 || rss >= hostileRSSBound() {
+		t.Errorf("%s: peak RSS %.1f MiB, want under %d MiB", where, float64(rss)/(1<<20), hostileRSSBound()>>20)
+	}
+	for i, res := range append(results, first) {
+		if i < len(errs) && errs[i] != nil {
+			t.Fatalf("%s: call %d: %v", where, i, errs[i])
+		}
+		if res.IsError || !strings.Contains(res.text(), "50 organizations") {
+			t.Errorf("%s: call %d: isError %v, %q; want projects found in 50 organizations", where, i, res.IsError, mcpTail(res.text()))
 		}
 	}
 }
