@@ -38,7 +38,8 @@ const DefaultTimeout = 30 * time.Second
 // maxBodyBytes bounds a response body. A 10,000-key list is about 3 MB
 // and a page of 400 projects well under 1 MB, so 8 MiB leaves room for any
 // real account, while a hostile answer costs the process at most a few
-// times that (the body, then its decoded strings before they are cut):
+// times that (the body, then its decoded strings before they are cut; its
+// items are bounded apart, by maxListItems in items.go):
 // e2e/security_hostile_test.go measures the peak under 100 MiB.
 const maxBodyBytes = 8 << 20
 
