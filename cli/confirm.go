@@ -53,7 +53,7 @@ func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) er
 				a.say("")
 				return usageErr("no confirmation (end of input): nothing was changed")
 			}
-			if typed == shown || typed == raw {
+			if typed == shown || typed == raw || collapseSpaces(typed) == collapseSpaces(shown) {
 				return nil
 			}
 			if try < maxConfirmTries {
@@ -77,6 +77,16 @@ func (a *app) heading(yes bool, ask, doing, would string) string {
 		return would
 	}
 }
+
+// previewName is a key name as a preview shows it: runs of white space
+// collapsed to one space, then quoted with Go's escaping (as the MCP dialog
+// does), so a name of up to 256 characters from the API cannot close its
+// own quotes or push dialog-like text ("… this only LISTS keys. Allow it?")
+// into the preview as if neonkeys had written it.
+func previewName(name string) string { return strconv.Quote(collapseSpaces(name)) }
+
+// collapseSpaces trims s and turns each run of white space into one space.
+func collapseSpaces(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // sayRaw writes text to stderr without a newline (a prompt).
 func (a *app) sayRaw(s string) { _, _ = a.stderr.Write([]byte(s)) }

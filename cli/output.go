@@ -152,7 +152,7 @@ func lastUsed(t *time.Time) string {
 func describeKey(k keys.Key) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  key        %d\n", k.ID)
-	fmt.Fprintf(&b, "  name       %s\n", k.Name)
+	fmt.Fprintf(&b, "  name       %s\n", previewName(k.Name))
 	fmt.Fprintf(&b, "  scope      %s\n", k.ScopeText())
 	fmt.Fprintf(&b, "  created    %s\n", formatTime(k.CreatedAt))
 	used := lastUsed(k.LastUsedAt)
