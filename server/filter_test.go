@@ -410,3 +410,52 @@ func TestCaseVariantMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestInitializeIDReused: a client may send an initialize under the id of
+// a request still in flight, whose answer can come first. A ping's result
+// under that id does not count as a successful handshake (the call behind
+// a failed initialize is still refused), and an error under that id does
+// not drop the elicitation the initialize declared (a later request
+// declaring no elicitation is refused, and a revoke mutates nothing
+// without the human: it asks, or, when the error was read as the
+// initialize's, is refused as uninitialized). Either order of the two
+// answers keeps the dialog.
+func TestInitializeIDReused(t *testing.T) {
+	t.Run("a ping's result is no handshake", func(t *testing.T) {
+		s := startSession(t, true)
+		s.send(t, `{"jsonrpc":"2.0","id":"x","method":"ping"}`)
+		s.send(t, `{"jsonrpc":"1.0","id":"x","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+		s.send(t, "%s", s.revokeScratch("early"))
+		if msg := s.until(t, `"early"`); msg["error"] == nil || !strings.Contains(string(msg["error"]), "not initialized") {
+			t.Fatalf("a revoke behind a failed initialize was served: %s %s", abuseTail(string(msg["result"])), msg["error"])
+		}
+		if n := len(s.fake.Requests()); n != 0 {
+			t.Fatalf("%d requests reached the API before initialize", n)
+		}
+		s.quit(t, false)
+	})
+	t.Run("an error does not drop the declared elicitation", func(t *testing.T) {
+		s := startSession(t, true)
+		// An unsupported 2026-07-28+ version: mcp-go answers an error at once.
+		s.send(t, `{"jsonrpc":"2.0","id":"x","method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}}}`)
+		s.send(t, "%s", legacyInit("x", `{"elicitation":{}}`))
+		s.send(t, "%s", s.modernRevoke("attack", `{}`))
+		if msg := s.until(t, `"attack"`); msg["error"] == nil {
+			t.Fatalf("a modern revoke declaring no elicitation was served: %s", abuseTail(string(msg["result"])))
+		}
+		s.send(t, "%s", s.revokeScratch("after"))
+		for {
+			msg := s.next(t)
+			if string(msg["method"]) == `"elicitation/create"` {
+				s.send(t, `{"jsonrpc":"2.0","id":%s,"result":{"action":"decline"}}`, msg["id"])
+			}
+			if string(msg["id"]) == `"after"` {
+				break
+			}
+		}
+		if n := s.mutations(); n != 0 {
+			t.Fatalf("%d mutations without the human", n)
+		}
+		s.quit(t, false)
+	})
+}

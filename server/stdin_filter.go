@@ -111,7 +111,7 @@ func (f *inputFilter) decide(m message) (reply, forward []byte) {
 	}
 	switch {
 	case m.method == string(mcp.MethodInitialize) && !m.modern:
-		f.init = &pendingInit{answered: f.out.awaitAnswer(id), elicits: formElicits(m.caps)}
+		f.init = &pendingInit{answered: f.out.awaitInitAnswer(id), elicits: formElicits(m.caps)}
 	case m.declares():
 		// mcp-go copies its capabilities onto the session before it looks
 		// at the method, even for an initialize it then refuses; that
@@ -157,7 +157,10 @@ func (f *inputFilter) settleInit() {
 		return
 	}
 	f.initialized = ok
-	f.elicits = f.elicits || (ok && f.init.elicits)
+	// Its elicitation counts even when the answer was an error: that error
+	// may be another in-flight request's under the same id, while mcp-go
+	// stored these capabilities (fail safe: only refusals follow from it).
+	f.elicits = f.elicits || f.init.elicits
 	f.init = nil
 }
 

@@ -62,10 +62,13 @@ type answerWatch struct {
 	result chan bool // buffered: true when answered with a result
 }
 
-// awaitAnswer returns a channel that receives, when the answer to the
-// request with this id goes out, whether it carried a result (not an
-// error). The input filter learns so whether mcp-go accepted an initialize.
-func (c *courier) awaitAnswer(id json.RawMessage) <-chan bool {
+// awaitInitAnswer returns a channel that receives, when the answer to the
+// initialize with this id goes out, whether it carried an initialize result
+// (not an error). The input filter learns so whether mcp-go accepted it.
+// A client may reuse the id of a request still in flight: an answer that is
+// a result of another kind (no protocolVersion) is not taken for the
+// initialize's, so a ping's {} cannot count as a successful handshake.
+func (c *courier) awaitInitAnswer(id json.RawMessage) <-chan bool {
 	w := &answerWatch{id: canonicalID(id), result: make(chan bool, 1)}
 	c.mu.Lock()
 	c.watches = append(c.watches, w)
@@ -84,19 +87,28 @@ func (c *courier) noteAnswer(p []byte) {
 		return
 	}
 	var msg struct {
+		Method json.RawMessage `json:"method"`
 		ID     json.RawMessage `json:"id"`
-		Result json.RawMessage `json:"result"`
-		Error  json.RawMessage `json:"error"`
+		Result *struct {
+			ProtocolVersion string `json:"protocolVersion"`
+		} `json:"result"`
+		Error json.RawMessage `json:"error"`
 	}
-	if json.Unmarshal(p, &msg) != nil || msg.ID == nil {
+	// A message with a method is mcp-go's own request to the client (an
+	// elicitation/create), whose id is no answer's.
+	if json.Unmarshal(p, &msg) != nil || msg.ID == nil || msg.Method != nil {
 		return
+	}
+	ok := msg.Result != nil && msg.Result.ProtocolVersion != "" && msg.Error == nil
+	if !ok && msg.Error == nil {
+		return // another request's result under the same id
 	}
 	id := canonicalID(msg.ID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, w := range c.watches {
 		if w.id == id {
-			w.result <- msg.Result != nil && msg.Error == nil
+			w.result <- ok
 			c.watches = slices.Delete(c.watches, i, i+1)
 			return
 		}
