@@ -10,8 +10,9 @@ import (
 // FuzzRedact checks the redactor's promises on any text: no registered
 // secret, no 16-character piece of one and no napi_ token shape survives,
 // not in the result, not after a later StripControl, not as a terminal
-// shows it (invisible characters and ANSI sequences gone); and redacting
-// twice changes nothing more. The registered secret is drawn from a token
+// shows it (invisible characters and ANSI sequences gone), nor in any of
+// these once every character outside [A-Za-z0-9_] is dropped (a secret
+// spelled out); and redacting twice changes nothing more. The registered secret is drawn from a token
 // alphabet, as every real credential is.
 func FuzzRedact(f *testing.F) {
 	f.Add("Authorization: Bearer "+liveToken, legacyToken)
@@ -26,6 +27,14 @@ func FuzzRedact(f *testing.F) {
 	// fillers, blanks, every 15 characters.
 	for _, sep := range []string{"\u034f", "\ufe0f", "\U000e0100", "\u3164", "\u2800", "\u00a0", "\u2028"} {
 		f.Add("name "+splitEvery(legacyToken, sep, 15), legacyToken)
+	}
+	// Spelled out: separators that are not invisible (a red team's
+	// unassigned, noncharacter, private-use, combining and emoji
+	// separators, ASCII punctuation) every 1 to 15 characters.
+	for i, sep := range []string{"\u0378", "\U0001d455", "\uffff", "\ufdd0", "\U0010ffff", "\ue000", "\u0cbc",
+		"\U0001f3fb", "\ufffc", " ", "-", ".", ", ", "\n", "\U0001f511", "\u0301", "\x1b[0m "} {
+		f.Add(`{"name":"ci `+splitEvery(legacyToken, sep, 1+i%15)+`"}`, legacyToken)
+		f.Add("key "+splitEvery(mintedToken, sep, 15-i%15)+" end", mintedToken)
 	}
 	f.Fuzz(func(t *testing.T, text, value string) {
 		r := NewRedactor()
@@ -53,6 +62,9 @@ func FuzzRedact(f *testing.F) {
 					t.Fatalf("a piece %q of the secret survives in the %s view %q", v[i:i+pieceLen], view, v)
 				}
 			}
+		}
+		if msg := spelledOutPiece(once, registered); tokenLike && msg != "" {
+			t.Fatalf("Redact(%q) = %q: %s", text, once, msg)
 		}
 		if twice := r.Redact(once); twice != once {
 			t.Fatalf("not idempotent:\n once %q\ntwice %q", once, twice)

@@ -52,8 +52,8 @@ func rules() []rule {
 
 // Redactor masks secrets in text. It knows every exact secret value the
 // process holds (the credential, minted tokens), so it also masks any run of
-// 16 or more characters of one, plus the shapes of secrets it has never
-// seen. The zero value is not usable; call NewRedactor. Safe for concurrent
+// 16 or more characters of one, even spelled out with other characters
+// between them (pieces.go), plus the shapes of secrets it has never seen. The zero value is not usable; call NewRedactor. Safe for concurrent
 // use.
 type Redactor struct {
 	rules  []rule
@@ -101,7 +101,9 @@ func (r *Redactor) Known() *Redactor {
 }
 
 // Redact returns s with every known secret value, every run of 16 or more
-// characters of one, and every secret-shaped substring replaced by Mask.
+// characters of one (whatever characters outside [A-Za-z0-9_] stand
+// between them: "n a p i _ …" is masked from its first character to its
+// last), and every secret-shaped substring replaced by Mask.
 //
 // Text that holds invisible characters (anything StripControl removes, and
 // terminal escape sequences) is also checked as a terminal would show it and as
@@ -131,7 +133,8 @@ func (r *Redactor) Redact(s string) string {
 	return out
 }
 
-// redact is one pass over s as it is: exact values, pieces of them, shapes.
+// redact is one pass over s as it is: exact values, pieces of them (in a
+// row or spelled out), shapes.
 func (r *Redactor) redact(s string) string {
 	r.mu.RLock()
 	for _, v := range r.values {
