@@ -19,7 +19,7 @@ import (
 // {"action":"decline","action":"accept"} reads as accept), serve tools/call
 // before initialize, and let a later request replace the capabilities the
 // session declared: a second initialize, or a 2026-07-28 request (mcp-go
-// copies each one's _meta capabilities onto the session, server/discover.go
+// copies each one's _meta capabilities onto the session, in its
 // applyRequestProtocolInfoToSession), could turn its own confirmation dialog
 // off. It passes every other line through unchanged, one at a time, and
 // answers what it refuses itself, through the same serialised stdout.
@@ -275,14 +275,18 @@ func (m message) request() bool { return m.hasMethod && len(m.ids) > 0 }
 // "ID", "paramſ" are method, id, params), so a filter reading members by
 // exact name sees another message than mcp-go serves. The filter therefore
 // reads every member through encoding/json into structs tagged as mcp-go's
-// (server/request_handler.go HandleMessage, server/protocol.go
-// extractRequestProtocolInfo) and into mcp-go's own types
+// (in its MCPServer.HandleMessage and extractRequestProtocolInfo) and into
+// mcp-go's own types
 // (mcp.InitializeRequest, mcp.Meta, mcp.ClientCapabilities): whatever the
 // spelling, both read the same member. duplicateKey, which folds the same
 // way, has already refused an object with two members of one fold, so that
-// read is unambiguous. The line itself is forwarded unchanged: re-encoding
-// it would pass the tool arguments and unknown members through a second
-// decoder of ours, which strict argument validation must not depend on.
+// read is unambiguous. The alternatives: refusing every key that is not
+// the canonical spelling of a field it folds to needs the field names of
+// every mcp-go type a message reaches, and goes stale with mcp-go; and
+// forwarding a re-encoding of the filter's decode instead of the line
+// would rewrite the tool arguments and unknown members, which must reach
+// the tools' strict argument check (tools/args.go bind) byte for byte. So
+// the line is forwarded unchanged, and read as mcp-go reads it.
 
 // envelope is a message's JSON-RPC members, read as mcp-go reads them.
 type envelope struct {
@@ -291,9 +295,8 @@ type envelope struct {
 	Error  json.RawMessage `json:"error"`
 }
 
-// metaWrapper is params._meta as server/protocol.go
-// extractRequestProtocolInfo reads it (a message it fails to decode is of
-// the legacy era).
+// metaWrapper is params._meta as mcp-go's extractRequestProtocolInfo reads
+// it (a message it fails to decode is of the legacy era).
 type metaWrapper struct {
 	Params struct {
 		Meta *mcp.Meta `json:"_meta"`

@@ -11,7 +11,7 @@ import (
 )
 
 // courier is the server's stdout. mcp-go writes each message with one Write
-// (stdio.go writeResponse, and the elicitation requests), after the tool
+// (its stdio writeResponse, and the elicitation requests), after the tool
 // handler returned: only here is it known whether the bytes carrying a new
 // token reached the client. A tool registers the token it put in its answer
 // (Expect); the Write that carries it settles it: delivered when the whole
