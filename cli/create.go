@@ -32,7 +32,7 @@ fingerprint is printed, so it never reaches a terminal or a CI log.`,
 			if err := checkID("--project-id", req.ProjectID); err != nil {
 				return err
 			}
-			if err := checkOutFile(cmd.Flags(), outPath); err != nil {
+			if err := a.checkTokenDestination(cmd.Flags(), outPath); err != nil {
 				return err
 			}
 			ctx := cmd.Context()

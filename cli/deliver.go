@@ -2,7 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -26,10 +29,45 @@ func checkOutFile(fs *pflag.FlagSet, path string) error {
 	if path == "" {
 		return nil
 	}
+	if path == "-" {
+		// Commonly read as stdout; here it would be a file named "-".
+		return usageErr("--out -: omit --out to print the token on stdout; nothing was created")
+	}
 	if err := secret.CheckTokenPath(path); err != nil {
 		return usageErr("--out: %v; nothing was created", err)
 	}
 	return nil
+}
+
+// checkTokenDestination refuses, before anything is minted, a new token's
+// destination that would lose it: a bad --out (checkOutFile), or, without
+// --out, a stdout that is the null device. Go reopens a closed fd 1 on
+// /dev/null at start, so `neonkeys create >&-` and `> /dev/null` look alike:
+// either way every write succeeds, the key would count as delivered and
+// stay live, and nobody would hold its token.
+func (a *app) checkTokenDestination(fs *pflag.FlagSet, outPath string) error {
+	if err := checkOutFile(fs, outPath); err != nil {
+		return err
+	}
+	if outPath == "" && isNullDevice(a.rawStdout) {
+		return usageErr("stdout is %s (or was closed), so the new token would be lost: let stdout reach a terminal, file or pipe, or pass --out FILE; nothing was created", os.DevNull)
+	}
+	return nil
+}
+
+// isNullDevice reports whether w is the null device (also what a closed
+// stdout became at start).
+func isNullDevice(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err == nil && os.SameFile(info, null)
 }
 
 // rotatedOut is rotate's answer: the replacement, and the key it replaces,
@@ -105,12 +143,19 @@ func absPath(path string) string {
 	return path
 }
 
-// checkNotEmpty refuses a path flag given with an empty value (pflag's
-// Changed tells "given empty" from "not given").
+// checkNotEmpty refuses a path flag given with an empty or blank value
+// (pflag's Changed tells "given empty" from "not given"): a path of white
+// space alone is an empty one in another spelling, not a file to create.
 func checkNotEmpty(fs *pflag.FlagSet, name string) error {
 	f := fs.Lookup(name)
-	if f != nil && f.Changed && f.Value.String() == "" {
+	if f == nil || !f.Changed {
+		return nil
+	}
+	switch v := f.Value.String(); {
+	case v == "":
 		return usageErr("--%s is empty: give a path (is the variable you passed set?); nothing was done", name)
+	case strings.TrimSpace(v) == "":
+		return usageErr("--%s is blank (white space only): give a path; nothing was done", name)
 	}
 	return nil
 }

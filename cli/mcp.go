@@ -27,6 +27,11 @@ starts, and every tool call explains how to set it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// --api-key and -o are refused by refuseInapplicable (root.go).
+			if isNullDevice(a.rawStdout) {
+				// Also a closed stdout: Go reopens fd 1 on the null device.
+				// Every answer, a new token's too, would be lost.
+				return usageErr("stdout is %s (or was closed): no MCP client could read any answer; an MCP client must give neonkeys mcp a pipe for stdout", os.DevNull)
+			}
 			if err := checkNotEmpty(cmd.Flags(), "secrets-dir"); err != nil {
 				return err
 			}

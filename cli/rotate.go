@@ -36,7 +36,7 @@ key id is named, and the exit code is 1.`,
 					return err
 				}
 			}
-			if err := checkOutFile(cmd.Flags(), outPath); err != nil {
+			if err := a.checkTokenDestination(cmd.Flags(), outPath); err != nil {
 				return err
 			}
 			svc, err := a.service(cmd.Context())
