@@ -60,7 +60,9 @@ func TestTokenToTheNullDeviceIsRefused(t *testing.T) {
 		{"create -o json", func(string) []string { return []string{"create", "--name", "n1", "-o", "json"} }, ExitUsage, "the new token would be lost", 0},
 		{"rotate", func(string) []string { return []string{"rotate", "1000001", "--yes"} }, ExitUsage, "the new token would be lost", 0},
 		{"mcp", func(string) []string { return []string{"mcp"} }, ExitUsage, "no MCP client could read any answer", 0},
-		{"create --out", func(dir string) []string { return []string{"create", "--name", "n1", "--out", filepath.Join(dir, "tok")} }, 0, "Created key", 1},
+		{"create --out", func(dir string) []string {
+			return []string{"create", "--name", "n1", "--out", filepath.Join(dir, "tok")}
+		}, 0, "Created key", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
