@@ -144,7 +144,7 @@ func (p *pieceIndex) maskSkeleton(s string) string {
 }
 
 // skeletonChunk is how many bytes of text skeletonSpans reads at a time.
-const skeletonChunk = 2048
+const skeletonChunk = 256
 
 // skeletonSpans appends to spans the spans of s[from:to] that match, in
 // two passes over each chunk of the text, neither with a branch that
