@@ -26,9 +26,10 @@ func Fingerprint(token string) string {
 }
 
 // StripControl removes control characters (ANSI escapes, carriage returns,
-// bidi overrides) and characters drawn as nothing or as a blank (zero-width
+// bidi overrides), characters drawn as nothing or as a blank (zero-width
 // and other default-ignorable characters, fillers, spaces other than U+0020)
-// from untrusted text such as key names from the API, so it cannot rewrite a
+// and code points with no agreed glyph (unassigned, noncharacters, private
+// use) from untrusted text such as key names from the API, so it cannot rewrite a
 // terminal line, hide text from a person reading it, or look like other
 // text. isUnsafeRune in invisible.go lists the set by Unicode property.
 func StripControl(s string) string {
