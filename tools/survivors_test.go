@@ -1,0 +1,62 @@
+package tools_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+// TestMintedTokenMaskedInLaterAnswersAndLog: once a create answer handed a
+// new token over, the token is masked wherever it shows up again: in a
+// later answer and in the server log. The echo is 64 characters of the
+// token (the most a key name holds), without its napi_ prefix, so only the
+// redactor's knowledge of this exact token can mask it, not its shape.
+//
+// Two echoes: the client sends it back (as a key name, echoed by the
+// preview), which reaches the answer only through the middleware's
+// redactor; and the API lists it (as a key name), which the API client
+// masks too, since it registers every token it decodes.
+func TestMintedTokenMaskedInLaterAnswersAndLog(t *testing.T) {
+	cases := []struct {
+		name string
+		echo func(e *env, piece string) (tool, args string)
+	}{
+		{"the client sends it back", func(e *env, piece string) (string, string) {
+			return "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":%q}`, e.fx.OrgProject.ID, piece)
+		}},
+		{"the API echoes it", func(e *env, piece string) (string, string) {
+			e.fake.AddPersonalKey(e.fx.Admin.ID, piece)
+			return "list_api_keys", `{}`
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			c := e.client()
+			res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-fresh","confirm":true}`, e.fx.OrgProject.ID))
+			token, _ := structuredMap(t, res)["key"].(string)
+			if res.IsError || !strings.HasPrefix(token, "napi_") || len(token) < 5+keys.MaxNameLen {
+				t.Fatalf("the create answer does not hand over a token: %s", text(res))
+			}
+			piece := token[5 : 5+keys.MaxNameLen]
+			tool, args := tc.echo(e, piece)
+			later := e.call(c, tool, args)
+			b, err := json.Marshal(later)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(b), piece) {
+				t.Errorf("a later %s answer shows the delivered token: %s", tool, b)
+			}
+			if !strings.Contains(string(b), "[REDACTED]") {
+				t.Errorf("the echo did not reach the %s answer (nothing masked): %s", tool, b)
+			}
+			if strings.Contains(e.stderr.String(), piece) {
+				t.Errorf("the server log shows the delivered token:\n%s", e.stderr)
+			}
+		})
+	}
+}
