@@ -7,7 +7,31 @@ import (
 	"testing"
 
 	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
+	"github.com/neonkeys/neonkeys/secret"
+	"github.com/neonkeys/neonkeys/server"
 )
+
+// newEnvOwnAPIRedactor is newEnv with an API client that masks with a
+// redactor of its own: the server's redactor (which knows the credential)
+// learns a minted token only from the middleware.
+func newEnvOwnAPIRedactor(t *testing.T) *env {
+	t.Helper()
+	fake := neontest.New(t)
+	fx := fake.Seed()
+	e := &env{t: t, fake: fake, fx: fx, token: fx.AdminToken, red: secret.NewRedactor(fx.AdminToken), stderr: &syncBuffer{}}
+	api, err := neonapi.New(neonapi.Options{Token: e.token, BaseURL: fake.URL(), Redactor: secret.NewRedactor(), HTTPClient: fake.Client(),
+		Retry: &neonapi.RetryPolicy{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.opts = server.Options{Version: "test", Keys: keys.New(api, nil), Redactor: e.red, Log: e.stderr, NoElicit: true}
+	if e.mcp, err = server.New(e.opts); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
 
 // TestMintedTokenMaskedInLaterAnswersAndLog: once a create answer handed a
 // new token over, the token is masked wherever it shows up again: in a
@@ -15,10 +39,14 @@ import (
 // token (the most a key name holds), without its napi_ prefix, so only the
 // redactor's knowledge of this exact token can mask it, not its shape.
 //
+// The API client registers every token it decodes with its own redactor,
+// which in the product is the process-wide one: here it gets another, so
+// only the middleware can teach the server's redactor the token.
+//
 // Two echoes: the client sends it back (as a key name, echoed by the
 // preview), which reaches the answer only through the middleware's
 // redactor; and the API lists it (as a key name), which the API client
-// masks too, since it registers every token it decodes.
+// masks too, on its own.
 func TestMintedTokenMaskedInLaterAnswersAndLog(t *testing.T) {
 	cases := []struct {
 		name string
@@ -34,7 +62,7 @@ func TestMintedTokenMaskedInLaterAnswersAndLog(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newEnvOwnAPIRedactor(t)
 			c := e.client()
 			res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-fresh","confirm":true}`, e.fx.OrgProject.ID))
 			token, _ := structuredMap(t, res)["key"].(string)
