@@ -26,17 +26,19 @@ type binary struct {
 var raceBuild bool
 
 // buildArgs are the go build arguments of the binary under test.
-func buildArgs(out string) []string {
+func buildArgs(out string, race bool) []string {
 	args := []string{"build", "-o", out}
-	if raceBuild {
+	if race {
 		args = append(args, "-race")
 	}
 	return append(args, ".")
 }
 
-// testBinary is the one binary of this test run. It is package state on
-// purpose: TestMain owns its lifetime and every test shares the build.
-var testBinary binary
+// testBinary is the one binary of this test run, and plainBinary the one
+// built without -race whatever the test flags (for promises about the
+// binary users run, such as its memory). They are package state on
+// purpose: TestMain owns their lifetime and every test shares the builds.
+var testBinary, plainBinary binary
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "neonkeys-e2e-")
@@ -45,33 +47,50 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testBinary.dir = dir
+	plainBinary.dir = dir
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// buildNeonkeys returns the path of a freshly built neonkeys binary; the
-// first caller builds it (go build of the module root), later ones reuse it.
+// buildNeonkeys returns the path of a freshly built neonkeys binary (with
+// -race when the tests run with it); the first caller builds it (go build of
+// the module root), later ones reuse it.
 func buildNeonkeys(tb testing.TB) string {
 	tb.Helper()
-	testBinary.once.Do(func() {
-		name := "neonkeys"
-		out := filepath.Join(testBinary.dir, name)
+	return testBinary.build(tb, "neonkeys", raceBuild)
+}
+
+// buildPlainNeonkeys returns a neonkeys binary built without -race, for
+// promises about the program users run: a race-built binary keeps shadow
+// memory for every byte of heap and runs many times slower.
+func buildPlainNeonkeys(tb testing.TB) string {
+	tb.Helper()
+	if !raceBuild {
+		return buildNeonkeys(tb)
+	}
+	return plainBinary.build(tb, "neonkeys-plain", false)
+}
+
+func (b *binary) build(tb testing.TB, name string, race bool) string {
+	tb.Helper()
+	b.once.Do(func() {
+		out := filepath.Join(b.dir, name)
 		root, err := filepath.Abs("..")
 		if err != nil {
-			testBinary.err = err
+			b.err = err
 			return
 		}
-		cmd := exec.Command("go", buildArgs(out)...)
+		cmd := exec.Command("go", buildArgs(out, race)...)
 		cmd.Dir = root
-		if b, err := cmd.CombinedOutput(); err != nil {
-			testBinary.err = fmt.Errorf("go build: %v\n%s", err, b)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return
 		}
-		testBinary.path = out
+		b.path = out
 	})
-	if testBinary.err != nil {
-		tb.Fatalf("building neonkeys: %v", testBinary.err)
+	if b.err != nil {
+		tb.Fatalf("building neonkeys: %v", b.err)
 	}
-	return testBinary.path
+	return b.path
 }
