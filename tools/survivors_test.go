@@ -3,6 +3,7 @@ package tools_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -61,30 +62,52 @@ func TestMintedTokenMaskedInLaterAnswersAndLog(t *testing.T) {
 		}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnvOwnAPIRedactor(t)
-			c := e.client()
-			res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-fresh","confirm":true}`, e.fx.OrgProject.ID))
-			token, _ := structuredMap(t, res)["key"].(string)
-			if res.IsError || !strings.HasPrefix(token, "napi_") || len(token) < 5+keys.MaxNameLen {
-				t.Fatalf("the create answer does not hand over a token: %s", text(res))
+		for _, secretsDir := range []bool{false, true} {
+			name := tc.name
+			if secretsDir {
+				// The token goes to a file: the middleware never sees it, so
+				// only the file writer can teach the redactor.
+				name += " (secrets dir)"
 			}
-			piece := token[5 : 5+keys.MaxNameLen]
-			tool, args := tc.echo(e, piece)
-			later := e.call(c, tool, args)
-			b, err := json.Marshal(later)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(string(b), piece) {
-				t.Errorf("a later %s answer shows the delivered token: %s", tool, b)
-			}
-			if !strings.Contains(string(b), "[REDACTED]") {
-				t.Errorf("the echo did not reach the %s answer (nothing masked): %s", tool, b)
-			}
-			if strings.Contains(e.stderr.String(), piece) {
-				t.Errorf("the server log shows the delivered token:\n%s", e.stderr)
-			}
-		})
+			t.Run(name, func(t *testing.T) {
+				e := newEnvOwnAPIRedactor(t)
+				if secretsDir {
+					e.opts.SecretsDir = t.TempDir()
+					var err error
+					if e.mcp, err = server.New(e.opts); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c := e.client()
+				res := e.call(c, "create_project_scoped_key", fmt.Sprintf(`{"project_id":%q,"key_name":"ci-fresh","confirm":true}`, e.fx.OrgProject.ID))
+				token, _ := structuredMap(t, res)["key"].(string)
+				if file, _ := structuredMap(t, res)["token_file"].(string); secretsDir && file != "" {
+					b, err := os.ReadFile(file)
+					if err != nil {
+						t.Fatal(err)
+					}
+					token = strings.TrimSpace(string(b))
+				}
+				if res.IsError || !strings.HasPrefix(token, "napi_") || len(token) < 5+keys.MaxNameLen {
+					t.Fatalf("the create answer does not hand over a token: %s", text(res))
+				}
+				piece := token[5 : 5+keys.MaxNameLen]
+				tool, args := tc.echo(e, piece)
+				later := e.call(c, tool, args)
+				b, err := json.Marshal(later)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(b), piece) {
+					t.Errorf("a later %s answer shows the delivered token: %s", tool, b)
+				}
+				if !strings.Contains(string(b), "[REDACTED]") {
+					t.Errorf("the echo did not reach the %s answer (nothing masked): %s", tool, b)
+				}
+				if strings.Contains(e.stderr.String(), piece) {
+					t.Errorf("the server log shows the delivered token:\n%s", e.stderr)
+				}
+			})
+		}
 	}
 }
