@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/neonkeys/neonkeys/config"
 	"github.com/neonkeys/neonkeys/ids"
@@ -122,12 +123,23 @@ func version() string {
 
 // checkID applies Neon's format for organization and project ids (package
 // ids), so a mistyped id is a usage error before any request.
+//
+// The value is echoed only when it is no longer than an id can be: this
+// check runs before the credential is loaded (so before the redactor knows
+// it), and a key pasted into the wrong flag must not land in a CI log.
 func checkID(flag, id string) error {
-	if id != "" && ids.ProjectID(id).Validate() != nil {
-		return usageErr("%s %q is not a Neon id (%s)", flag, secret.StripControl(id), ids.Rule)
+	if id == "" || ids.ProjectID(id).Validate() == nil {
+		return nil
 	}
-	return nil
+	if utf8.RuneCountInString(id) > maxEchoedID {
+		return usageErr("%s is not a Neon id: it is %d characters long (%s); the value is not shown, in case it is a key", flag, utf8.RuneCountInString(id), ids.Rule)
+	}
+	return usageErr("%s %q is not a Neon id (%s)", flag, secret.StripControl(id), ids.Rule)
 }
+
+// maxEchoedID is the longest id value an error quotes back: Neon's ids have
+// at most 60 characters, and every Neon key is longer.
+const maxEchoedID = 60
 
 // checkNewName refuses a name for a new key before any request (Neon's
 // rules, and no control or invisible characters: keys.CheckName).

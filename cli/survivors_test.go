@@ -72,3 +72,21 @@ func TestStderrNeverShowsTheCredential(t *testing.T) {
 		})
 	}
 }
+
+// TestMistypedIDNeverEchoesAKey: a key pasted into --org-id or --project-id
+// is refused before the credential is loaded, so no redactor knows it yet:
+// the error must not quote it, while a short typo is still quoted back.
+func TestMistypedIDNeverEchoesAKey(t *testing.T) {
+	_, _, env := fakeEnv(t)
+	legacy := strings.Repeat("q7Zk", 16) // a prefix-less 64-character key
+	for _, flag := range []string{"--org-id", "--project-id"} {
+		r := runCLI(t, runOpts{env: env}, "list", flag, legacy)
+		if r.code != 2 || strings.Contains(r.stderr, legacy[:16]) || !strings.Contains(r.stderr, "not a Neon id") {
+			t.Errorf("list %s <key>: exit %d, stderr %q; want exit 2 without the value", flag, r.code, r.stderr)
+		}
+	}
+	r := runCLI(t, runOpts{env: env}, "list", "--org-id", "Org_X")
+	if r.code != 2 || !strings.Contains(r.stderr, `"Org_X"`) {
+		t.Errorf("list --org-id Org_X: exit %d, stderr %q; want the typo quoted back", r.code, r.stderr)
+	}
+}
