@@ -16,9 +16,9 @@ import (
 // "." copies the working tree as it is now (tracked and untracked files that
 // git does not ignore), into a new temporary folder and returns the module
 // root inside it, so an audit sees one consistent tree while others keep
-// editing the working tree. The
-// siblings of root are linked next to the copy, so that relative paths the
-// tests use (../shared) resolve as they do from root. cleanup removes it all.
+// editing the working tree. The siblings of root are linked next to the
+// copy, so that paths the tests take relative to the module's parent folder
+// (neontest.SpecRelPath) resolve as they do from root. cleanup removes it all.
 func snapshot(ctx context.Context, root, rev string) (dir string, cleanup func(), err error) {
 	tmp, err := os.MkdirTemp("", "mutation-audit-snapshot-")
 	if err != nil {
