@@ -236,6 +236,16 @@ func (s *Service) withdraw(id int64, orgID string) error {
 	return err
 }
 
+// Withdraw revokes key id (of organization orgID, "" for a personal key),
+// minted a moment ago by this process, that must not stay live: a
+// destination did not receive its token. Like every withdrawal it uses its
+// own bounded context and is waited for by Settle.
+func (s *Service) Withdraw(id int64, orgID string) error { return s.withdraw(id, orgID) }
+
+// UseToken makes every later call use token as the credential: the key
+// file neonkeys runs with has just received it (a rotation of that key).
+func (s *Service) UseToken(token string) { s.api.SetToken(token) }
+
 // Settle waits, at most withdrawTimeout, for the revokes of minted keys
 // that must not stay live. A server calls it before it exits, so ending its
 // input cannot leave such a key behind.

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -62,7 +63,9 @@ type Options struct {
 
 // Client calls the Neon API. It is safe for concurrent use.
 type Client struct {
-	token     string
+	// token is swapped by SetToken while requests run: a rotation of the
+	// key neonkeys runs with switches to the new token at once.
+	token     atomic.Pointer[string]
 	base      *url.URL
 	userAgent string
 	timeout   time.Duration
@@ -84,7 +87,6 @@ func New(opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		token:     opts.Token,
 		base:      base,
 		userAgent: opts.UserAgent,
 		timeout:   opts.Timeout,
@@ -107,7 +109,16 @@ func New(opts Options) (*Client, error) {
 		c.redactor = secret.NewRedactor()
 	}
 	c.redactor.Add(opts.Token)
+	c.token.Store(&opts.Token)
 	return c, nil
+}
+
+// SetToken makes every later request use token: after the key file
+// neonkeys runs with received a new token, the process goes on with it.
+// The token is registered with the redactor first.
+func (c *Client) SetToken(token string) {
+	c.redactor.Add(token)
+	c.token.Store(&token)
 }
 
 // Redactor returns the redactor the client registers secrets with.
@@ -243,8 +254,8 @@ func (c *Client) attempt(ctx context.Context, method, path string, query url.Val
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("X-Request-ID", newRequestID())
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if token := *c.token.Load(); token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
