@@ -35,6 +35,9 @@ type Getenv func(string) string
 type CredentialSource struct {
 	Token string
 	From  string // "NEON_API_KEY", "NEON_API_KEY_FILE <path>", "stdin"
+	// File is the key file the token was read from ("" otherwise): the
+	// self destination replaces it when that key is rotated.
+	File string
 }
 
 // ErrInterrupted: Ctrl-C while the key was being typed at the terminal.
@@ -90,7 +93,7 @@ func LoadCredential(ctx context.Context, getenv Getenv, stdin io.Reader, apiKeyF
 	if err != nil {
 		return CredentialSource{}, err
 	}
-	return CredentialSource{Token: token, From: EnvAPIKeyFile + " " + path}, nil
+	return CredentialSource{Token: token, From: EnvAPIKeyFile + " " + path, File: path}, nil
 }
 
 // promptKey asks for the key on the terminal fd and reads it without echo,
