@@ -196,7 +196,7 @@ func TestDecodedTypesAreWalked(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range []any{neonapi.APIKey{}, neonapi.CreatedAPIKey{}, neonapi.RevokedAPIKey{}, neonapi.Project{}, neonapi.AuthDetails{}, neonapi.Organization{}} {
+	for _, v := range []any{neonapi.APIKey{}, neonapi.CreatedAPIKey{}, neonapi.RevokedAPIKey{}, neonapi.Project{}, neonapi.AuthDetails{}, neonapi.Organization{}, neonapi.OrgMember{}} {
 		check(t, reflect.TypeOf(v), reflect.TypeOf(v).Name())
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // contractOps are the Neon operations neonkeys calls, by OpenAPI operationId.
 var contractOps = []string{
-	"createApiKey", "createOrgApiKey", "getAuthDetails", "getCurrentUserOrganizations", "getProject",
+	"createApiKey", "createOrgApiKey", "getAuthDetails", "getCurrentUserOrganizations", "getOrganizationMembers", "getProject",
 	"listApiKeys", "listOrgApiKeys", "listProjects", "revokeApiKey", "revokeOrgApiKey",
 }
 
@@ -120,6 +120,8 @@ func checkEveryOperation(t *testing.T, spec *neontest.Validator) {
 		}},
 		{"list org keys", false, func() error { _, err := admin.ListOrgAPIKeys(ctx, fx.Org.ID); return err }},
 		{"org key lists its org's keys", false, func() error { _, err := orgKey.ListOrgAPIKeys(ctx, fx.Org.ID); return err }},
+		{"org members", false, func() error { _, err := admin.ListOrgMembers(ctx, fx.Org.ID); return err }},
+		{"org members, org key", false, func() error { _, err := orgKey.ListOrgMembers(ctx, fx.Org.ID); return err }},
 		{"create and revoke an org-wide key", false, func() error {
 			k, err := admin.CreateOrgAPIKey(ctx, fx.Org.ID, neonapi.CreateOrgAPIKeyRequest{KeyName: "contract-org"})
 			if err != nil {
@@ -154,6 +156,7 @@ func checkEveryOperation(t *testing.T, spec *neontest.Validator) {
 			return err
 		}},
 		{"403 member revokes org key", true, func() error { _, err := member.RevokeOrgAPIKey(ctx, fx.Org.ID, fx.ProjectKeyID); return err }},
+		{"403 members of a foreign org", true, func() error { _, err := admin.ListOrgMembers(ctx, "org-nope-00000000"); return err }},
 		{"404 revoke unknown personal key", true, func() error { _, err := admin.RevokeAPIKey(ctx, 999); return err }},
 		{"404 unknown project", true, func() error { _, err := admin.GetProject(ctx, "no-such-project"); return err }},
 		{"409 duplicate name", true, func() error { _, err := admin.CreateAPIKey(ctx, "laptop"); return err }},

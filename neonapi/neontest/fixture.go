@@ -34,6 +34,8 @@ func (s *Server) AddOrg(name string, adminUserIDs ...string) *Org {
 		Org:       Org{ID: id, Name: name, Handle: handleFor(name, id)},
 		createdAt: s.nowLocked(),
 		members:   map[string]bool{},
+		memberIDs: map[string]string{},
+		joined:    map[string]time.Time{},
 	}
 	s.st.orgs[id] = o
 	s.st.orgOrder = append(s.st.orgOrder, id)
@@ -58,6 +60,8 @@ func (s *Server) RemoveOrgMember(orgID, userID string) {
 	defer s.mu.Unlock()
 	o := s.mustOrgLocked("RemoveOrgMember", orgID)
 	delete(o.members, userID)
+	delete(o.memberIDs, userID)
+	delete(o.joined, userID)
 	for i, id := range o.order {
 		if id == userID {
 			o.order = append(o.order[:i], o.order[i+1:]...)
@@ -70,6 +74,7 @@ func (s *Server) addMemberLocked(o *orgRec, userID string, admin bool) {
 	s.mustUserLocked("AddOrgMember", userID)
 	if _, ok := o.members[userID]; !ok {
 		o.order = append(o.order, userID)
+		o.memberIDs[userID], o.joined[userID] = newUUID(), s.nowLocked()
 	}
 	o.members[userID] = admin
 }

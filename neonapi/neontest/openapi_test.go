@@ -55,6 +55,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"user orgs", "GET", "/users/me/organizations", fx.MemberToken, "", 200, false, "getCurrentUserOrganizations"},
 		{"user orgs, org key", "GET", "/users/me/organizations", fx.OrgKeyToken, "", 200, false, "getCurrentUserOrganizations"},
 		{"users me", "GET", "/users/me", fx.AdminToken, "", 200, false, "getCurrentUserInfo"},
+		{"org members", "GET", "/organizations/" + fx.Org.ID + "/members?limit=1", fx.MemberToken, "", 200, false, "getOrganizationMembers"},
+		{"org members, org key", "GET", "/organizations/" + fx.Org.ID + "/members", fx.OrgKeyToken, "", 200, false, "getOrganizationMembers"},
+		{"org members, deactivated", "GET", "/organizations/" + fx.Org.ID + "/members?limit=500", deactivated(srv, fx), "", 200, false, "getOrganizationMembers"},
 		// Errors: GeneralError bodies.
 		{"401", "GET", "/api_keys", "", "", 401, true, "listApiKeys"},
 		{"409", "POST", "/api_keys", fx.AdminToken, `{"key_name":"laptop"}`, 409, false, "createApiKey"},
@@ -67,6 +70,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		{"400 limit", "GET", "/projects?limit=0", fx.AdminToken, "", 400, true, "listProjects"},
 		{"404 project", "GET", "/projects/no-such-project", fx.AdminToken, "", 404, false, "getProject"},
 		{"404 users me org key", "GET", "/users/me", fx.OrgKeyToken, "", 404, false, "getCurrentUserInfo"},
+		{"403 members of a foreign org", "GET", "/organizations/org-nope-00000000/members", fx.AdminToken, "", 403, false, "getOrganizationMembers"},
+		{"400 members limit", "GET", "/organizations/" + fx.Org.ID + "/members?limit=501", fx.AdminToken, "", 400, true, "getOrganizationMembers"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,4 +285,11 @@ func TestFindSpecAbsent(t *testing.T) {
 	if _, err := FindSpec(); err == nil {
 		t.Errorf("%s pointing nowhere: no error", SpecEnv)
 	}
+}
+
+// deactivated deactivates the fixture's member and returns the admin's
+// token, so a members list shows deactivated_at.
+func deactivated(srv *Server, fx *Fixture) string {
+	srv.DeactivateUser(fx.Member.ID, time.Date(2025, 6, 7, 8, 9, 10, 0, time.UTC))
+	return fx.AdminToken
 }

@@ -358,6 +358,8 @@ func (s *Server) route(method, path string, known bool) (h func(*call), isCreate
 		return pick(nil, nil, s.authed(s.revokeKey)), false
 	case len(seg) == 3 && seg[0] == "organizations" && seg[2] == "api_keys":
 		return pick(s.authed(s.listOrgKeys), s.authed(s.createOrgKey), nil), method == http.MethodPost
+	case len(seg) == 3 && seg[0] == "organizations" && seg[2] == "members":
+		return pick(s.authed(s.listMembers), nil, nil), false
 	case len(seg) == 4 && seg[0] == "organizations" && seg[2] == "api_keys":
 		return pick(nil, nil, s.authed(s.revokeOrgKey)), false
 	case len(seg) == 1 && seg[0] == "projects":

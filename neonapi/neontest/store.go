@@ -58,7 +58,8 @@ type KeyInfo struct {
 
 type userRec struct {
 	User
-	createdAt time.Time
+	createdAt     time.Time
+	deactivatedAt time.Time // zero unless DeactivateUser
 }
 
 type orgRec struct {
@@ -66,6 +67,9 @@ type orgRec struct {
 	createdAt time.Time
 	members   map[string]bool // user id → admin
 	order     []string        // member user ids in join order
+	// memberIDs and joined describe each membership for the members list.
+	memberIDs map[string]string    // user id → member id
+	joined    map[string]time.Time // user id → when it joined
 }
 
 type projRec struct {
