@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/neonkeys/neonkeys/config"
 	"github.com/neonkeys/neonkeys/ids"
+	"github.com/neonkeys/neonkeys/internal/buildinfo"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/secret"
@@ -111,14 +111,10 @@ func refusedAsGiven(err error) bool {
 		errors.As(err, new(*keys.CannotMintError))
 }
 
-// version is the module version the binary was built from, "dev" for a
-// build from a work tree.
+// version is the release tag or module version alone (internal/buildinfo),
+// as the User-Agent carries it; "dev" when nothing recorded one.
 func version() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
-		return "dev"
-	}
-	return info.Main.Version
+	return buildinfo.Read().Version
 }
 
 // checkID applies Neon's format for organization and project ids (package

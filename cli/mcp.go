@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/internal/buildinfo"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/server"
@@ -47,7 +48,7 @@ starts, and every tool call explains how to set it.`,
 				}
 				opts.SecretsDir = abs
 			}
-			opts.Version = version()
+			opts.Version = buildinfo.Read().String()
 			opts.Redactor = a.red
 			opts.Log = a.stderr
 			// stdin is the protocol stream: the credential never comes from

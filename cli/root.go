@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/neonkeys/neonkeys/internal/buildinfo"
 	"github.com/neonkeys/neonkeys/neonapi"
 )
 
@@ -33,7 +34,7 @@ interrupted (Ctrl-C, SIGTERM; a key a create made meanwhile is revoked);
 2 usage error, missing credential, a request Neon cannot serve as given
 (e.g. --project-id of a personal project), or refused confirmation (Ctrl-C
 at a prompt included).`,
-		Version:           version(),
+		Version:           buildinfo.Read().String(),
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
@@ -88,6 +89,8 @@ at a prompt included).`,
 // versionInfo is version's answer with -o json or yaml.
 type versionInfo struct {
 	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"date,omitempty"`
 	Go      string `json:"go"`
 	OS      string `json:"os"`
 	Arch    string `json:"arch"`
@@ -99,9 +102,10 @@ func (a *app) versionCommand() *cobra.Command {
 		Short: "Print the neonkeys version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := versionInfo{Version: version(), Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+			b := buildinfo.Read()
+			v := versionInfo{Version: b.Version, Commit: b.Commit, Date: b.Date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
 			return a.show(&v, func() error {
-				_, err := fmt.Fprintf(a.stdout, "neonkeys %s\n", v.Version)
+				_, err := fmt.Fprintf(a.stdout, "neonkeys %s\n", b)
 				return writeErr(err)
 			})
 		},
