@@ -1,0 +1,118 @@
+package handoff
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/neonkeys/neonkeys/destination"
+	"github.com/neonkeys/neonkeys/keys"
+)
+
+// BatchOptions choose which keys a bulk rotation replaces and where the
+// tokens of keys no destination holds go.
+type BatchOptions struct {
+	// OlderThan selects keys created more than this long before Now.
+	OlderThan time.Duration
+	Now       time.Time
+	// OnlyHeld leaves out the keys no destination holds, without listing
+	// them as skipped.
+	OnlyHeld bool
+	// OutDir, when set, receives the tokens of the keys no destination
+	// holds, as token files (<new name>.token, 0600); without it such keys
+	// are skipped with the reason.
+	OutDir string
+}
+
+// BatchItem is one planned rotation: the key, its replacement's name and
+// the destinations it goes to, or the reason it is skipped.
+type BatchItem struct {
+	Key          keys.Key
+	NewName      string
+	Destinations []destination.Spec
+	Skip         string
+}
+
+// PlanBatch selects, among listed, the keys older than opts.OlderThan and
+// plans a rotation of each to the destinations that hold it (cfg may be
+// nil: no destination holds anything). Keys are taken in the order given.
+func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, opts BatchOptions) []BatchItem {
+	cutoff := opts.Now.Add(-opts.OlderThan)
+	var items []BatchItem
+	for _, k := range listed {
+		if !k.CreatedAt.Before(cutoff) {
+			continue
+		}
+		item := BatchItem{Key: k, NewName: svc.RotateRequest(k, "").Name}
+		if cfg != nil {
+			item.Destinations = cfg.HeldBy(k.Name)
+		}
+		if len(item.Destinations) == 0 {
+			switch {
+			case opts.OnlyHeld:
+				continue
+			case opts.OutDir != "":
+				item.Destinations = []destination.Spec{{
+					Name: "out-dir", Kind: destination.KindFile,
+					File: &destination.FileSpec{Path: filepath.Join(opts.OutDir, item.NewName+".token")},
+				}}
+			default:
+				item.Skip = "no destination holds it (add holds: " + k.Name + " to one, or pass --out-dir)"
+			}
+		}
+		items = append(items, item)
+	}
+	return items
+}
+
+// BatchResult is one key's outcome: Outcome, or Err (nothing was minted
+// for it), or skipped.
+type BatchResult struct {
+	BatchItem
+	Outcome *Outcome
+	Err     error
+}
+
+// Failed reports whether the key's rotation did not complete.
+func (b BatchResult) Failed() bool {
+	return b.Skip == "" && (b.Err != nil || b.Outcome == nil || !b.Outcome.Complete())
+}
+
+// RunBatch rotates the planned keys one at a time, each to its own
+// destinations, and goes on past a failed key: one broken destination must
+// not leave every other key unrotated. It stops before the next key when ctx
+// ends. env opens the destinations; done (may be nil) sees each result as
+// it is known.
+func (r Runner) RunBatch(ctx context.Context, items []BatchItem, env destination.Env, keepOld bool, done func(BatchResult)) []BatchResult {
+	results := make([]BatchResult, 0, len(items))
+	for _, item := range items {
+		res := BatchResult{BatchItem: item}
+		switch {
+		case item.Skip != "":
+		case ctx.Err() != nil:
+			res.Err = fmt.Errorf("not started: %w", ctx.Err())
+		default:
+			res.Outcome, res.Err = r.rotateOne(ctx, item, env, keepOld)
+		}
+		results = append(results, res)
+		if done != nil {
+			done(res)
+		}
+	}
+	return results
+}
+
+func (r Runner) rotateOne(ctx context.Context, item BatchItem, env destination.Env, keepOld bool) (*Outcome, error) {
+	dests, err := destination.Open(item.Destinations, env)
+	if err != nil {
+		return nil, err
+	}
+	old := item.Key
+	return r.Run(ctx, Plan{
+		Request:      r.Keys.RotateRequest(old, item.NewName),
+		Old:          &old,
+		Destinations: dests,
+		KeepOld:      keepOld,
+	})
+}
