@@ -23,6 +23,7 @@ import (
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 // Plan is one create (Old nil) or rotation (Old set) with destinations.
@@ -38,10 +39,13 @@ type Plan struct {
 // Outcome says what became of each key. New's Token is cleared: with
 // destinations the token is shown nowhere, so no caller needs it.
 type Outcome struct {
-	New    *keys.Created
-	Old    *keys.Key
-	Report destination.Report
-	Next   destination.Next
+	New *keys.Created
+	// Fingerprint names the new token (secret.Fingerprint) for answers:
+	// New.Token is cleared, so New.View() cannot compute it.
+	Fingerprint string
+	Old         *keys.Key
+	Report      destination.Report
+	Next        destination.Next
 
 	// Withdrawn: no destination holds the new key's token, so it was
 	// revoked (WithdrawErr: that revoke failed, the key may still work).
@@ -106,7 +110,7 @@ func (r Runner) Run(ctx context.Context, plan Plan) (*Outcome, error) {
 	token := created.Token
 	shown := *created
 	shown.Token = ""
-	out := &Outcome{New: &shown, Old: plan.Old}
+	out := &Outcome{New: &shown, Old: plan.Old, Fingerprint: secret.Fingerprint(token)}
 	out.Report = r.Deliverer.Deliver(ctx, token, plan.Destinations)
 	out.Next = out.Report.Next()
 
