@@ -214,6 +214,10 @@ func tokenShapeProblem(token string) string {
 	return ""
 }
 
+// TokenShapeProblem is tokenShapeProblem for a token neonkeys did not mint
+// itself (deliver --token-file): "" when token has a Neon token's shape.
+func TokenShapeProblem(token string) string { return tokenShapeProblem(token) }
+
 func notAlnum(r rune) bool {
 	return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
 }
