@@ -194,8 +194,11 @@ func Parse(data []byte, path, home string) (*Config, error) {
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, val := root.Content[i], root.Content[i+1]
+		if key.Value == "audit" {
+			continue // audit's thresholds: package audit reads them (audit/config.go)
+		}
 		if key.Value != "destinations" {
-			p.add(p.errAt(key, "", "unknown field %q (the only top-level field is destinations)", key.Value))
+			p.add(p.errAt(key, "", "unknown field %q (the top-level fields are destinations and audit)", key.Value))
 			continue
 		}
 		cfg.Destinations = p.destinations(val)

@@ -1,0 +1,235 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+)
+
+// Inventory is every key the credential sees, and who belongs to each
+// organization: what the audit judges, and what a bulk rotation selects
+// from (OlderThan).
+type Inventory struct {
+	// Keys: the personal keys, then each organization's, in the order
+	// Neon lists the organizations and their keys.
+	Keys []keys.Key
+	// Members holds, per organization whose members could be listed, the
+	// state of each member by user id.
+	Members map[string]map[string]Member
+	// Orgs counts the organizations whose keys were listed.
+	Orgs int
+	// OrgsLeftOut counts the organizations beyond keys.MaxOrgsWalked, not
+	// listed.
+	OrgsLeftOut int
+	// Gaps are the places that could not be read, and why: the rest of
+	// the inventory still holds.
+	Gaps []Gap
+	// OrgFromCredential: the credential is an organization key, so its
+	// organization's keys stand in for the personal keys.
+	OrgFromCredential string
+}
+
+// Member is what the audit needs of an organization member.
+type Member struct {
+	DeactivatedAt *time.Time // set when the account was deactivated
+}
+
+// Gap is a place the inventory could not read.
+type Gap struct {
+	What   string `json:"what" jsonschema_description:"What could not be read: personal keys, the keys or the members of an organization, or the list of organizations."`
+	OrgID  string `json:"org_id,omitempty" jsonschema_description:"The organization concerned; absent for personal keys and the list of organizations."`
+	Reason string `json:"reason" jsonschema_description:"Why, in Neon's words where it gave some."`
+}
+
+// place is one thing to read: personal keys (orgID "") or an
+// organization's keys and members.
+type place struct {
+	orgID       string
+	keys        []keys.Key
+	keysErr     error
+	members     []neonapi.OrgMember
+	membersErr  error
+	skipKeys    bool // listed already (the credential's own organization)
+	fromCredOrg string
+}
+
+// Collect lists the personal keys and the keys and members of every
+// organization the credential sees, or only those of orgID. Organizations
+// are read keys.OrgWalkers at a time (each one's keys and members at
+// once), and at most keys.MaxOrgsWalked of them: the bounds of the key and
+// project searches. It fails only when nothing could be read; otherwise
+// what failed is in Gaps.
+func Collect(ctx context.Context, svc *keys.Service, orgID string) (*Inventory, error) {
+	inv := &Inventory{Members: map[string]map[string]Member{}}
+	var places []*place
+	if orgID != "" {
+		places = []*place{{orgID: orgID}}
+	} else {
+		var orgs []neonapi.Organization
+		personal, orgsErr := &place{}, error(nil)
+		var wg sync.WaitGroup
+		wg.Go(func() { readPersonal(ctx, svc, personal) })
+		wg.Go(func() { orgs, orgsErr = svc.Organizations(ctx) })
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		places = append(places, personal)
+		if orgsErr != nil {
+			inv.Gaps = append(inv.Gaps, Gap{What: "the list of your organizations", Reason: reason(orgsErr)})
+		}
+		if len(orgs) > keys.MaxOrgsWalked {
+			inv.OrgsLeftOut = len(orgs) - keys.MaxOrgsWalked
+			orgs = orgs[:keys.MaxOrgsWalked]
+		}
+		for _, o := range orgs {
+			places = append(places, &place{orgID: o.ID, skipKeys: o.ID == personal.fromCredOrg})
+		}
+		if personal.fromCredOrg != "" && !containsOrg(orgs, personal.fromCredOrg) {
+			places = append(places, &place{orgID: personal.fromCredOrg, skipKeys: true})
+		}
+	}
+	readOrgs(ctx, svc, places)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return inv.gather(places)
+}
+
+// readPersonal lists the personal keys; with an organization key as the
+// credential, keys.Service lists its organization's keys instead.
+func readPersonal(ctx context.Context, svc *keys.Service, p *place) {
+	res, err := svc.List(ctx, keys.ListOptions{})
+	if err != nil {
+		p.keysErr = err
+		return
+	}
+	p.keys = res.Keys
+	if res.OrgFromCredential {
+		p.fromCredOrg = res.OrgID
+	}
+}
+
+// readOrgs reads the organizations among places, keys.OrgWalkers at a
+// time, each one's keys and members at once.
+func readOrgs(ctx context.Context, svc *keys.Service, places []*place) {
+	slots := make(chan struct{}, keys.OrgWalkers)
+	var wg sync.WaitGroup
+	for _, p := range places {
+		if p.orgID == "" {
+			continue
+		}
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			var inner sync.WaitGroup
+			if !p.skipKeys {
+				inner.Go(func() {
+					res, err := svc.List(ctx, keys.ListOptions{OrgID: p.orgID})
+					if err == nil {
+						p.keys = res.Keys
+					}
+					p.keysErr = err
+				})
+			}
+			p.members, p.membersErr = svc.OrgMembers(ctx, p.orgID)
+			inner.Wait()
+		})
+	}
+	wg.Wait()
+}
+
+// gather puts what the places read into inv, in their order.
+func (inv *Inventory) gather(places []*place) (*Inventory, error) {
+	read, total := 0, 0
+	for _, p := range places {
+		if !p.skipKeys {
+			total++
+		}
+		where, orgWhat := "personal keys", "organization "+p.orgID
+		if p.orgID != "" {
+			where = "the keys of " + orgWhat
+		}
+		switch {
+		case p.skipKeys:
+		case p.keysErr != nil:
+			inv.Gaps = append(inv.Gaps, Gap{What: where, OrgID: p.orgID, Reason: reason(p.keysErr)})
+		default:
+			read++
+			inv.Keys = append(inv.Keys, p.keys...)
+			if p.fromCredOrg != "" {
+				inv.OrgFromCredential = p.fromCredOrg
+				inv.Orgs++
+			} else if p.orgID != "" {
+				inv.Orgs++
+			}
+		}
+		if p.orgID == "" {
+			continue
+		}
+		if p.membersErr != nil {
+			inv.Gaps = append(inv.Gaps, Gap{What: "the members of " + orgWhat, OrgID: p.orgID,
+				Reason: reason(p.membersErr) + "; whether key creators still belong to it was not checked"})
+			continue
+		}
+		m := make(map[string]Member, len(p.members))
+		for _, mem := range p.members {
+			m[mem.Member.UserID] = Member{DeactivatedAt: mem.User.DeactivatedAt}
+		}
+		inv.Members[p.orgID] = m
+	}
+	if read == 0 && total > 0 {
+		return nil, firstKeysErr(places)
+	}
+	return inv, nil
+}
+
+func firstKeysErr(places []*place) error {
+	for _, p := range places {
+		if p.keysErr != nil {
+			return p.keysErr
+		}
+	}
+	return errors.New("no keys could be listed")
+}
+
+func containsOrg(orgs []neonapi.Organization, id string) bool {
+	for _, o := range orgs {
+		if o.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// reason is an error's text for a gap, in keys' words.
+func reason(err error) string {
+	return keys.Explain(keys.OpList, err, keys.Words{OrgID: "org_id", MoreTime: "try again later"})
+}
+
+// OlderThan returns the keys of ks created longer than age before now: the
+// selection of a bulk rotation (rotate --older-than), the same as the
+// too_old finding's with age = Thresholds.MaxAge.
+func OlderThan(ks []keys.Key, now time.Time, age time.Duration) []keys.Key {
+	var out []keys.Key
+	for _, k := range ks {
+		if now.Sub(k.CreatedAt) > age {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// String describes where the inventory looked, for a summary line.
+func (inv *Inventory) String() string {
+	s := fmt.Sprintf("%d keys", len(inv.Keys))
+	if inv.Orgs > 0 {
+		s += fmt.Sprintf(" in %d organization(s)", inv.Orgs)
+	}
+	return s
+}
