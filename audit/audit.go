@@ -220,7 +220,7 @@ type judge struct {
 
 func (j judge) findings() []Finding {
 	groups := groupByName(j.inv.Keys)
-	replaced := replacements(j.inv.Keys, groups)
+	replaced := replacements(j.inv.Keys)
 	out := []Finding{}
 	for i := range j.inv.Keys {
 		k := j.inv.Keys[i]
@@ -361,8 +361,11 @@ func (j judge) unfinished(k, by keys.Key) Finding {
 }
 
 // duplicate is the duplicate_name finding of k, when another live key of
-// its scope has its name.
+// its scope has its name (groups holds only shared names).
 func (j judge) duplicate(k keys.Key, groups map[nameScope][]keys.Key) (Finding, bool) {
+	if len(groups) == 0 {
+		return Finding{}, false
+	}
 	same := groups[scopeOf(k, k.Name)]
 	if len(same) < 2 {
 		return Finding{}, false
@@ -383,13 +386,25 @@ type nameScope struct{ orgID, projectID, name string }
 
 func scopeOf(k keys.Key, name string) nameScope { return nameScope{k.OrgID, k.ProjectID, name} }
 
+// groupByName returns the names shared by two live keys or more of one
+// scope, with those keys. The first key of each name is remembered by
+// index, so 10,000 distinct names cost one map entry each and no slice.
 func groupByName(ks []keys.Key) map[nameScope][]keys.Key {
-	g := make(map[nameScope][]keys.Key, len(ks))
-	for _, k := range ks {
-		s := scopeOf(k, k.Name)
-		g[s] = append(g[s], k)
+	first := make(map[nameScope]int, len(ks))
+	dups := map[nameScope][]keys.Key{}
+	for i := range ks {
+		s := scopeOf(ks[i], ks[i].Name)
+		j, seen := first[s]
+		switch {
+		case !seen:
+			first[s] = i
+		case len(dups[s]) == 0:
+			dups[s] = []keys.Key{ks[j], ks[i]}
+		default:
+			dups[s] = append(dups[s], ks[i])
+		}
 	}
-	return g
+	return dups
 }
 
 // replacements maps the id of each key a rotation replaced, still live, to
@@ -397,7 +412,7 @@ func groupByName(ks []keys.Key) map[nameScope][]keys.Key {
 // <base>-rotated-<later time> (keys.RotatedName; destination.Holds reads
 // the name, cut to 64 characters included), where the old key is <base>
 // or an earlier <base>-rotated-<time>.
-func replacements(ks []keys.Key, groups map[nameScope][]keys.Key) map[int64]keys.Key {
+func replacements(ks []keys.Key) map[int64]keys.Key {
 	out := map[int64]keys.Key{}
 	// successors: per scope and base name, the rotated keys, by their time.
 	type rotated struct {
