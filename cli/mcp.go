@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/internal/buildinfo"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/sealed"
@@ -17,6 +19,7 @@ import (
 
 func (a *app) mcpCommand() *cobra.Command {
 	opts := server.Options{}
+	hf := &httpFlags{}
 	cmd := &cobra.Command{
 		Use:   "mcp [--read-only] [--secrets-dir DIR] [--no-elicit] [--confirm-ttl D]",
 		Short: "Serve the key operations to an AI assistant over MCP (stdio)",
@@ -24,9 +27,12 @@ func (a *app) mcpCommand() *cobra.Command {
 
 The credential comes from NEON_API_KEY or NEON_API_KEY_FILE in the client's
 configuration (never from the command line). Without one the server still
-starts, and every tool call explains how to set it.`,
-		Args: cobra.NoArgs,
+starts, and every tool call explains how to set it.` + httpUsage,
+		Args: mcpArgs(hf),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if hf.addr != "" {
+				return a.serveHTTP(cmd, opts, hf)
+			}
 			// --api-key and -o are refused by refuseInapplicable (root.go).
 			if isNullDevice(a.rawStdout) {
 				// Also a closed stdout: Go reopens fd 1 on the null device.
@@ -58,6 +64,7 @@ starts, and every tool call explains how to set it.`,
 			if err != nil {
 				opts.CredentialErr = err
 			} else {
+				opts.CredentialFile = cred.File
 				api, err := a.client(cred.Token)
 				if err != nil {
 					// A client must be able to start the server and read why
@@ -67,6 +74,17 @@ starts, and every tool call explains how to set it.`,
 				} else {
 					opts.Keys = keys.New(api, nil)
 				}
+			}
+			// Read once: the tools' schemas offer its names. A broken file
+			// does not stop the server (a client shows little of why a
+			// server failed to start): list_destinations says what is
+			// wrong, and rotate_api_key refuses, since which systems hold
+			// a key is then unknown.
+			opts.Getenv = a.env.getenv
+			opts.Destinations, opts.DestinationsErr = destination.Load(a.env.getenv)
+			if opts.DestinationsErr != nil && !errors.Is(opts.DestinationsErr, destination.ErrNoConfig) {
+				a.say("neonkeys mcp: the destinations config cannot be used, so rotate_api_key refuses until it is fixed (and the server restarted): %s",
+					a.red.Redact(opts.DestinationsErr.Error()))
 			}
 			if isTerminal(a.env.io.Stdin) {
 				a.say("%s", mcpAtTerminal())
@@ -83,6 +101,7 @@ starts, and every tool call explains how to set it.`,
 	f.StringVar(&opts.SecretsDir, "secrets-dir", "", "write new tokens to files here instead of into responses")
 	f.BoolVar(&opts.NoElicit, "no-elicit", false, "never ask the human through MCP elicitation")
 	f.DurationVar(&opts.ConfirmTTL, "confirm-ttl", sealed.DefaultTTL, "how long the user has to answer a confirmation dialog")
+	hf.register(f)
 	return cmd
 }
 

@@ -8,11 +8,13 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/secret"
@@ -44,9 +46,23 @@ type Options struct {
 	// ConfirmTTL is how long a confirmation dialog's sealed state stays
 	// valid; <= 0 means sealed.DefaultTTL.
 	ConfirmTTL time.Duration
+	// SealKey, when set, is the confirmation state's key (sealed.KeySize
+	// bytes), shared by every instance of a remote deployment so that any of
+	// them opens a state another issued; nil means a random key per process.
+	SealKey []byte
 	// Now is the clock of the sealed confirmation state (its expiry); nil
 	// means time.Now (tests set it).
 	Now func() time.Time
+	// Destinations is the destinations config read at start (nil: none,
+	// or unusable, and DestinationsErr says why). Getenv is the process's
+	// environment for destinations (GitHub's credential and URL, a
+	// command's variables, the rescue folder); nil means os.Getenv.
+	// CredentialFile is the key file the credential came from, for a self
+	// destination.
+	Destinations    *destination.Config
+	DestinationsErr error
+	Getenv          func(string) string
+	CredentialFile  string
 
 	// courier is stdout under ServeStdio: it tells the tools when an answer
 	// carrying a token was written. nil (New alone): a token counts as
@@ -69,12 +85,17 @@ func New(opts Options) (*server.MCPServer, error) {
 	deps := tools.Deps{
 		Keys: opts.Keys, CredentialErr: opts.CredentialErr, Redactor: opts.Redactor, Logger: logger,
 		SecretsDir: opts.SecretsDir, Elicit: !opts.NoElicit,
+		Destinations: opts.Destinations, DestinationsErr: opts.DestinationsErr,
+		DestinationEnv: destination.Env{Getenv: opts.Getenv, Redactor: opts.Redactor, CredentialFile: opts.CredentialFile},
+	}
+	if deps.DestinationEnv.Getenv == nil {
+		deps.DestinationEnv.Getenv = os.Getenv
 	}
 	if opts.courier != nil {
 		deps.Courier = opts.courier
 	}
 	if deps.Elicit {
-		sealer, err := sealed.New(opts.ConfirmTTL, opts.Now)
+		sealer, err := newSealer(opts)
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}
@@ -106,9 +127,14 @@ func instructions(opts Options) string {
 	if opts.ReadOnly {
 		return text + "This server is read-only: it cannot create, revoke or rotate keys."
 	}
-	return text + "create_project_scoped_key, revoke_api_key and rotate_api_key change keys: call them first without confirm " +
+	text += "create_project_scoped_key, revoke_api_key and rotate_api_key change keys: call them first without confirm " +
 		"to get a preview, show it to the user, and only after the user agrees call again with confirm: true. " +
 		"A new token is shown once: tell the user to store it, and never repeat it."
+	if opts.Destinations != nil && len(opts.Destinations.Destinations) > 0 {
+		text += " list_destinations shows where a new token can be written (CI secrets, .env files, programs) and which key each holds: " +
+			"with deliver_to, or when destinations hold the rotated key, the token goes there and is never shown."
+	}
+	return text
 }
 
 func newLogger(opts Options) *slog.Logger {
@@ -207,4 +233,12 @@ func (e *eofSignal) Read(p []byte) (int, error) {
 		e.once.Do(func() { close(e.eof) })
 	}
 	return n, err
+}
+
+// newSealer seals confirmation states with opts.SealKey, or a random key.
+func newSealer(opts Options) (*sealed.Sealer, error) {
+	if opts.SealKey != nil {
+		return sealed.NewWithKey(opts.SealKey, opts.ConfirmTTL, opts.Now)
+	}
+	return sealed.New(opts.ConfirmTTL, opts.Now)
 }

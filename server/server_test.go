@@ -248,10 +248,13 @@ func TestReadOnlyServesOnlyReadTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
-	for name := range srv.ListTools() {
+	for name, st := range srv.ListTools() {
 		names = append(names, name)
+		if h := st.Tool.Annotations.ReadOnlyHint; h == nil || !*h {
+			t.Errorf("read-only server serves %s, not hinted read-only", name)
+		}
 	}
-	if len(names) != 3 || srv.GetTool("revoke_api_key") != nil || srv.GetTool("create_project_scoped_key") != nil || srv.GetTool("rotate_api_key") != nil {
+	if len(names) < 4 || srv.GetTool("revoke_api_key") != nil || srv.GetTool("create_project_scoped_key") != nil || srv.GetTool("rotate_api_key") != nil {
 		t.Fatalf("read-only tools = %v", names)
 	}
 	c, err := client.NewInProcessClient(srv)

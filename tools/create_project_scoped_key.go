@@ -7,6 +7,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/destination"
+	"github.com/neonkeys/neonkeys/handoff"
 	"github.com/neonkeys/neonkeys/ids"
 	"github.com/neonkeys/neonkeys/keys"
 )
@@ -16,15 +18,31 @@ type createArgs struct {
 	KeyName   string        `json:"key_name" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"A name for the new key (at most 64 characters), e.g. ci-deploy."`
 	OrgID     ids.OrgID     `json:"org_id,omitempty" jsonschema_description:"The project's organization; looked up from the project when absent."`
 	Confirm   *bool         `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
+	// DeliverTo is offered only when destinations are configured
+	// (adaptSchema, which sets the enum of names).
+	DeliverTo []string `json:"deliver_to,omitempty" jsonschema:"minItems=1,uniqueItems=true" jsonschema_description:"Names of configured destinations (see list_destinations) that receive the new token straight from Neon's answer: it is then never shown, in this answer or anywhere else."`
+}
+
+// createResult is the new key, and with deliver_to each destination's
+// outcome (the token then absent).
+type createResult struct {
+	keys.NewKeyView
+	handoffView
 }
 
 // CreateProjectScopedKey is the create_project_scoped_key tool.
 func CreateProjectScopedKey(d Deps) server.ServerTool {
-	t := newTool[createArgs, keys.NewKeyView](NameCreateProject, "Create a project-scoped Neon API key",
-		"Create a Neon API key that can reach only one project, for CI or an app. "+
-			"Without confirm: true it only previews; the new token is returned once, in this answer "+
-			"(or written to a file when the server runs with --secrets-dir).", createHints)
+	description := "Create a Neon API key that can reach only one project, for CI or an app. " +
+		"Without confirm: true it only previews; the new token is returned once, in this answer " +
+		"(or written to a file when the server runs with --secrets-dir)."
+	if len(d.configuredNames()) > 0 {
+		description += " With deliver_to it goes to those destinations instead (list_destinations shows them), " +
+			"and the answer holds no token, only names, the fingerprint and each destination's outcome."
+	}
+	t := newTool[createArgs, createResult](NameCreateProject, "Create a project-scoped Neon API key", description, createHints)
+	t.RawInputSchema = adaptSchema(t.RawInputSchema, d.configuredNames(), argDeliverTo)
 	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		d := d.forRequest(ctx)
 		args, confirmed, err := bind[createArgs](req)
 		if err != nil {
 			return errorResult("Not created: " + err.Error())
@@ -42,6 +60,13 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 		if err != nil {
 			logFailure(d, NameCreateProject, err)
 			return errorResult("Not created: " + explain(keys.OpCreate, err) + ".")
+		}
+		specs, err := d.pickDestinations(args.DeliverTo, "", false)
+		if err != nil {
+			return errorResult("Not created: " + err.Error() + ".")
+		}
+		if len(specs) > 0 {
+			return d.createToDestinations(ctx, req, confirmed, args, plan, specs)
 		}
 		if err := d.checkTokenFile(plan.Name); err != nil {
 			return errorResult("Not created: " + err.Error() + ".")
@@ -67,6 +92,45 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 			logFailure(d, NameCreateProject, err)
 			return errorResult("Not created: " + explain(keys.OpCreate, err) + ".")
 		}
-		return structured(out, fmt.Sprintf("Created key %d %q scoped to %s.\n%s", out.ID, out.Name, created.ScopeText(), where))
+		return structured(createResult{NewKeyView: out}, fmt.Sprintf("Created key %d %q scoped to %s.\n%s", out.ID, out.Name, created.ScopeText(), where))
 	})
+}
+
+// createToDestinations creates a key whose token goes to destinations
+// (package handoff orders it); the answer holds no token.
+func (d Deps) createToDestinations(ctx context.Context, req mcp.CallToolRequest, confirmed bool, args createArgs,
+	plan keys.CreateRequest, specs []destination.Spec) *mcp.CallToolResult {
+	const refused = "Not created"
+	dests, err := d.openDestinations(specs)
+	if err != nil {
+		return errorResult(refused + ": " + err.Error() + ".")
+	}
+	if failures := d.preflight(ctx, dests); failures != "" {
+		return preflightRefusal(refused, failures)
+	}
+	preview := fmt.Sprintf("create a key named %q scoped to %s; %s", clean(plan.Name), plan.ScopeText(), deliveryPreview(dests))
+	// deliver_to is among the arguments the confirmation is sealed to.
+	if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: refused, preview: preview}); res != nil {
+		return res
+	}
+	o, err := d.runner().Run(ctx, handoff.Plan{Request: plan, Destinations: dests})
+	if err != nil {
+		return runFailed(d, NameCreateProject, refused, keys.OpCreate, err)
+	}
+	logDeliveries(d, NameCreateProject, o)
+	out := createResult{NewKeyView: newKeyOf(o), handoffView: outcomeOf(o)}
+	key := fmt.Sprintf("key %d %q scoped to %s (token %s)", out.ID, out.Name, o.New.ScopeText(), out.Fingerprint)
+	var head string
+	switch o.Next {
+	case destination.Withdraw:
+		head = "Not created: no destination received the token of the new " + key + ", so that key was revoked again. Its token is in no answer."
+	case destination.Rescue:
+		head = "Created " + key + ", but only some destinations received its token; it is in no answer."
+	default:
+		head = "Created " + key + ": every destination received its token; it is in no answer."
+	}
+	isError := o.Next != destination.RevokeOld
+	res := structured(out, joinLines(append([]string{head}, deliveryLines(o)...), isError))
+	res.IsError = isError
+	return res
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/secret"
@@ -41,6 +42,15 @@ type Deps struct {
 	// full (see handOver). Without one (or with SecretsDir) a token counts as
 	// delivered when the tool returns.
 	Courier Courier
+	// Destinations is the destinations config read at start; nil when
+	// there is none or it cannot be used, and then DestinationsErr says
+	// why (wrapping destination.ErrNoConfig when no file exists). The
+	// tools' schemas offer its names (deliver_to).
+	Destinations    *destination.Config
+	DestinationsErr error
+	// DestinationEnv is what destinations take from the process (Getenv,
+	// the credential's key file); its Redactor is always Redactor.
+	DestinationEnv destination.Env
 }
 
 // Courier reports whether the answer carrying a token reached the client.
@@ -59,6 +69,7 @@ const (
 	NameCreateProject = "create_project_scoped_key"
 	NameRevoke        = "revoke_api_key"
 	NameRotate        = "rotate_api_key"
+	NameDestinations  = "list_destinations"
 )
 
 // toolFunc is a tool handler that cannot return a Go error: mcp-go would send
@@ -101,9 +112,15 @@ func ReadOnly(d Deps) []server.ServerTool {
 
 // All returns every tool.
 func All(d Deps) []server.ServerTool {
+	// One tool a line, so a new one is one more line.
 	return []server.ServerTool{
-		ListAPIKeys(d), ListProjects(d), Whoami(d),
-		CreateProjectScopedKey(d), RevokeAPIKey(d), RotateAPIKey(d),
+		ListAPIKeys(d),
+		ListProjects(d),
+		Whoami(d),
+		ListDestinations(d),
+		CreateProjectScopedKey(d),
+		RevokeAPIKey(d),
+		RotateAPIKey(d),
 	}
 }
 

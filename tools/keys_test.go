@@ -218,7 +218,7 @@ func TestNoCredential(t *testing.T) {
 	e := newEnv(t, withOpts(func(o *server.Options) { o.Keys = nil }))
 	c := e.client()
 	list, err := c.ListTools(t.Context(), mcpListToolsRequest())
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != len(e.mcp.ListTools()) {
 		t.Fatalf("tools/list = %v, %v", list, err)
 	}
 	for _, tool := range []string{"list_api_keys", "whoami", "revoke_api_key"} {

@@ -3,10 +3,13 @@ package tools
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/destination"
+	"github.com/neonkeys/neonkeys/handoff"
 	"github.com/neonkeys/neonkeys/ids"
 	"github.com/neonkeys/neonkeys/keys"
 )
@@ -16,6 +19,10 @@ type rotateArgs struct {
 	OrgID      ids.OrgID `json:"org_id,omitempty" jsonschema_description:"The organization that owns the key; without it the key is looked up among personal keys and then your organizations."`
 	NewKeyName string    `json:"new_key_name,omitempty" jsonschema:"maxLength=64" jsonschema_description:"A name for the replacement; default: the old name with a -rotated-<UTC time> suffix."`
 	Confirm    *bool     `json:"confirm,omitempty" jsonschema_description:"Must be the JSON boolean true, and only after the user agreed to this exact action. Anything else changes nothing and returns a preview."`
+	// DeliverTo and KeepOld are offered only when destinations are
+	// configured (adaptSchema); the enum of names is set there.
+	DeliverTo []string `json:"deliver_to,omitempty" jsonschema:"minItems=1,uniqueItems=true" jsonschema_description:"Names of configured destinations (see list_destinations) that receive the new token straight from Neon's answer, instead of the destinations that hold the key; the token is then never shown. Without it, the destinations that hold the key (holds: in the config) receive it."`
+	KeepOld   bool     `json:"keep_old,omitempty" jsonschema_description:"With destinations: keep the old key live after every destination holds the new token (create, switch callers, revoke later with revoke_api_key). Default false: the old key is revoked once every destination holds the new token."`
 }
 
 type rotateResult struct {
@@ -26,6 +33,7 @@ type rotateResult struct {
 	// revoked only once the answer was written (keys.RotateAfterHandover).
 	OldRevokePending bool   `json:"old_revoke_pending,omitempty" jsonschema_description:"True when the old key will be revoked as soon as this answer is delivered; the outcome follows in a notifications/message log message."`
 	Warning          string `json:"warning,omitempty" jsonschema_description:"Why the old key could not be revoked, when old_revoked is false."`
+	handoffView
 }
 
 // updateAdvice ends a rotation's answer.
@@ -55,11 +63,19 @@ func (d Deps) rotateAfterHandover(ctx context.Context, old keys.Key, plan keys.C
 
 // RotateAPIKey is the rotate_api_key tool.
 func RotateAPIKey(d Deps) server.ServerTool {
-	t := newTool[rotateArgs, rotateResult](NameRotate, "Rotate a Neon API key",
-		"Replace a Neon API key: create a new key at the same scope (same organization and project), "+
-			"hand over its token once, then revoke the old key. Use it when a key leaked or is due for rotation. "+
-			"Without confirm: true it only previews.", rotateHints)
+	description := "Replace a Neon API key: create a new key at the same scope (same organization and project), " +
+		"hand over its token once, then revoke the old key. Use it when a key leaked or is due for rotation. " +
+		"Without confirm: true it only previews."
+	if len(d.configuredNames()) > 0 {
+		description += " The new token goes to destinations instead of this answer when deliver_to names them, and also " +
+			"without deliver_to when destinations of the config hold the key (list_destinations shows which): " +
+			"the answer then holds no token, only names, fingerprints and each destination's outcome, " +
+			"and the old key is revoked only once every destination holds the new token."
+	}
+	t := newTool[rotateArgs, rotateResult](NameRotate, "Rotate a Neon API key", description, rotateHints)
+	t.RawInputSchema = adaptSchema(t.RawInputSchema, d.configuredNames(), argDeliverTo, argKeepOld)
 	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		d := d.forRequest(ctx)
 		args, confirmed, err := bind[rotateArgs](req)
 		if err != nil {
 			return errorResult("Not rotated: " + err.Error())
@@ -85,6 +101,17 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		}
 		old := &target.Key
 		plan := d.Keys.RotateRequest(*old, args.NewKeyName)
+		specs, err := d.pickDestinations(args.DeliverTo, old.Name, true)
+		if err != nil {
+			return errorResult("Not rotated: " + err.Error() + ".")
+		}
+		if len(specs) > 0 {
+			return d.rotateToDestinations(ctx, req, confirmed, args, *target, plan, specs)
+		}
+		if args.KeepOld {
+			return errorResult("Not rotated: keep_old applies to a rotation with destinations, and no destination holds this key: " +
+				"name them in deliver_to, or rotate without keep_old.")
+		}
 		if err := d.checkTokenFile(plan.Name); err != nil {
 			return errorResult("Not rotated: " + err.Error() + ".")
 		}
@@ -126,4 +153,108 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		}
 		return withSentence(structured(out, summary), target.SelfAfter(keys.OpRotate))
 	})
+}
+
+// rotateBinding is what a rotation's confirmation is bound to: the
+// arguments and the destinations they resolved to (without deliver_to,
+// the ones holding the key), so a sealed yes for some destinations cannot
+// confirm a delivery to others.
+type rotateBinding struct {
+	Args rotateArgs `json:"args"`
+	To   []string   `json:"to"`
+}
+
+// rotateToDestinations rotates with the new token going to destinations
+// (package handoff orders it): preflight, preview and confirmation naming
+// each destination, then create, deliver, and revoke the old key only when
+// every destination holds the new one. The answer holds no token, so the
+// stdout courier (a token in the transcript) plays no part.
+func (d Deps) rotateToDestinations(ctx context.Context, req mcp.CallToolRequest, confirmed bool, args rotateArgs,
+	target keys.Target, plan keys.CreateRequest, specs []destination.Spec) *mcp.CallToolResult {
+	const refused = "Not rotated"
+	dests, err := d.openDestinations(specs)
+	if err != nil {
+		return errorResult(refused + ": " + err.Error() + ".")
+	}
+	if failures := d.preflight(ctx, dests); failures != "" {
+		return preflightRefusal(refused, failures)
+	}
+	old := target.Key
+	if hasSelf(dests) {
+		// Its key file gets the new token and the server switches to it:
+		// the warning that neonkeys stops working does not apply.
+		target.Self = keys.NotSelf
+	}
+	then := "then revoke the old key once every destination holds the new token"
+	if args.KeepOld {
+		then = "and keep the old key live (keep_old)"
+	}
+	preview := fmt.Sprintf("create %q to replace %s, at the same scope; %s; %s",
+		clean(plan.Name), describeKey(old), deliveryPreview(dests), then) + aboutTarget(target, keys.OpRotate)
+	if missing := d.leftOut(old.Name, dests); len(missing) > 0 && !args.KeepOld {
+		preview += fmt.Sprintf(". WARNING: %s also hold%s this key and %s not in deliver_to: %s the old key, which stops working once revoked",
+			strings.Join(missing, ", "), plural(len(missing), "s", ""), plural(len(missing), "is", "are"), plural(len(missing), "it keeps", "they keep"))
+	}
+	binding := rotateBinding{Args: args, To: destinationNames(dests)}
+	res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: binding, refused: refused, preview: preview, plan: plan.Name})
+	if res != nil {
+		return res
+	}
+	plan.Name = approvedName
+	o, err := d.runner().Run(ctx, handoff.Plan{Request: plan, Old: &old, Destinations: dests, KeepOld: args.KeepOld})
+	if err != nil {
+		return runFailed(d, NameRotate, refused, keys.OpRotate, err)
+	}
+	logDeliveries(d, NameRotate, o)
+	out := rotateResult{NewKey: newKeyOf(o), OldKey: newKeyView(old), OldRevoked: o.Revoked != nil, handoffView: outcomeOf(o)}
+	if o.RevokeErr != nil {
+		logFailure(d, NameRotate, o.RevokeErr)
+		out.Warning = "revoking the old key failed: " + explain(keys.OpRevoke, o.RevokeErr)
+	}
+	isError := o.Next != destination.RevokeOld
+	lines := []string{rotationHead(o, out)}
+	lines = append(lines, deliveryLines(o)...)
+	lines = append(lines, oldKeyLine(o, out))
+	res = structured(out, joinLines(lines, isError))
+	res.IsError = isError
+	if !hasSelf(dests) && o.Revoked != nil {
+		return withSentence(res, target.SelfAfter(keys.OpRotate))
+	}
+	return res
+}
+
+// rotationHead is the first sentence of a rotation's answer.
+func rotationHead(o *handoff.Outcome, out rotateResult) string {
+	key := fmt.Sprintf("new key %d %q (%s, token %s)", out.NewKey.ID, out.NewKey.Name, o.New.ScopeText(), out.NewKey.Fingerprint)
+	switch o.Next {
+	case destination.Withdraw:
+		return "Not rotated: no destination received the token of the " + key + ", so that key was revoked again; the old key still works. Its token is in no answer."
+	case destination.Rescue:
+		return "Rotation incomplete: only some destinations received the token of the " + key + "; both keys stay live. Its token is in no answer."
+	}
+	return "Rotated: every destination received the token of the " + key + "; it is in no answer."
+}
+
+// oldKeyLine says what became of the old key.
+func oldKeyLine(o *handoff.Outcome, out rotateResult) string {
+	old := fmt.Sprintf("The old key %d %q", out.OldKey.ID, out.OldKey.Name)
+	switch {
+	case o.Revoked != nil:
+		return old + " is revoked."
+	case o.RevokeErr != nil:
+		return "WARNING: " + old + " still works: " + out.Warning + ". Revoke it with revoke_api_key."
+	case o.Interrupted:
+		return old + " still works: the call was interrupted before its revoke. Revoke it with revoke_api_key once every system uses the new key."
+	case o.Next == destination.RevokeOld:
+		return old + " still works, as asked (keep_old): revoke it with revoke_api_key once every system uses the new key."
+	}
+	return old + " still works."
+}
+
+// plural picks one or many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
