@@ -169,6 +169,21 @@ func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
 	return names
 }
 
+func promptNames(t *testing.T, cs *mcp.ClientSession) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	var names []string
+	for p, err := range cs.Prompts(ctx, nil) {
+		if err != nil {
+			t.Fatalf("prompts/list: %v", err)
+		}
+		names = append(names, p.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 func callTool(t *testing.T, cs *mcp.ClientSession, name string, args map[string]any, into any) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -206,6 +221,11 @@ func TestBundleRunsAsClaudeDesktopStartsIt(t *testing.T) {
 		manifestTools = append(manifestTools, tool.Name)
 	}
 	slices.Sort(manifestTools)
+	var manifestPrompts []string
+	for _, p := range m.Prompts {
+		manifestPrompts = append(manifestPrompts, p.Name)
+	}
+	slices.Sort(manifestPrompts)
 
 	srv := neontest.New(t)
 	fx := srv.Seed()
@@ -234,6 +254,11 @@ func TestBundleRunsAsClaudeDesktopStartsIt(t *testing.T) {
 			}
 			if got := toolNames(t, cs); !slices.Equal(got, tt.wantTools) {
 				t.Errorf("tools/list: %v, want %v", got, tt.wantTools)
+			}
+			if !tt.readOnly {
+				if got := promptNames(t, cs); !slices.Equal(got, manifestPrompts) {
+					t.Errorf("prompts/list: %v, the manifest lists %v", got, manifestPrompts)
+				}
 			}
 			var list struct {
 				Keys []struct {

@@ -14,6 +14,7 @@ import (
 type Dist struct {
 	Dir      string
 	Version  string              // without the v: 1.2.3, 0.0.1-snapshot
+	Commit   string              // the full commit id the release was built from
 	Binaries map[Platform]string // path of each target's binary
 }
 
@@ -23,6 +24,7 @@ type Dist struct {
 func ReadDist(dir string) (Dist, error) {
 	var meta struct {
 		Version string `json:"version"`
+		Commit  string `json:"commit"`
 	}
 	if err := readJSON(filepath.Join(dir, "metadata.json"), &meta); err != nil {
 		return Dist{}, err
@@ -36,7 +38,7 @@ func ReadDist(dir string) (Dist, error) {
 	if err := readJSON(filepath.Join(dir, "artifacts.json"), &artifacts); err != nil {
 		return Dist{}, err
 	}
-	d := Dist{Dir: dir, Version: meta.Version, Binaries: map[Platform]string{}}
+	d := Dist{Dir: dir, Version: meta.Version, Commit: meta.Commit, Binaries: map[Platform]string{}}
 	root := filepath.Dir(filepath.Clean(dir))
 	for _, a := range artifacts {
 		if a.Type != "Binary" {
