@@ -1,42 +1,33 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 )
 
-// The go-sdk client negotiates the 2026-07-28 protocol (multi-round-trip
-// elicitation), the raw client in mcp_raw_test.go the legacy 2025-11-25 one.
-
-// mcpMutation is one mutating tool call against the world's fixture.
-type mcpMutation struct {
-	tool      string
-	args      func(w *mcpWorld) map[string]any // without confirm
-	mutations int                              // POST/DELETE requests when it runs
-	asks      func(w *mcpWorld) []string       // what the question to the human must say
-}
-
-func mcpMutations() []mcpMutation {
-	return []mcpMutation{
-		{tool: "create_project_scoped_key", mutations: 1, args: func(w *mcpWorld) map[string]any {
-			return map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": "e2e-deploy"}
-		}, asks: func(w *mcpWorld) []string {
-			return []string{`"e2e-deploy"`, "project " + w.fx.OrgProject.ID + " in organization " + w.fx.Org.ID}
+func mcpMutations() []harness.Mutation {
+	return []harness.Mutation{
+		{Tool: "create_project_scoped_key", Mutations: 1, Args: func(w *harness.MCPWorld) map[string]any {
+			return map[string]any{"project_id": w.Fx.OrgProject.ID, "key_name": "e2e-deploy"}
+		}, Asks: func(w *harness.MCPWorld) []string {
+			return []string{`"e2e-deploy"`, "project " + w.Fx.OrgProject.ID + " in organization " + w.Fx.Org.ID}
 		}},
-		{tool: "revoke_api_key", mutations: 1, args: func(w *mcpWorld) map[string]any {
-			return map[string]any{"key_id": w.spareID}
-		}, asks: func(w *mcpWorld) []string {
-			return []string{fmt.Sprintf(`key %d "scratch" (personal)`, w.spareID)}
+		{Tool: "revoke_api_key", Mutations: 1, Args: func(w *harness.MCPWorld) map[string]any {
+			return map[string]any{"key_id": w.SpareID}
+		}, Asks: func(w *harness.MCPWorld) []string {
+			return []string{fmt.Sprintf(`key %d "scratch" (personal)`, w.SpareID)}
 		}},
-		{tool: "rotate_api_key", mutations: 2, args: func(w *mcpWorld) map[string]any {
-			return map[string]any{"key_id": w.spareID}
-		}, asks: func(w *mcpWorld) []string {
-			return []string{fmt.Sprintf(`key %d "scratch" (personal)`, w.spareID), `"scratch-rotated-`}
+		{Tool: "rotate_api_key", Mutations: 2, Args: func(w *harness.MCPWorld) map[string]any {
+			return map[string]any{"key_id": w.SpareID}
+		}, Asks: func(w *harness.MCPWorld) []string {
+			return []string{fmt.Sprintf(`key %d "scratch" (personal)`, w.SpareID), `"scratch-rotated-`}
 		}},
 	}
 }
@@ -49,65 +40,11 @@ func mcpWith(args map[string]any, k string, v any) map[string]any {
 	return out
 }
 
-// assertMutated checks the effect a mutating call had on the fake.
-func (w *mcpWorld) assertMutated(t *testing.T, m mcpMutation, res *mcp.CallToolResult) {
-	t.Helper()
-	if res.IsError {
-		t.Fatalf("%s with consent failed: %s", m.tool, mcpText(res))
-	}
-	// A rotation revokes the old key only once its answer was written.
-	mcpWaitFor(t, m.tool+"'s mutations", func() bool { return len(w.srv.Mutations()) >= m.mutations })
-	w.assertMutations(t, m.mutations)
-	switch m.tool {
-	case "create_project_scoped_key", "rotate_api_key":
-		minted := w.mintedTokens(mcpAll(t, res))
-		if len(minted) != 1 {
-			t.Fatalf("%s answer holds %d new tokens, want 1: %s", m.tool, len(minted), mcpText(res))
-		}
-		if !w.srv.TokenValid(minted[0]) {
-			t.Errorf("%s delivered a token the API does not accept", m.tool)
-		}
-	}
-	switch m.tool {
-	case "create_project_scoped_key":
-		var created struct {
-			ID        int64  `json:"id"`
-			Key       string `json:"key"`
-			ProjectID string `json:"project_id"`
-			Scope     string `json:"scope"`
-		}
-		mcpDecode(t, res.StructuredContent, &created)
-		info, ok := w.srv.Key(created.ID)
-		if !ok || info.ProjectID != w.fx.OrgProject.ID || created.ProjectID != w.fx.OrgProject.ID || created.Scope != "project" {
-			t.Errorf("created key %d project_id=%q scope=%q (fake: %+v), want a key scoped to project %s",
-				created.ID, created.ProjectID, created.Scope, info, w.fx.OrgProject.ID)
-		}
-		if !w.srv.TokenValid(created.Key) {
-			t.Errorf("structuredContent.key is not the new token")
-		}
-		muts := w.srv.Mutations()
-		if muts[0].Path != "/organizations/"+w.fx.Org.ID+"/api_keys" {
-			t.Errorf("create went to %s %s, want the project's organization", muts[0].Method, muts[0].Path)
-		}
-		var body map[string]any
-		if err := json.Unmarshal(muts[0].Body, &body); err != nil || body["project_id"] != w.fx.OrgProject.ID {
-			t.Errorf("create body %s does not scope the key to project %s", muts[0].Body, w.fx.OrgProject.ID)
-		}
-	case "revoke_api_key", "rotate_api_key":
-		if w.srv.TokenValid(w.spareToken) {
-			t.Errorf("%s left the old key valid", m.tool)
-		}
-	}
-	if !w.srv.TokenValid(w.fx.AdminToken) {
-		t.Errorf("%s broke the server's own credential", m.tool)
-	}
-}
-
 func TestMCPGoSDKToolsAndSchemas(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartGo(t, w, nil)
-	tools := s.tools(t)
+	w := harness.NewMCPWorld(t)
+	s := harness.StartGo(t, w, nil)
+	tools := s.Tools(t)
 
 	type hints struct{ readOnly, destructive, idempotent bool }
 	want := map[string]hints{
@@ -121,7 +58,7 @@ func TestMCPGoSDKToolsAndSchemas(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tool := tools[name]
 			if tool == nil {
-				t.Fatalf("tools/list lacks %s; got %v", name, mcpKeys(tools))
+				t.Fatalf("tools/list lacks %s; got %v", name, harness.Keys(tools))
 			}
 			if d := tool.Description; len(d) < 20 || !strings.Contains(d, " ") || !strings.ContainsAny(d, ".") {
 				t.Errorf("description %q is not a full sentence", d)
@@ -169,26 +106,17 @@ func TestMCPGoSDKToolsAndSchemas(t *testing.T) {
 	}
 }
 
-func mcpKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 func mcpSchema(t *testing.T, s any) map[string]any {
 	t.Helper()
 	var out map[string]any
-	mcpDecode(t, s, &out)
+	harness.Decode(t, s, &out)
 	return out
 }
 
 func TestMCPGoSDKListAPIKeys(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartGo(t, w, nil)
+	w := harness.NewMCPWorld(t)
+	s := harness.StartGo(t, w, nil)
 
 	type key struct {
 		ID        int64  `json:"id"`
@@ -210,25 +138,25 @@ func TestMCPGoSDKListAPIKeys(t *testing.T) {
 		names []string
 	}{
 		{"personal", map[string]any{}, []string{"laptop", "scratch"}},
-		{"organization", map[string]any{"org_id": w.fx.Org.ID}, []string{"ci", "shop-deploy"}},
-		{"project filter", map[string]any{"project_id": w.fx.OrgProject.ID}, []string{"shop-deploy"}},
+		{"organization", map[string]any{"org_id": w.Fx.Org.ID}, []string{"ci", "shop-deploy"}},
+		{"project filter", map[string]any{"project_id": w.Fx.OrgProject.ID}, []string{"shop-deploy"}},
 		{"name filter", map[string]any{"name_contains": "SCR"}, []string{"scratch"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res := s.call(t, "list_api_keys", tc.args)
+			res := s.Call(t, "list_api_keys", tc.args)
 			if res.IsError {
-				t.Fatalf("list_api_keys %v: %s", tc.args, mcpText(res))
+				t.Fatalf("list_api_keys %v: %s", tc.args, harness.TextOf(res))
 			}
 			var got listed
-			mcpDecode(t, res.StructuredContent, &got)
+			harness.Decode(t, res.StructuredContent, &got)
 			var names []string
 			for _, k := range got.Keys {
 				names = append(names, k.Name)
 				if k.ID == 0 || k.CreatedAt == "" || k.Scope == "" {
 					t.Errorf("key %+v lacks id, created_at or scope", k)
 				}
-				if k.Name == "shop-deploy" && (k.ProjectID != w.fx.OrgProject.ID || k.Scope != "project") {
+				if k.Name == "shop-deploy" && (k.ProjectID != w.Fx.OrgProject.ID || k.Scope != "project") {
 					t.Errorf("project-scoped key shows as %+v", k)
 				}
 			}
@@ -236,15 +164,15 @@ func TestMCPGoSDKListAPIKeys(t *testing.T) {
 			if !slices.Equal(names, tc.names) || got.Total != len(tc.names) || got.Returned != len(tc.names) || got.Truncated {
 				t.Errorf("got %v total=%d returned=%d truncated=%v, want %v", names, got.Total, got.Returned, got.Truncated, tc.names)
 			}
-			if mcpText(res) == "" {
+			if harness.TextOf(res) == "" {
 				t.Error("no text summary beside structuredContent")
 			}
-			if toks := mcpTokenPattern.FindAllString(mcpAll(t, res), -1); len(toks) > 0 {
+			if toks := testkit.TokenPattern.FindAllString(harness.AllOf(t, res), -1); len(toks) > 0 {
 				t.Errorf("list answer shows tokens: %v", toks)
 			}
 		})
 	}
-	w.assertMutations(t, 0)
+	w.AssertMutations(t, 0)
 }
 
 // TestMCPGoSDKConfirmGate: a client without elicitation support must still
@@ -252,32 +180,32 @@ func TestMCPGoSDKListAPIKeys(t *testing.T) {
 func TestMCPGoSDKConfirmGate(t *testing.T) {
 	t.Parallel()
 	for _, m := range mcpMutations() {
-		t.Run(m.tool, func(t *testing.T) {
+		t.Run(m.Tool, func(t *testing.T) {
 			t.Parallel()
-			w := mcpNewWorld(t)
-			s := mcpStartGo(t, w, nil)
+			w := harness.NewMCPWorld(t)
+			s := harness.StartGo(t, w, nil)
 			for _, confirm := range []any{nil, false, "true", 1} {
-				args := m.args(w)
+				args := m.Args(w)
 				if confirm != nil {
 					args = mcpWith(args, "confirm", confirm)
 				}
-				res := s.call(t, m.tool, args)
+				res := s.Call(t, m.Tool, args)
 				if !res.IsError {
-					t.Fatalf("%s with confirm=%#v succeeded: %s", m.tool, confirm, mcpText(res))
+					t.Fatalf("%s with confirm=%#v succeeded: %s", m.Tool, confirm, harness.TextOf(res))
 				}
-				if text := mcpText(res); !strings.Contains(text, "confirm") {
+				if text := harness.TextOf(res); !strings.Contains(text, "confirm") {
 					t.Errorf("confirm=%#v: refusal does not say how to confirm: %s", confirm, text)
 				}
-				w.assertMutations(t, 0)
+				w.AssertMutations(t, 0)
 			}
-			if m.tool == "revoke_api_key" {
-				res := s.call(t, m.tool, m.args(w))
-				if text := mcpText(res); !strings.Contains(text, "scratch") {
+			if m.Tool == "revoke_api_key" {
+				res := s.Call(t, m.Tool, m.Args(w))
+				if text := harness.TextOf(res); !strings.Contains(text, "scratch") {
 					t.Errorf("revoke preview does not name the key: %s", text)
 				}
 			}
-			res := s.call(t, m.tool, mcpWith(m.args(w), "confirm", true))
-			w.assertMutated(t, m, res)
+			res := s.Call(t, m.Tool, mcpWith(m.Args(w), "confirm", true))
+			w.AssertMutated(t, m, res)
 		})
 	}
 }
@@ -288,44 +216,44 @@ func TestMCPGoSDKElicitation(t *testing.T) {
 	t.Parallel()
 	for _, m := range mcpMutations() {
 		for _, action := range []string{"accept", "decline", "cancel"} {
-			t.Run(m.tool+"/"+action, func(t *testing.T) {
+			t.Run(m.Tool+"/"+action, func(t *testing.T) {
 				t.Parallel()
-				w := mcpNewWorld(t)
-				rec := &mcpElicitRecorder{action: action}
-				s := mcpStartGo(t, w, &mcp.ClientOptions{ElicitationHandler: rec.handle})
+				w := harness.NewMCPWorld(t)
+				rec := &harness.ElicitRecorder{Action: action}
+				s := harness.StartGo(t, w, &mcp.ClientOptions{ElicitationHandler: rec.Handle})
 
 				// Without confirm the guard refuses before asking anyone.
-				res := s.call(t, m.tool, m.args(w))
+				res := s.Call(t, m.Tool, m.Args(w))
 				if !res.IsError {
-					t.Fatalf("without confirm: %s", mcpText(res))
+					t.Fatalf("without confirm: %s", harness.TextOf(res))
 				}
-				w.assertMutations(t, 0)
+				w.AssertMutations(t, 0)
 
-				res = s.call(t, m.tool, mcpWith(m.args(w), "confirm", true))
-				msgs := rec.seen()
+				res = s.Call(t, m.Tool, mcpWith(m.Args(w), "confirm", true))
+				msgs := rec.Seen()
 				if len(msgs) != 1 {
 					t.Fatalf("the user was asked %d times, want once: %q", len(msgs), msgs)
 				}
-				if mcpTokenPattern.MatchString(msgs[0]) {
+				if testkit.TokenPattern.MatchString(msgs[0]) {
 					t.Errorf("elicitation message shows a token: %q", msgs[0])
 				}
-				for _, want := range m.asks(w) {
+				for _, want := range m.Asks(w) {
 					if !strings.Contains(msgs[0], want) {
 						t.Errorf("the question %q does not say %q", msgs[0], want)
 					}
 				}
 				if action == "accept" {
-					w.assertMutated(t, m, res)
+					w.AssertMutated(t, m, res)
 					return
 				}
 				if !res.IsError {
-					t.Errorf("%s after %s answered without error: %s", m.tool, action, mcpText(res))
+					t.Errorf("%s after %s answered without error: %s", m.Tool, action, harness.TextOf(res))
 				}
-				w.assertMutations(t, 0)
-				if !w.srv.TokenValid(w.spareToken) {
+				w.AssertMutations(t, 0)
+				if !w.Srv.TokenValid(w.SpareToken) {
 					t.Errorf("the spare key was revoked after %s", action)
 				}
-				if minted := w.mintedTokens(mcpAll(t, res)); len(minted) > 0 {
+				if minted := w.MintedTokens(harness.AllOf(t, res)); len(minted) > 0 {
 					t.Errorf("a token was delivered after %s", action)
 				}
 			})
@@ -336,18 +264,18 @@ func TestMCPGoSDKElicitation(t *testing.T) {
 // TestMCPGoSDKNoElicit: --no-elicit never asks; confirm alone suffices.
 func TestMCPGoSDKNoElicit(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	rec := &mcpElicitRecorder{action: "decline"}
-	s := mcpStartGo(t, w, &mcp.ClientOptions{ElicitationHandler: rec.handle}, "--no-elicit")
+	w := harness.NewMCPWorld(t)
+	rec := &harness.ElicitRecorder{Action: "decline"}
+	s := harness.StartGo(t, w, &mcp.ClientOptions{ElicitationHandler: rec.Handle}, "--no-elicit")
 	m := mcpMutations()[1] // revoke
-	res := s.call(t, m.tool, m.args(w))
+	res := s.Call(t, m.Tool, m.Args(w))
 	if !res.IsError {
-		t.Fatalf("without confirm: %s", mcpText(res))
+		t.Fatalf("without confirm: %s", harness.TextOf(res))
 	}
-	w.assertMutations(t, 0)
-	res = s.call(t, m.tool, mcpWith(m.args(w), "confirm", true))
-	w.assertMutated(t, m, res)
-	if msgs := rec.seen(); len(msgs) != 0 {
+	w.AssertMutations(t, 0)
+	res = s.Call(t, m.Tool, mcpWith(m.Args(w), "confirm", true))
+	w.AssertMutated(t, m, res)
+	if msgs := rec.Seen(); len(msgs) != 0 {
 		t.Errorf("--no-elicit still asked the user: %q", msgs)
 	}
 }
@@ -355,22 +283,22 @@ func TestMCPGoSDKNoElicit(t *testing.T) {
 // TestMCPGoSDKReadOnly: --read-only serves only tools that change nothing.
 func TestMCPGoSDKReadOnly(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartGo(t, w, nil, "--read-only")
-	tools := s.tools(t)
+	w := harness.NewMCPWorld(t)
+	s := harness.StartGo(t, w, nil, "--read-only")
+	tools := s.Tools(t)
 	for name, tool := range tools {
 		if tool.Annotations == nil || !tool.Annotations.ReadOnlyHint {
 			t.Errorf("--read-only serves %s, which is not read-only", name)
 		}
 	}
 	if tools["list_api_keys"] == nil {
-		t.Errorf("--read-only lacks list_api_keys: %v", mcpKeys(tools))
+		t.Errorf("--read-only lacks list_api_keys: %v", harness.Keys(tools))
 	}
 	for _, m := range mcpMutations() {
-		res, err := s.callErr(m.tool, mcpWith(m.args(w), "confirm", true))
+		res, err := s.CallErr(m.Tool, mcpWith(m.Args(w), "confirm", true))
 		if err == nil && !res.IsError {
-			t.Errorf("--read-only ran %s: %s", m.tool, mcpText(res))
+			t.Errorf("--read-only ran %s: %s", m.Tool, harness.TextOf(res))
 		}
 	}
-	w.assertMutations(t, 0)
+	w.AssertMutations(t, 0)
 }

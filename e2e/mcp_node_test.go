@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 )
 
 // mcpNodeSummary is what e2e/node/client.mjs prints.
@@ -81,13 +84,13 @@ func TestMCPNodeClient(t *testing.T) {
 	t.Parallel()
 	node, script := mcpNodeClient(t)
 	// What create, revoke and rotate send when they run, in order.
-	allMutations := func(w *mcpWorld) []string {
-		orgKeys := "/organizations/" + w.fx.Org.ID + "/api_keys"
+	allMutations := func(w *harness.MCPWorld) []string {
+		orgKeys := "/organizations/" + w.Fx.Org.ID + "/api_keys"
 		return []string{
 			"POST " + orgKeys, // create, scoped to the project
-			"DELETE /api_keys/" + strconv.FormatInt(w.spareID, 10),
+			"DELETE /api_keys/" + strconv.FormatInt(w.SpareID, 10),
 			"POST " + orgKeys, // rotate: the replacement first
-			"DELETE " + orgKeys + "/" + strconv.FormatInt(w.fx.ProjectKeyID, 10),
+			"DELETE " + orgKeys + "/" + strconv.FormatInt(w.Fx.ProjectKeyID, 10),
 		}
 	}
 	tests := []struct {
@@ -103,7 +106,7 @@ func TestMCPNodeClient(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.elicit, func(t *testing.T) {
 			t.Parallel()
-			w := mcpNewWorld(t)
+			w := harness.NewMCPWorld(t)
 			got := mcpRunNode(t, w, node, script, tc.elicit)
 
 			if got.ProtocolVersion != "2025-11-25" {
@@ -131,7 +134,7 @@ func TestMCPNodeClient(t *testing.T) {
 			}
 
 			// The human was asked once per mutating call, about that call.
-			elicitRequests := mcpCount(got.ServerRequests, "elicitation/create")
+			elicitRequests := harness.CountLines(got.ServerRequests, "elicitation/create")
 			if !tc.asked {
 				if elicitRequests != 0 || len(got.Elicitations) != 0 {
 					t.Errorf("a client without elicitation got %d elicitation/create requests", elicitRequests)
@@ -141,9 +144,9 @@ func TestMCPNodeClient(t *testing.T) {
 					t.Fatalf("the human was asked %d times (%d requests), want 3: %q", len(got.Elicitations), elicitRequests, got.Elicitations)
 				}
 				for i, want := range [][]string{
-					{`"node-e2e"`, w.fx.OrgProject.ID},
-					{strconv.FormatInt(w.spareID, 10), `"scratch"`, "personal"},
-					{strconv.FormatInt(w.fx.ProjectKeyID, 10), `"shop-deploy"`, w.fx.OrgProject.ID},
+					{`"node-e2e"`, w.Fx.OrgProject.ID},
+					{strconv.FormatInt(w.SpareID, 10), `"scratch"`, "personal"},
+					{strconv.FormatInt(w.Fx.ProjectKeyID, 10), `"shop-deploy"`, w.Fx.OrgProject.ID},
 				} {
 					msg := got.Elicitations[i]
 					for _, sub := range want {
@@ -151,14 +154,14 @@ func TestMCPNodeClient(t *testing.T) {
 							t.Errorf("question %d %q does not say %q", i+1, msg, sub)
 						}
 					}
-					if mcpAnyToken.MatchString(msg) {
+					if testkit.AnyToken.MatchString(msg) {
 						t.Errorf("question %d shows a token", i+1)
 					}
 				}
 			}
 
 			var muts []string
-			for _, m := range w.srv.Mutations() {
+			for _, m := range w.Srv.Mutations() {
 				muts = append(muts, m.Method+" "+m.Path)
 			}
 			if !tc.done {
@@ -170,7 +173,7 @@ func TestMCPNodeClient(t *testing.T) {
 						t.Errorf("%s after %s: isError=%v, %d tokens: %q", step, tc.elicit, c.IsError, len(c.Tokens), c.Text)
 					}
 				}
-				if !w.srv.TokenValid(w.spareToken) || !w.srv.TokenValid(w.fx.ProjectKeyToken) {
+				if !w.Srv.TokenValid(w.SpareToken) || !w.Srv.TokenValid(w.Fx.ProjectKeyToken) {
 					t.Errorf("a key was revoked after %s", tc.elicit)
 				}
 				return
@@ -184,20 +187,20 @@ func TestMCPNodeClient(t *testing.T) {
 					t.Errorf("%s: %s", step, c.Text)
 					continue
 				}
-				minted := w.mintedTokens(strings.Join(c.Tokens, " "))
+				minted := w.MintedTokens(strings.Join(c.Tokens, " "))
 				if len(minted) != tokens || len(c.Tokens) != tokens {
 					t.Errorf("%s delivered %d new tokens, want %d", step, len(minted), tokens)
 				}
 				for _, tok := range minted {
-					if !w.srv.TokenValid(tok) {
+					if !w.Srv.TokenValid(tok) {
 						t.Errorf("%s delivered a token the API rejects", step)
 					}
 				}
 			}
-			if w.srv.TokenValid(w.spareToken) || w.srv.TokenValid(w.fx.ProjectKeyToken) {
+			if w.Srv.TokenValid(w.SpareToken) || w.Srv.TokenValid(w.Fx.ProjectKeyToken) {
 				t.Error("a revoked or rotated key still authenticates")
 			}
-			if !w.srv.TokenValid(w.fx.AdminToken) {
+			if !w.Srv.TokenValid(w.Fx.AdminToken) {
 				t.Error("the server's own credential was revoked")
 			}
 		})
@@ -205,31 +208,30 @@ func TestMCPNodeClient(t *testing.T) {
 }
 
 // mcpRunNode runs client.mjs against w with the human answering elicit.
-func mcpRunNode(t *testing.T, w *mcpWorld, node, script, elicit string) mcpNodeSummary {
+func mcpRunNode(t *testing.T, w *harness.MCPWorld, node, script, elicit string) mcpNodeSummary {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, script)
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"NEONKEYS_BIN=" + w.bin,
-		"NEON_API_KEY=" + w.fx.AdminToken,
-		"NEON_API_HOST=" + w.srv.URL(),
-		"E2E_ELICIT=" + elicit,
-		"E2E_PROJECT_ID=" + w.fx.OrgProject.ID,
+	cmd.Env = harness.Env(
+		"HOME="+t.TempDir(),
+		"NEONKEYS_BIN="+w.Bin,
+		"NEON_API_KEY="+w.Fx.AdminToken,
+		"NEON_API_HOST="+w.Srv.URL(),
+		"E2E_ELICIT="+elicit,
+		"E2E_PROJECT_ID="+w.Fx.OrgProject.ID,
 		"E2E_KEY_NAME=node-e2e",
-		"E2E_REVOKE_KEY_ID=" + strconv.FormatInt(w.spareID, 10),
-		"E2E_ROTATE_KEY_ID=" + strconv.FormatInt(w.fx.ProjectKeyID, 10),
-	}
+		"E2E_REVOKE_KEY_ID="+strconv.FormatInt(w.SpareID, 10),
+		"E2E_ROTATE_KEY_ID="+strconv.FormatInt(w.Fx.ProjectKeyID, 10),
+	)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("node client.mjs: %v\nstderr:\n%s", err, mcpRedactTokens(stderr.String()))
+		t.Fatalf("node client.mjs: %v\nstderr:\n%s", err, testkit.RedactTokens(stderr.String()))
 	}
 	var got mcpNodeSummary
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
-		t.Fatalf("client summary %q: %v\nstderr:\n%s", mcpRedactTokens(stdout.String()), err, mcpRedactTokens(stderr.String()))
+		t.Fatalf("client summary %q: %v\nstderr:\n%s", testkit.RedactTokens(stdout.String()), err, testkit.RedactTokens(stderr.String()))
 	}
 	return got
 }

@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 )
 
 // TestMCPSecretsDirRotate: with --secrets-dir a rotation's new token goes
@@ -21,42 +24,42 @@ import (
 // fingerprint.
 func TestMCPSecretsDirRotate(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
+	w := harness.NewMCPWorld(t)
 	dir := t.TempDir()
-	s := mcpStartRawReady(t, w, mcpRawOptions{args: []string{"--secrets-dir", dir}})
+	s := harness.StartRawReady(t, w, harness.RawOptions{Args: []string{"--secrets-dir", dir}})
 
-	res := s.callTool(t, "rotate_api_key", map[string]any{"key_id": w.spareID, "confirm": true})
+	res := s.CallTool(t, "rotate_api_key", map[string]any{"key_id": w.SpareID, "confirm": true})
 	if res.IsError {
-		t.Fatalf("rotate: %s", res.text())
+		t.Fatalf("rotate: %s", res.Text())
 	}
-	_ = s.callTool(t, "list_api_keys", map[string]any{})
+	_ = s.CallTool(t, "list_api_keys", map[string]any{})
 
 	path, tok := mcpOnlyTokenFile(t, dir)
-	if !mcpTokenPattern.MatchString(tok) || !w.srv.TokenValid(tok) {
+	if !testkit.TokenPattern.MatchString(tok) || !w.Srv.TokenValid(tok) {
 		t.Fatalf("the token file does not hold a valid new token")
 	}
-	if w.srv.TokenValid(w.spareToken) {
+	if w.Srv.TokenValid(w.SpareToken) {
 		t.Error("the old key is still valid after the rotation")
 	}
 
-	answer := res.text() + string(res.StructuredContent)
+	answer := res.Text() + string(res.StructuredContent)
 	if !strings.Contains(answer, filepath.Base(path)) {
 		t.Errorf("the answer does not name the token file %s: %s", path, answer)
 	}
-	if fp := contractFingerprint(t, tok); !strings.Contains(answer, fp) {
+	if fp := harness.ContractFingerprint(t, tok); !strings.Contains(answer, fp) {
 		t.Errorf("the answer lacks the fingerprint %s: %s", fp, answer)
 	}
-	out, errOut := s.stdout.String(), s.stderr.String()
-	for _, secretText := range []string{tok, w.fx.AdminToken, w.spareToken} {
+	out, errOut := s.Stdout.String(), s.Stderr.String()
+	for _, secretText := range []string{tok, w.Fx.AdminToken, w.SpareToken} {
 		if strings.Contains(out, secretText) || strings.Contains(errOut, secretText) {
 			t.Errorf("a token (…%s) reached stdout or stderr", secretText[len(secretText)-4:])
 		}
 	}
-	if minted := w.mintedTokens(out + errOut); len(minted) > 0 {
+	if minted := w.MintedTokens(out + errOut); len(minted) > 0 {
 		t.Errorf("%d token(s) reached stdout or stderr", len(minted))
 	}
-	w.assertMutations(t, 2)
-	s.assertStdoutIsJSONRPC(t)
+	w.AssertMutations(t, 2)
+	s.AssertStdoutIsJSONRPC(t)
 }
 
 // TestMCPConcurrentListCalls: 40 calls in flight at once all complete, and
@@ -73,9 +76,9 @@ func TestMCPConcurrentListCalls(t *testing.T) {
 		latency  = 300 * time.Millisecond
 		wantPeak = 30
 	)
-	w := mcpNewWorld(t)
-	w.srv.SetLatency(latency)
-	s := mcpStartGo(t, w, nil)
+	w := harness.NewMCPWorld(t)
+	w.Srv.SetLatency(latency)
+	s := harness.StartGo(t, w, nil)
 
 	var wg sync.WaitGroup
 	errs := make(chan string, calls)
@@ -85,14 +88,14 @@ func TestMCPConcurrentListCalls(t *testing.T) {
 			defer wg.Done()
 			args := map[string]any{}
 			if i%2 == 1 {
-				args["org_id"] = w.fx.Org.ID
+				args["org_id"] = w.Fx.Org.ID
 			}
-			res, err := s.callErr("list_api_keys", args)
+			res, err := s.CallErr("list_api_keys", args)
 			switch {
 			case err != nil:
 				errs <- err.Error()
 			case res.IsError:
-				errs <- mcpText(res)
+				errs <- harness.TextOf(res)
 			default:
 				var got struct {
 					Total int `json:"total"`
@@ -109,10 +112,10 @@ func TestMCPConcurrentListCalls(t *testing.T) {
 	for e := range errs {
 		t.Errorf("concurrent list_api_keys: %s", e)
 	}
-	w.assertMutations(t, 0)
+	w.AssertMutations(t, 0)
 
 	var arrivals []time.Time
-	for _, r := range w.srv.Requests() {
+	for _, r := range w.Srv.Requests() {
 		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/api_keys") {
 			arrivals = append(arrivals, r.Time)
 		}
@@ -157,24 +160,24 @@ func TestMCPTokenNotEchoedByBadArguments(t *testing.T) {
 	for _, era := range mcpEras {
 		t.Run(era.name, func(t *testing.T) {
 			t.Parallel()
-			w := mcpNewWorld(t)
-			var s *mcpRawSession
+			w := harness.NewMCPWorld(t)
+			var s *harness.RawSession
 			if era.modern {
-				s = mcpStartRaw(t, w, mcpRawOptions{})
+				s = harness.StartRaw(t, w, harness.RawOptions{})
 			} else {
-				s = mcpStartRawReady(t, w, mcpRawOptions{})
+				s = harness.StartRawReady(t, w, harness.RawOptions{})
 			}
-			call := func(tool string, args map[string]any) mcpRawResult {
-				return s.call(t, mcpCall{tool: tool, args: args, modern: era.modern, noElicit: true})
+			call := func(tool string, args map[string]any) harness.RawResult {
+				return s.Call(t, harness.Call{Tool: tool, Args: args, Modern: era.modern, NoElicit: true})
 			}
 			created := call("create_project_scoped_key", map[string]any{
-				"project_id": w.fx.OrgProject.ID, "key_name": "e2e-echo", "confirm": true,
+				"project_id": w.Fx.OrgProject.ID, "key_name": "e2e-echo", "confirm": true,
 			})
-			minted := w.mintedTokens(created.text() + string(created.StructuredContent))
+			minted := w.MintedTokens(created.Text() + string(created.StructuredContent))
 			if created.IsError || len(minted) != 1 {
-				t.Fatalf("create: isError=%v, %d new tokens: %s", created.IsError, len(minted), created.text())
+				t.Fatalf("create: isError=%v, %d new tokens: %s", created.IsError, len(minted), created.Text())
 			}
-			tok, cred := minted[0], w.fx.AdminToken
+			tok, cred := minted[0], w.Fx.AdminToken
 
 			probes := []struct {
 				name string
@@ -192,40 +195,40 @@ func TestMCPTokenNotEchoedByBadArguments(t *testing.T) {
 				{"token as property name", "list_api_keys", map[string]any{tok: true}},
 				{"credential as property name", "list_api_keys", map[string]any{cred: true}},
 				{"credential! as org_id", "list_api_keys", map[string]any{"org_id": cred + "!"}},
-				{"token as key_name", "create_project_scoped_key", map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": tok}},
+				{"token as key_name", "create_project_scoped_key", map[string]any{"project_id": w.Fx.OrgProject.ID, "key_name": tok}},
 				{"token as key_id", "revoke_api_key", map[string]any{"key_id": tok}},
 				{"credential as list_projects search", "list_projects", map[string]any{"search": cred}},
 			}
 			for _, p := range probes {
 				t.Run(p.name, func(t *testing.T) {
-					errBefore := len(s.stderr.String())
+					errBefore := len(s.Stderr.String())
 					res := call(p.tool, p.args)
-					answer := res.text() + string(res.StructuredContent)
-					_ = s.toolNames(t) // everything the call logged is on stderr by now
-					logged := s.stderr.String()[errBefore:]
+					answer := res.Text() + string(res.StructuredContent)
+					_ = s.ToolNames(t) // everything the call logged is on stderr by now
+					logged := s.Stderr.String()[errBefore:]
 					// A 24-character prefix is as identifying as the token.
 					for what, secretText := range map[string]string{"the new token": tok[:24], "the credential": cred[:24]} {
 						if strings.Contains(answer, secretText) {
-							t.Errorf("the answer echoes %s: %s", what, mcpTail(mcpRedactTokens(answer)))
+							t.Errorf("the answer echoes %s: %s", what, harness.Tail(testkit.RedactTokens(answer)))
 						}
 						if strings.Contains(logged, secretText) {
-							t.Errorf("stderr echoes %s: %s", what, mcpTail(mcpRedactTokens(logged)))
+							t.Errorf("stderr echoes %s: %s", what, harness.Tail(testkit.RedactTokens(logged)))
 						}
 					}
 				})
 			}
-			lines := s.stdoutLines()
-			if n := mcpCount(lines, tok); n != 1 {
+			lines := s.StdoutLines()
+			if n := harness.CountLines(lines, tok); n != 1 {
 				t.Errorf("the new token is on %d stdout lines, want 1 (the create answer)", n)
 			}
-			if n := mcpCount(lines, cred); n != 0 {
+			if n := harness.CountLines(lines, cred); n != 0 {
 				t.Errorf("the credential is on %d stdout lines", n)
 			}
-			if errOut := s.stderr.String(); strings.Contains(errOut, tok) || strings.Contains(errOut, cred) {
+			if errOut := s.Stderr.String(); strings.Contains(errOut, tok) || strings.Contains(errOut, cred) {
 				t.Error("a token reached stderr")
 			}
-			w.assertMutations(t, 1)
-			s.assertStdoutIsJSONRPC(t)
+			w.AssertMutations(t, 1)
+			s.AssertStdoutIsJSONRPC(t)
 		})
 	}
 }
@@ -239,24 +242,24 @@ func TestMCPSecretsDirSession(t *testing.T) {
 	for _, era := range mcpEras {
 		t.Run(era.name, func(t *testing.T) {
 			t.Parallel()
-			w := mcpNewWorld(t)
+			w := harness.NewMCPWorld(t)
 			dir := t.TempDir()
 			s := mcpStartEra(t, w, era, "accept", "--secrets-dir", dir)
-			call := func(tool string, args map[string]any) mcpRawResult {
-				return s.call(t, mcpCall{tool: tool, args: args, modern: era.modern})
+			call := func(tool string, args map[string]any) harness.RawResult {
+				return s.Call(t, harness.Call{Tool: tool, Args: args, Modern: era.modern})
 			}
 
-			preview := call("rotate_api_key", map[string]any{"key_id": w.spareID})
-			if !preview.IsError || !strings.Contains(preview.text(), mcpPreviewText) || !strings.Contains(preview.text(), `"scratch"`) {
-				t.Fatalf("rotate without confirm: isError=%v %q, want a preview naming the key", preview.IsError, preview.text())
+			preview := call("rotate_api_key", map[string]any{"key_id": w.SpareID})
+			if !preview.IsError || !strings.Contains(preview.Text(), mcpPreviewText) || !strings.Contains(preview.Text(), `"scratch"`) {
+				t.Fatalf("rotate without confirm: isError=%v %q, want a preview naming the key", preview.IsError, preview.Text())
 			}
-			w.assertMutations(t, 0)
+			w.AssertMutations(t, 0)
 
-			question, rotated := s.confirmed(t, era.modern, "rotate_api_key", map[string]any{"key_id": w.spareID, "confirm": true})
+			question, rotated := s.Confirmed(t, era.modern, "rotate_api_key", map[string]any{"key_id": w.SpareID, "confirm": true})
 			if rotated.IsError {
-				t.Fatalf("rotate after accept: %s", rotated.text())
+				t.Fatalf("rotate after accept: %s", rotated.Text())
 			}
-			muts := w.assertMutations(t, 2)
+			muts := w.AssertMutations(t, 2)
 			if muts[0].Method != "POST" || muts[1].Method != "DELETE" {
 				t.Errorf("rotation sent %s then %s, want POST (create) then DELETE (revoke)", muts[0].Method, muts[1].Method)
 			}
@@ -280,15 +283,15 @@ func TestMCPSecretsDirSession(t *testing.T) {
 			if got, want := filepath.Base(path), newName+".token"; got != want {
 				t.Errorf("token file %q, want %q", got, want)
 			}
-			if !mcpAnyToken.MatchString(tok) {
+			if !testkit.AnyToken.MatchString(tok) {
 				t.Fatal("the token file does not hold a token")
 			}
-			answer := rotated.text() + string(rotated.StructuredContent)
+			answer := rotated.Text() + string(rotated.StructuredContent)
 			if !strings.Contains(answer, path) && !strings.Contains(answer, filepath.Base(path)) {
-				t.Errorf("the answer does not name the token file: %s", mcpRedactTokens(answer))
+				t.Errorf("the answer does not name the token file: %s", testkit.RedactTokens(answer))
 			}
-			if fp := contractFingerprint(t, tok); !strings.Contains(answer, fp) {
-				t.Errorf("the answer lacks the fingerprint %s: %s", fp, mcpRedactTokens(answer))
+			if fp := harness.ContractFingerprint(t, tok); !strings.Contains(answer, fp) {
+				t.Errorf("the answer lacks the fingerprint %s: %s", fp, testkit.RedactTokens(answer))
 			}
 
 			// Real HTTP: the file's token is the one that works now.
@@ -298,7 +301,7 @@ func TestMCPSecretsDirSession(t *testing.T) {
 				want  int
 			}{
 				{"the token from the file", tok, http.StatusOK},
-				{"the old token", w.spareToken, http.StatusUnauthorized},
+				{"the old token", w.SpareToken, http.StatusUnauthorized},
 			} {
 				if got := mcpGetAPIKeys(t, w, probe.token); got != probe.want {
 					t.Errorf("GET /api_keys with %s: %d, want %d", probe.who, got, probe.want)
@@ -306,36 +309,36 @@ func TestMCPSecretsDirSession(t *testing.T) {
 			}
 
 			// The bytes: nothing that looks like a token, on either stream.
-			_ = s.toolNames(t) // a last round trip: all logging is written
-			for stream, out := range map[string][]byte{"stdout": s.stdout.Bytes(), "stderr": s.stderr.Bytes()} {
+			_ = s.ToolNames(t) // a last round trip: all logging is written
+			for stream, out := range map[string][]byte{"stdout": s.Stdout.Bytes(), "stderr": s.Stderr.Bytes()} {
 				for what, secretText := range map[string]string{
-					"the new token": tok, "the old token": w.spareToken, "the server credential": w.fx.AdminToken,
+					"the new token": tok, "the old token": w.SpareToken, "the server credential": w.Fx.AdminToken,
 				} {
 					if bytes.Contains(out, []byte(secretText)) {
 						t.Errorf("%s holds %s", stream, what)
 					}
 				}
-				if m := mcpAnyToken.FindAll(out, -1); len(m) > 0 {
+				if m := testkit.AnyToken.FindAll(out, -1); len(m) > 0 {
 					t.Errorf("%s holds %d napi_ token(s)", stream, len(m))
 				}
 			}
-			s.assertStdoutIsJSONRPC(t)
+			s.AssertStdoutIsJSONRPC(t)
 		})
 	}
 }
 
 // mcpGetAPIKeys calls the fake's GET /api_keys with token, as any program
 // holding it would, and returns the status.
-func mcpGetAPIKeys(t *testing.T, w *mcpWorld, token string) int {
+func mcpGetAPIKeys(t *testing.T, w *harness.MCPWorld, token string) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), mcpCallTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), harness.CallTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.srv.URL()+"/api_keys", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.Srv.URL()+"/api_keys", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := w.srv.Client().Do(req)
+	resp, err := w.Srv.Client().Do(req)
 	if err != nil {
 		t.Fatalf("GET /api_keys: %v", err)
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -31,7 +33,7 @@ const secExitBound = 2 * time.Second
 // about 3 s, the plain binary 0.2 s), so there it is 5x; .ci/run checks the
 // plain binary against the 2 s as well.
 func secExitLimit() time.Duration {
-	if raceBuild {
+	if harness.RaceBuild {
 		return 5 * secExitBound
 	}
 	return secExitBound
@@ -40,17 +42,17 @@ func secExitLimit() time.Duration {
 // secWaitLines waits until stdout holds want lines containing sub and
 // returns them. It counts with one cheap pass per poll: the stream can be
 // megabytes long.
-func secWaitLines(t *testing.T, s *mcpRawSession, sub string, want int) []string {
+func secWaitLines(t *testing.T, s *harness.RawSession, sub string, want int) []string {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for strings.Count(s.stdout.String(), sub) < want {
+	for strings.Count(s.Stdout.String(), sub) < want {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d answers containing %q after 60 s\nstderr:\n%s", strings.Count(s.stdout.String(), sub), want, sub, mcpTail(s.stderr.String()))
+			t.Fatalf("%d of %d answers containing %q after 60 s\nstderr:\n%s", strings.Count(s.Stdout.String(), sub), want, sub, harness.Tail(s.Stderr.String()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	var hits []string
-	for _, l := range s.stdoutLines() {
+	for _, l := range s.StdoutLines() {
 		if strings.Contains(l, sub) {
 			hits = append(hits, l)
 		}
@@ -59,16 +61,16 @@ func secWaitLines(t *testing.T, s *mcpRawSession, sub string, want int) []string
 }
 
 // secWaitExit waits for the child to exit within secExitLimit of EOF.
-func secWaitExit(t *testing.T, s *mcpRawSession) {
+func secWaitExit(t *testing.T, s *harness.RawSession) {
 	t.Helper()
-	_ = s.stdin.Close()
+	_ = s.Stdin.Close()
 	select {
-	case <-s.exited:
+	case <-s.Exited:
 	case <-time.After(secExitLimit()):
 		t.Fatalf("neonkeys mcp did not exit within %v of its stdin closing", secExitLimit())
 	}
-	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit code %d after end of input, want 0\nstderr:\n%s", code, mcpTail(s.stderr.String()))
+	if code := s.Cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after end of input, want 0\nstderr:\n%s", code, harness.Tail(s.Stderr.String()))
 	}
 }
 
@@ -77,31 +79,31 @@ func secWaitExit(t *testing.T, s *mcpRawSession) {
 // server keeps answering.
 func TestSecurityHugeLine(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartRawReady(t, w, mcpRawOptions{})
+	w := harness.NewMCPWorld(t)
+	s := harness.StartRawReady(t, w, harness.RawOptions{})
 	pad := strings.Repeat("A", 10<<20)
-	s.writeRaw(t, []byte(`{"jsonrpc":"2.0","id":"huge-call","method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":`+
-		fmt.Sprint(w.spareID)+`,"confirm":true,"pad":"`+pad+`"}}}`+"\n"))
-	s.writeRaw(t, []byte(`{"jsonrpc":"2.0","id":"huge-garbage","method":`+pad+"\n"))
-	s.writeRaw(t, []byte(`{"jsonrpc":"2.0","id":"after-huge","method":"ping"}`+"\n"))
+	s.WriteRaw(t, []byte(`{"jsonrpc":"2.0","id":"huge-call","method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":`+
+		fmt.Sprint(w.SpareID)+`,"confirm":true,"pad":"`+pad+`"}}}`+"\n"))
+	s.WriteRaw(t, []byte(`{"jsonrpc":"2.0","id":"huge-garbage","method":`+pad+"\n"))
+	s.WriteRaw(t, []byte(`{"jsonrpc":"2.0","id":"after-huge","method":"ping"}`+"\n"))
 	secWaitLines(t, s, `"after-huge"`, 1)
 	call := secWaitLines(t, s, `"huge-call"`, 1)[0]
 	if len(call) > 10000 || strings.Contains(call, strings.Repeat("A", 100)) {
-		t.Errorf("the answer to a 10 MB call is %d bytes and echoes it: %s", len(call), mcpTail(call))
+		t.Errorf("the answer to a 10 MB call is %d bytes and echoes it: %s", len(call), harness.Tail(call))
 	}
 	if !strings.Contains(call, `"isError":true`) && !strings.Contains(call, `"error"`) {
-		t.Errorf("the 10 MB call was not refused: %s", mcpTail(call))
+		t.Errorf("the 10 MB call was not refused: %s", harness.Tail(call))
 	}
-	for _, l := range s.stdoutLines() {
+	for _, l := range s.StdoutLines() {
 		if len(l) > 100000 {
 			t.Errorf("a %d-byte answer: the huge input was echoed", len(l))
 		}
 	}
-	if res := s.callTool(t, "list_api_keys", map[string]any{}); res.IsError {
-		t.Errorf("list_api_keys after the huge lines: %s", res.text())
+	if res := s.CallTool(t, "list_api_keys", map[string]any{}); res.IsError {
+		t.Errorf("list_api_keys after the huge lines: %s", res.Text())
 	}
-	w.assertMutations(t, 0)
-	s.assertStdoutIsJSONRPC(t)
+	w.AssertMutations(t, 0)
+	s.AssertStdoutIsJSONRPC(t)
 	secWaitExit(t, s)
 }
 
@@ -109,8 +111,8 @@ func TestSecurityHugeLine(t *testing.T) {
 // waiting for any answer, each get exactly one answer.
 func TestSecurityRequestFlood(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartRawReady(t, w, mcpRawOptions{})
+	w := harness.NewMCPWorld(t)
+	s := harness.StartRawReady(t, w, harness.RawOptions{})
 	const n = 10000
 	var b strings.Builder
 	for i := range n {
@@ -120,7 +122,7 @@ func TestSecurityRequestFlood(t *testing.T) {
 		}
 		fmt.Fprintf(&b, `{"jsonrpc":"2.0","id":"flood-%d","method":%q}`+"\n", i, method)
 	}
-	s.writeRaw(t, []byte(b.String()))
+	s.WriteRaw(t, []byte(b.String()))
 	lines := secWaitLines(t, s, `"flood-`, n)
 	seen := make(map[string]bool, n)
 	for _, l := range lines {
@@ -129,7 +131,7 @@ func TestSecurityRequestFlood(t *testing.T) {
 			Result json.RawMessage `json:"result"`
 		}
 		if err := json.Unmarshal([]byte(l), &msg); err != nil || msg.Result == nil {
-			t.Fatalf("a flood answer is not a result: %s", mcpTail(l))
+			t.Fatalf("a flood answer is not a result: %s", harness.Tail(l))
 		}
 		if seen[msg.ID] {
 			t.Fatalf("two answers for %s", msg.ID)
@@ -139,7 +141,7 @@ func TestSecurityRequestFlood(t *testing.T) {
 	if len(seen) != n {
 		t.Fatalf("%d distinct answers for %d requests", len(seen), n)
 	}
-	s.assertStdoutIsJSONRPC(t)
+	s.AssertStdoutIsJSONRPC(t)
 	t.Logf("abuse: %d pipelined requests, %d answers", n, len(seen))
 	secWaitExit(t, s)
 }
@@ -150,33 +152,33 @@ func TestSecurityRequestFlood(t *testing.T) {
 // exit grace) and ends the process, within 2 s, exit 0.
 func TestSecurityStdinClosedMidCall(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartRawReady(t, w, mcpRawOptions{})
-	w.srv.Inject(neontest.Fault{Method: "GET", Hang: true, Count: 1 << 20})
-	ctx, cancel := context.WithTimeout(context.Background(), mcpCallTimeout)
+	w := harness.NewMCPWorld(t)
+	s := harness.StartRawReady(t, w, harness.RawOptions{})
+	w.Srv.Inject(neontest.Fault{Method: "GET", Hang: true, Count: 1 << 20})
+	ctx, cancel := context.WithTimeout(context.Background(), harness.CallTimeout)
 	defer cancel()
-	if _, err := s.conn.DispatchCall(ctx, "tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{}},
+	if _, err := s.Conn.DispatchCall(ctx, "tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{}},
 		jsonrpc2.PickID(jsonrpc2.ID{Str: "mid-call", IsString: true})); err != nil {
 		t.Fatal(err)
 	}
-	mcpWaitFor(t, "the call to reach the API", func() bool { return len(w.srv.Requests()) > 0 })
-	if secRequestEnded(w.srv.Requests()[0]) {
+	harness.WaitFor(t, "the call to reach the API", func() bool { return len(w.Srv.Requests()) > 0 })
+	if secRequestEnded(w.Srv.Requests()[0]) {
 		t.Fatal("the hung request ended before end of input: the fault did not hold it")
 	}
 	secWaitExit(t, s)
-	s.assertStdoutIsJSONRPC(t)
+	s.AssertStdoutIsJSONRPC(t)
 	// The process is gone, so its connection is closed either way; what
 	// shows the call was cancelled is that it ended inside the process: its
 	// answer was logged, and the server did not give up on a call still
 	// running when the exit grace ran out.
-	stderr := s.stderr.String()
+	stderr := s.Stderr.String()
 	if !strings.Contains(stderr, "msg=\"tool call\" tool=list_api_keys") {
-		t.Errorf("the call in flight never ended before the exit: end of input did not cancel it\nstderr:\n%s", mcpTail(stderr))
+		t.Errorf("the call in flight never ended before the exit: end of input did not cancel it\nstderr:\n%s", harness.Tail(stderr))
 	}
 	if strings.Contains(stderr, "exiting without waiting") {
-		t.Errorf("the server gave up on the call in flight instead of cancelling it\nstderr:\n%s", mcpTail(stderr))
+		t.Errorf("the server gave up on the call in flight instead of cancelling it\nstderr:\n%s", harness.Tail(stderr))
 	}
-	mcpWaitFor(t, "the hung request to end", func() bool { return secRequestEnded(w.srv.Requests()[0]) })
+	harness.WaitFor(t, "the hung request to end", func() bool { return secRequestEnded(w.Srv.Requests()[0]) })
 }
 
 // secRequestEnded reports whether the fake has finished with r (it fills in
@@ -191,10 +193,10 @@ func secRequestEnded(r neontest.Request) bool { return r.Status != 0 || r.Fault 
 // keep the server alive either. Not parallel: it measures time, and the
 // other tests of this package would load the machine meanwhile.
 func TestSecurityClientNeverReads(t *testing.T) {
-	w := mcpNewWorld(t)
+	w := harness.NewMCPWorld(t)
 	for _, clientDies := range []bool{false, true} {
-		cmd := exec.Command(w.bin, "mcp")
-		cmd.Env = w.env(t)
+		cmd := exec.Command(w.Bin, "mcp")
+		cmd.Env = w.Env(t)
 		stdin, err := cmd.StdinPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -204,7 +206,7 @@ func TestSecurityClientNeverReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd.Stdout = outW
-		stderr := &mcpSyncBuffer{}
+		stderr := &testkit.SyncBuffer{}
 		cmd.Stderr = stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -249,12 +251,12 @@ func TestSecurityClientNeverReads(t *testing.T) {
 		for got < n+1 && lines.Scan() {
 			var msg map[string]json.RawMessage
 			if err := json.Unmarshal(lines.Bytes(), &msg); err != nil || msg["result"] == nil {
-				t.Fatalf("answer %d is not a whole result: %s", got, mcpTail(lines.Text()))
+				t.Fatalf("answer %d is not a whole result: %s", got, harness.Tail(lines.Text()))
 			}
 			got++
 		}
 		if got != n+1 {
-			t.Fatalf("%d answers for %d requests (scan error %v)\nstderr:\n%s", got, n+1, lines.Err(), mcpTail(stderr.String()))
+			t.Fatalf("%d answers for %d requests (scan error %v)\nstderr:\n%s", got, n+1, lines.Err(), harness.Tail(stderr.String()))
 		}
 		wg.Wait()
 		_ = stdin.Close()
@@ -266,7 +268,7 @@ func TestSecurityClientNeverReads(t *testing.T) {
 			t.Fatalf("neonkeys mcp did not exit within %v of its stdin closing", secExitLimit())
 		}
 		if code := cmd.ProcessState.ExitCode(); code != 0 {
-			t.Errorf("exit code %d, want 0\nstderr:\n%s", code, mcpTail(stderr.String()))
+			t.Errorf("exit code %d, want 0\nstderr:\n%s", code, harness.Tail(stderr.String()))
 		}
 		_ = outR.Close()
 	}
@@ -283,9 +285,9 @@ const secStopReadingLimit = 3 * time.Second
 // reads a byte of stdout and never closes it, then closes stdin. The server
 // must not stay alive on its blocked writes. Not parallel: it measures time.
 func TestSecurityClientStopsReading(t *testing.T) {
-	w := mcpNewWorld(t)
-	cmd := exec.Command(w.bin, "mcp")
-	cmd.Env = w.env(t)
+	w := harness.NewMCPWorld(t)
+	cmd := exec.Command(w.Bin, "mcp")
+	cmd.Env = w.Env(t)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +298,7 @@ func TestSecurityClientStopsReading(t *testing.T) {
 	}
 	defer outR.Close() // open, never read, until the end
 	cmd.Stdout = outW
-	stderr := &mcpSyncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -317,7 +319,7 @@ func TestSecurityClientStopsReading(t *testing.T) {
 	})
 	time.Sleep(300 * time.Millisecond) // the stdout pipe fills; the server's writes block
 	limit := secStopReadingLimit
-	if raceBuild {
+	if harness.RaceBuild {
 		limit = max(limit, secExitLimit())
 	}
 	start := time.Now()
@@ -328,10 +330,10 @@ func TestSecurityClientStopsReading(t *testing.T) {
 	case <-time.After(limit):
 		_ = cmd.Process.Kill()
 		<-exited
-		t.Fatalf("neonkeys mcp was still running %v after EOF: a client that stops reading keeps it alive\nstderr:\n%s", limit, mcpTail(stderr.String()))
+		t.Fatalf("neonkeys mcp was still running %v after EOF: a client that stops reading keeps it alive\nstderr:\n%s", limit, harness.Tail(stderr.String()))
 	}
 	wg.Wait()
-	if strings.Contains(stderr.String(), w.fx.AdminToken) {
+	if strings.Contains(stderr.String(), w.Fx.AdminToken) {
 		t.Error("the credential reached stderr")
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -26,19 +28,19 @@ type secProc struct {
 	stdin  io.WriteCloser
 	outR   *os.File
 	lines  chan string // stdout lines; closed at its end
-	stderr *mcpSyncBuffer
+	stderr *testkit.SyncBuffer
 	exited chan struct{}
 }
 
-func secStart(t *testing.T, w *mcpWorld) *secProc {
+func secStart(t *testing.T, w *harness.MCPWorld) *secProc {
 	t.Helper()
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(w.bin, "mcp")
-	cmd.Env = w.env(t)
-	p := &secProc{cmd: cmd, outR: outR, lines: make(chan string, 4096), stderr: &mcpSyncBuffer{}, exited: make(chan struct{})}
+	cmd := exec.Command(w.Bin, "mcp")
+	cmd.Env = w.Env(t)
+	p := &secProc{cmd: cmd, outR: outR, lines: make(chan string, 4096), stderr: &testkit.SyncBuffer{}, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = outW, p.stderr
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -70,7 +72,7 @@ func secStart(t *testing.T, w *mcpWorld) *secProc {
 		}
 		_ = outR.Close()
 		if t.Failed() {
-			t.Logf("stderr:\n%s", mcpRedactTokens(p.stderr.String()))
+			t.Logf("stderr:\n%s", testkit.RedactTokens(p.stderr.String()))
 		}
 	})
 	return p
@@ -94,7 +96,7 @@ func (p *secProc) next(t *testing.T) (map[string]json.RawMessage, string) {
 		}
 		var msg map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(line), &msg); err != nil {
-			t.Fatalf("stdout line is not JSON: %s", mcpTail(line))
+			t.Fatalf("stdout line is not JSON: %s", harness.Tail(line))
 		}
 		return msg, line
 	case <-time.After(30 * time.Second):
@@ -142,10 +144,10 @@ func (p *secProc) quit(t *testing.T) {
 }
 
 // secMinted returns the keys created during the test.
-func secMinted(w *mcpWorld) []neontest.KeyInfo {
+func secMinted(w *harness.MCPWorld) []neontest.KeyInfo {
 	var out []neontest.KeyInfo
-	for _, k := range w.srv.Keys() {
-		if k.ID > w.spareID {
+	for _, k := range w.Srv.Keys() {
+		if k.ID > w.SpareID {
 			out = append(out, k)
 		}
 	}
@@ -153,11 +155,11 @@ func secMinted(w *mcpWorld) []neontest.KeyInfo {
 }
 
 // secMintCall is a confirmed call of tool that mints a key (id "mint").
-func secMintCall(w *mcpWorld, tool string) string {
+func secMintCall(w *harness.MCPWorld, tool string) string {
 	if tool == "rotate_api_key" {
-		return fmt.Sprintf(`{"jsonrpc":"2.0","id":"mint","method":"tools/call","params":{"name":"rotate_api_key","arguments":{"key_id":%d,"confirm":true}}}`, w.spareID)
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":"mint","method":"tools/call","params":{"name":"rotate_api_key","arguments":{"key_id":%d,"confirm":true}}}`, w.SpareID)
 	}
-	return fmt.Sprintf(`{"jsonrpc":"2.0","id":"mint","method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"ci-deploy","confirm":true}}}`, w.fx.OrgProject.ID)
+	return fmt.Sprintf(`{"jsonrpc":"2.0","id":"mint","method":"tools/call","params":{"name":"create_project_scoped_key","arguments":{"project_id":%q,"key_name":"ci-deploy","confirm":true}}}`, w.Fx.OrgProject.ID)
 }
 
 // TestSecurityUndeliveredTokenWithdrawn: the client closes its end of stdout
@@ -169,12 +171,12 @@ func TestSecurityUndeliveredTokenWithdrawn(t *testing.T) {
 	for _, tool := range []string{"create_project_scoped_key", "rotate_api_key"} {
 		t.Run(tool, func(t *testing.T) {
 			t.Parallel()
-			w := mcpNewWorld(t)
+			w := harness.NewMCPWorld(t)
 			p := secStart(t, w)
 			p.handshake(t, false)
 			_ = p.outR.Close() // the client stops listening before its answer comes
 			p.send(t, "%s", secMintCall(w, tool))
-			mcpWaitFor(t, "the undelivered key to be revoked", func() bool {
+			harness.WaitFor(t, "the undelivered key to be revoked", func() bool {
 				m := secMinted(w)
 				return len(m) == 1 && m[0].Revoked
 			})
@@ -182,11 +184,11 @@ func TestSecurityUndeliveredTokenWithdrawn(t *testing.T) {
 			if m := secMinted(w); len(m) != 1 {
 				t.Fatalf("%d keys minted, want 1", len(m))
 			}
-			if tool == "rotate_api_key" && !w.srv.TokenValid(w.spareToken) {
+			if tool == "rotate_api_key" && !w.Srv.TokenValid(w.SpareToken) {
 				t.Error("the old key was revoked though its replacement never reached the client")
 			}
 			if !strings.Contains(p.stderr.String(), "not delivered") {
-				t.Errorf("stderr does not say the token was not delivered:\n%s", mcpRedactTokens(p.stderr.String()))
+				t.Errorf("stderr does not say the token was not delivered:\n%s", testkit.RedactTokens(p.stderr.String()))
 			}
 		})
 	}
@@ -198,7 +200,7 @@ func TestSecurityUndeliveredTokenWithdrawn(t *testing.T) {
 // so. The new token is in that one answer and nowhere else.
 func TestSecurityRotateOutcomeNotified(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
+	w := harness.NewMCPWorld(t)
 	p := secStart(t, w)
 	p.handshake(t, false)
 	p.send(t, `{"jsonrpc":"2.0","id":"lvl","method":"logging/setLevel","params":{"level":"notice"}}`)
@@ -215,7 +217,7 @@ func TestSecurityRotateOutcomeNotified(t *testing.T) {
 	}
 	_ = json.Unmarshal(answer["result"], &res)
 	if !strings.Contains(answerLine, "will be revoked as soon as this answer is delivered") || res.Structured.OldRevoked || !res.Structured.Pending {
-		t.Errorf("the answer does not say the old key is revoked once it is delivered: %s", mcpRedactTokens(answerLine))
+		t.Errorf("the answer does not say the old key is revoked once it is delivered: %s", testkit.RedactTokens(answerLine))
 	}
 	var note struct {
 		Method string `json:"method"`
@@ -230,20 +232,20 @@ func TestSecurityRotateOutcomeNotified(t *testing.T) {
 		lines = append(lines, line)
 		_ = json.Unmarshal([]byte(line), &note)
 	}
-	if note.Params.Level != "notice" || note.Params.Data["old_revoked"] != true || note.Params.Data["old_key_id"] != float64(w.spareID) {
-		t.Errorf("notifications/message = %+v, want level notice, old_key_id %d and old_revoked true", note.Params, w.spareID)
+	if note.Params.Level != "notice" || note.Params.Data["old_revoked"] != true || note.Params.Data["old_key_id"] != float64(w.SpareID) {
+		t.Errorf("notifications/message = %+v, want level notice, old_key_id %d and old_revoked true", note.Params, w.SpareID)
 	}
-	if w.srv.TokenValid(w.spareToken) {
+	if w.Srv.TokenValid(w.SpareToken) {
 		t.Error("the notification says the old key is revoked; the API still accepts it")
 	}
-	minted := w.mintedTokens(answerLine)
-	if len(minted) != 1 || !w.srv.TokenValid(minted[0]) {
+	minted := w.MintedTokens(answerLine)
+	if len(minted) != 1 || !w.Srv.TokenValid(minted[0]) {
 		t.Fatalf("the answer holds %d new tokens, want 1 that works", len(minted))
 	}
 	p.quit(t)
 	for _, l := range lines {
 		if strings.Contains(l, minted[0]) {
-			t.Errorf("the new token is also in a later message: %s", mcpRedactTokens(l))
+			t.Errorf("the new token is also in a later message: %s", testkit.RedactTokens(l))
 		}
 	}
 	if strings.Contains(p.stderr.String(), minted[0]) {
@@ -255,27 +257,27 @@ func TestSecurityRotateOutcomeNotified(t *testing.T) {
 // is refused, and nothing is mutated; each case has its positive control.
 func TestSecurityMisbehavingClient(t *testing.T) {
 	t.Parallel()
-	revoke := func(w *mcpWorld, id string) string {
-		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%q,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":true}}}`, id, w.spareID)
+	revoke := func(w *harness.MCPWorld, id string) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%q,"method":"tools/call","params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":true}}}`, id, w.SpareID)
 	}
 	// asked reads the elicitation/create the revoke makes, and returns its id.
 	asked := func(t *testing.T, p *secProc) json.RawMessage {
 		t.Helper()
 		msg, line := p.next(t)
 		if !strings.Contains(string(msg["method"]), "elicitation/create") {
-			t.Fatalf("the server did not ask the human: %s", mcpTail(line))
+			t.Fatalf("the server did not ask the human: %s", harness.Tail(line))
 		}
 		return msg["id"]
 	}
 	t.Run("call before initialize", func(t *testing.T) {
 		t.Parallel()
-		w := mcpNewWorld(t)
+		w := harness.NewMCPWorld(t)
 		p := secStart(t, w)
 		p.send(t, "%s", revoke(w, "early"))
 		if msg, line := p.until(t, `"early"`); msg["error"] == nil {
-			t.Fatalf("a revoke before initialize was served: %s", mcpTail(line))
+			t.Fatalf("a revoke before initialize was served: %s", harness.Tail(line))
 		}
-		if n := len(w.srv.Requests()); n != 0 {
+		if n := len(w.Srv.Requests()); n != 0 {
 			t.Fatalf("%d requests reached the API before initialize", n)
 		}
 		p.handshake(t, false)
@@ -286,7 +288,7 @@ func TestSecurityMisbehavingClient(t *testing.T) {
 	})
 	t.Run("duplicate keys in the human's answer", func(t *testing.T) {
 		t.Parallel()
-		w := mcpNewWorld(t)
+		w := harness.NewMCPWorld(t)
 		p := secStart(t, w)
 		p.handshake(t, true)
 		p.send(t, "%s", revoke(w, "dup"))
@@ -294,58 +296,58 @@ func TestSecurityMisbehavingClient(t *testing.T) {
 		// The pending dialog fails: the call ends in an error (a JSON-RPC one,
 		// as mcp-go reports a failed elicitation).
 		if msg, line := p.until(t, `"dup"`); msg["error"] == nil && !strings.Contains(line, `"isError":true`) {
-			t.Errorf("the revoke after an answer with action twice: %s", mcpTail(line))
+			t.Errorf("the revoke after an answer with action twice: %s", harness.Tail(line))
 		}
-		w.assertMutations(t, 0)
+		w.AssertMutations(t, 0)
 		p.send(t, "%s", revoke(w, "control"))
 		p.send(t, `{"jsonrpc":"2.0","id":%s,"result":{"action":"accept","content":{"confirm":true}}}`, asked(t, p))
 		p.until(t, `"control"`)
-		if w.srv.TokenValid(w.spareToken) {
+		if w.Srv.TokenValid(w.SpareToken) {
 			t.Error("control: a plain accept did not revoke the key")
 		}
 	})
 	t.Run("second initialize", func(t *testing.T) {
 		t.Parallel()
-		w := mcpNewWorld(t)
+		w := harness.NewMCPWorld(t)
 		p := secStart(t, w)
 		p.handshake(t, true)
 		p.send(t, `{"jsonrpc":"2.0","id":"again","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sec","version":"1"}}}`)
 		if msg, line := p.until(t, `"again"`); msg["error"] == nil {
-			t.Fatalf("a second initialize was accepted: %s", mcpTail(line))
+			t.Fatalf("a second initialize was accepted: %s", harness.Tail(line))
 		}
 		p.send(t, "%s", revoke(w, "after"))
 		p.send(t, `{"jsonrpc":"2.0","id":%s,"result":{"action":"decline"}}`, asked(t, p))
 		p.until(t, `"after"`)
-		w.assertMutations(t, 0)
+		w.AssertMutations(t, 0)
 	})
 	// mcp-go reads "Method", "ID", "Params" as method, id, params: so must
 	// the filter, or a spelling gets past each rule above.
 	t.Run("case-variant member names", func(t *testing.T) {
 		t.Parallel()
-		w := mcpNewWorld(t)
+		w := harness.NewMCPWorld(t)
 		p := secStart(t, w)
 		p.send(t, `{"jsonrpc":"2.0","ID":"early","Method":"tools/call","params":{"name":"whoami","arguments":{}}}`)
 		if msg, line := p.until(t, `"early"`); msg["error"] == nil {
-			t.Fatalf("a call spelled Method and ID before initialize was served: %s", mcpTail(line))
+			t.Fatalf("a call spelled Method and ID before initialize was served: %s", harness.Tail(line))
 		}
-		if n := len(w.srv.Requests()); n != 0 {
+		if n := len(w.Srv.Requests()); n != 0 {
 			t.Fatalf("%d requests reached the API before initialize", n)
 		}
 		p.handshake(t, true)
 		p.send(t, `{"jsonrpc":"2.0","id":"again","Method":"initialize","Params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"sec","version":"1"}}}`)
 		if msg, line := p.until(t, `"again"`); msg["error"] == nil {
-			t.Fatalf("a second initialize spelled Method was accepted: %s", mcpTail(line))
+			t.Fatalf("a second initialize spelled Method was accepted: %s", harness.Tail(line))
 		}
 		p.send(t, `{"jsonrpc":"2.0","id":"modern","method":"tools/call","Params":{"name":"revoke_api_key","arguments":{"key_id":%d,"confirm":true},`+
 			`"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"sec","version":"1"},`+
-			`"io.modelcontextprotocol/clientCapabilities":{}}}}`, w.spareID)
+			`"io.modelcontextprotocol/clientCapabilities":{}}}}`, w.SpareID)
 		if msg, line := p.until(t, `"modern"`); msg["error"] == nil {
-			t.Fatalf("a 2026-07-28 revoke spelled Params, declaring no elicitation, was served: %s", mcpTail(line))
+			t.Fatalf("a 2026-07-28 revoke spelled Params, declaring no elicitation, was served: %s", harness.Tail(line))
 		}
-		w.assertMutations(t, 0)
+		w.AssertMutations(t, 0)
 		p.send(t, "%s", revoke(w, "after"))
 		p.send(t, `{"jsonrpc":"2.0","id":%s,"result":{"action":"decline"}}`, asked(t, p))
 		p.until(t, `"after"`)
-		w.assertMutations(t, 0)
+		w.AssertMutations(t, 0)
 	})
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -21,29 +23,29 @@ import (
 // secFaultCase is one CLI run against one injected fault.
 type secFaultCase struct {
 	name    string
-	faults  func(w *cliWorld) []neontest.Fault
-	args    func(w *cliWorld, spare int64) []string
+	faults  func(w *harness.CLIWorld) []neontest.Fault
+	args    func(w *harness.CLIWorld, spare int64) []string
 	code    int
 	stderr  []string       // parts the message must hold
 	counts  map[string]int // requests per method the fake must have seen
-	check   func(*testing.T, *cliWorld, cliResult)
+	check   func(*testing.T, *harness.CLIWorld, harness.CLIResult)
 	timeout string // --timeout, default 20s
 }
 
-func secFault(f neontest.Fault) func(*cliWorld) []neontest.Fault {
-	return func(*cliWorld) []neontest.Fault { return []neontest.Fault{f} }
+func secFault(f neontest.Fault) func(*harness.CLIWorld) []neontest.Fault {
+	return func(*harness.CLIWorld) []neontest.Fault { return []neontest.Fault{f} }
 }
 
-func secArgs(args ...string) func(*cliWorld, int64) []string {
-	return func(*cliWorld, int64) []string { return args }
+func secArgs(args ...string) func(*harness.CLIWorld, int64) []string {
+	return func(*harness.CLIWorld, int64) []string { return args }
 }
 
 // secMinGap asserts the fake saw the first two requests of method at least
 // min apart: the client waited as Retry-After asked.
-func secMinGap(method string, min time.Duration) func(*testing.T, *cliWorld, cliResult) {
-	return func(t *testing.T, w *cliWorld, _ cliResult) {
+func secMinGap(method string, min time.Duration) func(*testing.T, *harness.CLIWorld, harness.CLIResult) {
+	return func(t *testing.T, w *harness.CLIWorld, _ harness.CLIResult) {
 		var at []time.Time
-		for _, r := range w.srv.Requests() {
+		for _, r := range w.Srv.Requests() {
 			if r.Method == method {
 				at = append(at, r.Time)
 			}
@@ -60,19 +62,19 @@ func secFaultCases() []secFaultCase {
 	get, post, del := http.MethodGet, http.MethodPost, http.MethodDelete
 	list := secArgs("list")
 	create := secArgs("create", "--name", "fault-new")
-	revoke := func(_ *cliWorld, spare int64) []string { return []string{"revoke", fmt.Sprint(spare), "--yes"} }
-	rotate := func(_ *cliWorld, spare int64) []string { return []string{"rotate", fmt.Sprint(spare), "--yes"} }
-	keyRevoked := func(t *testing.T, w *cliWorld, _ cliResult) {
+	revoke := func(_ *harness.CLIWorld, spare int64) []string { return []string{"revoke", fmt.Sprint(spare), "--yes"} }
+	rotate := func(_ *harness.CLIWorld, spare int64) []string { return []string{"rotate", fmt.Sprint(spare), "--yes"} }
+	keyRevoked := func(t *testing.T, w *harness.CLIWorld, _ harness.CLIResult) {
 		t.Helper()
-		for _, k := range w.srv.Keys() {
+		for _, k := range w.Srv.Keys() {
 			if k.Name == "fault-new" && !k.Revoked {
 				t.Errorf("the unverified key %d is still live", k.ID)
 			}
 		}
 	}
-	keyExists := func(t *testing.T, w *cliWorld, _ cliResult) {
+	keyExists := func(t *testing.T, w *harness.CLIWorld, _ harness.CLIResult) {
 		t.Helper()
-		for _, k := range w.srv.Keys() {
+		for _, k := range w.Srv.Keys() {
 			if k.Name == "fault-new" {
 				return
 			}
@@ -80,7 +82,7 @@ func secFaultCases() []secFaultCase {
 		t.Errorf("the fault was meant to hit after Neon stored the key, but no key was created")
 	}
 	// An interrupted create finds the key it made by its name and revokes it.
-	keyWithdrawn := func(t *testing.T, w *cliWorld, r cliResult) {
+	keyWithdrawn := func(t *testing.T, w *harness.CLIWorld, r harness.CLIResult) {
 		t.Helper()
 		keyExists(t, w, r)
 		keyRevoked(t, w, r)
@@ -97,7 +99,7 @@ func secFaultCases() []secFaultCase {
 		{name: "423 retried", faults: secFault(neontest.Fault{Status: 423}), args: list, code: 0, counts: map[string]int{get + " /api_keys": 2}},
 		{name: "429 Retry-After seconds", faults: secFault(neontest.Fault{Status: 429, RetryAfter: "1"}), args: list, code: 0,
 			counts: map[string]int{get + " /api_keys": 2}, check: secMinGap(get, 900*time.Millisecond)},
-		{name: "429 Retry-After HTTP-date", faults: func(*cliWorld) []neontest.Fault {
+		{name: "429 Retry-After HTTP-date", faults: func(*harness.CLIWorld) []neontest.Fault {
 			return []neontest.Fault{{Status: 429, RetryAfter: time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)}}
 		}, args: list, code: 0, counts: map[string]int{get + " /api_keys": 2}, check: secMinGap(get, 500*time.Millisecond)},
 		{name: "429 no Retry-After", faults: secFault(neontest.Fault{Status: 429}), args: list, code: 0, counts: map[string]int{get + " /api_keys": 2}},
@@ -132,17 +134,17 @@ func secFaultCases() []secFaultCase {
 		{name: "create answer lacks key", faults: secFault(neontest.Fault{Method: post, OmitKey: true}), args: create, code: 1,
 			stderr: []string{"carried no token", "was revoked at once"}, counts: map[string]int{post: 1, del: 1}, check: keyRevoked},
 		{name: "create answer has wrong project", faults: secFault(neontest.Fault{Method: post, WrongProjectID: "wrong-project-123456"}),
-			args: func(w *cliWorld, _ int64) []string {
-				return []string{"create", "--name", "fault-new", "--project-id", w.fx.OrgProject.ID}
+			args: func(w *harness.CLIWorld, _ int64) []string {
+				return []string{"create", "--name", "fault-new", "--project-id", w.Fx.OrgProject.ID}
 			}, code: 1, stderr: []string{"scoped the new key to wrong-project-123456", "was revoked at once"},
 			counts: map[string]int{post: 1, del: 1}, check: keyRevoked},
-		{name: "create lacks key and the undo fails", faults: func(*cliWorld) []neontest.Fault {
+		{name: "create lacks key and the undo fails", faults: func(*harness.CLIWorld) []neontest.Fault {
 			return []neontest.Fault{{Method: post, OmitKey: true}, {Method: del, Status: 500, Count: secForever}}
 		}, args: create, code: 1, stderr: []string{"carried no token", "failed too", "yourself"}, counts: map[string]int{post: 1, del: 1}},
 		{name: "rotate whose revoke fails", faults: secFault(neontest.Fault{Method: del, Status: 503, RetryAfter: "3600", Count: secForever}),
 			args: rotate, code: 1, stderr: []string{"still"}, counts: map[string]int{post: 1, del: 1},
-			check: func(t *testing.T, w *cliWorld, r cliResult) {
-				if tok := cliToken(t, r.stdout); !w.srv.TokenValid(tok) {
+			check: func(t *testing.T, w *harness.CLIWorld, r harness.CLIResult) {
+				if tok := harness.OneToken(t, r.Stdout); !w.Srv.TokenValid(tok) {
 					t.Error("the new token printed is not live")
 				}
 			}},
@@ -151,31 +153,31 @@ func secFaultCases() []secFaultCase {
 
 func TestSecurityFaultMatrixCLI(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	var survived atomic.Int64
 	t.Run("faults", func(t *testing.T) {
 		for _, tc := range secFaultCases() {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				w := cliNewWorld(t, bin)
-				_, spare := w.srv.AddPersonalKey(w.fx.Admin.ID, "scratch")
-				w.srv.Inject(tc.faults(w)...)
+				w := harness.NewCLIWorld(t, bin)
+				_, spare := w.Srv.AddPersonalKey(w.Fx.Admin.ID, "scratch")
+				w.Srv.Inject(tc.faults(w)...)
 				timeout := tc.timeout
 				if timeout == "" {
 					timeout = "20s"
 				}
-				r := w.run(t, "", w.env("HOME="+t.TempDir()), append([]string{"--timeout", timeout}, tc.args(w, spare)...)...)
-				cliWantCode(t, r, tc.code)
-				cliWantStderr(t, r, tc.stderr...)
+				r := w.Run(t, "", w.Env("HOME="+t.TempDir()), append([]string{"--timeout", timeout}, tc.args(w, spare)...)...)
+				harness.WantCode(t, r, tc.code)
+				harness.WantStderr(t, r, tc.stderr...)
 				for method, want := range tc.counts {
-					if got := secCount(w.srv, method); got != want {
+					if got := secCount(w.Srv, method); got != want {
 						t.Errorf("the fake saw %d %s requests, want %d", got, method, want)
 					}
 				}
 				if tc.check != nil {
 					tc.check(t, w, r)
 				}
-				cliNoSecret(t, "stdout+stderr", r.stdout+r.stderr, w.fx.AdminToken)
+				testkit.NoSecrets(t, "stdout+stderr", r.Stdout+r.Stderr, w.Fx.AdminToken)
 				if !t.Failed() {
 					survived.Add(1)
 				}
@@ -194,7 +196,7 @@ func TestSecurityFaultMatrixMCP(t *testing.T) {
 		name    string
 		faults  []neontest.Fault
 		tool    string
-		args    func(w *mcpWorld) map[string]any
+		args    func(w *harness.MCPWorld) map[string]any
 		wantErr string // "" means success
 		counts  map[string]int
 	}{
@@ -218,41 +220,41 @@ func TestSecurityFaultMatrixMCP(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := mcpNewWorld(t)
-			s := mcpStartRawReady(t, w, mcpRawOptions{args: []string{"--timeout", "300ms"}})
+			w := harness.NewMCPWorld(t)
+			s := harness.StartRawReady(t, w, harness.RawOptions{Args: []string{"--timeout", "300ms"}})
 			args := map[string]any{}
 			switch tc.tool {
 			case "create_project_scoped_key":
-				args = map[string]any{"project_id": w.fx.OrgProject.ID, "key_name": "fault-new", "confirm": true}
+				args = map[string]any{"project_id": w.Fx.OrgProject.ID, "key_name": "fault-new", "confirm": true}
 			case "revoke_api_key":
-				args = map[string]any{"key_id": w.spareID, "confirm": true}
+				args = map[string]any{"key_id": w.SpareID, "confirm": true}
 			}
-			w.srv.Inject(tc.faults...)
-			res := s.callTool(t, tc.tool, args)
+			w.Srv.Inject(tc.faults...)
+			res := s.CallTool(t, tc.tool, args)
 			switch {
 			case tc.wantErr == "" && res.IsError:
-				t.Errorf("%s failed: %s", tc.tool, res.text())
-			case tc.wantErr != "" && (!res.IsError || !strings.Contains(res.text(), tc.wantErr)):
-				t.Errorf("%s answered isError=%v %q, want an error saying %q", tc.tool, res.IsError, res.text(), tc.wantErr)
+				t.Errorf("%s failed: %s", tc.tool, res.Text())
+			case tc.wantErr != "" && (!res.IsError || !strings.Contains(res.Text(), tc.wantErr)):
+				t.Errorf("%s answered isError=%v %q, want an error saying %q", tc.tool, res.IsError, res.Text(), tc.wantErr)
 			}
 			for method, want := range tc.counts {
-				if got := secCount(w.srv, method); got != want {
+				if got := secCount(w.Srv, method); got != want {
 					t.Errorf("the fake saw %d %s requests, want %d", got, method, want)
 				}
 			}
-			for _, k := range w.srv.Keys() {
+			for _, k := range w.Srv.Keys() {
 				if k.Name == "fault-new" && !k.Revoked && tc.counts["DELETE"] == 1 {
 					t.Errorf("the unverified key %d is still live", k.ID)
 				}
 			}
-			w.srv.ClearFaults()
-			if res := s.callTool(t, "list_api_keys", map[string]any{}); res.IsError {
-				t.Errorf("list_api_keys after the fault: %s", res.text())
+			w.Srv.ClearFaults()
+			if res := s.CallTool(t, "list_api_keys", map[string]any{}); res.IsError {
+				t.Errorf("list_api_keys after the fault: %s", res.Text())
 			}
-			if strings.Contains(s.stdout.String()+s.stderr.String(), w.fx.AdminToken) {
+			if strings.Contains(s.Stdout.String()+s.Stderr.String(), w.Fx.AdminToken) {
 				t.Error("the credential appears in the output")
 			}
-			s.assertStdoutIsJSONRPC(t)
+			s.AssertStdoutIsJSONRPC(t)
 		})
 	}
 }
@@ -262,37 +264,37 @@ func TestSecurityFaultMatrixMCP(t *testing.T) {
 // would have answered, nothing is retried, and the server keeps answering.
 func TestSecuritySlowAPICancelled(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartRawReady(t, w, mcpRawOptions{})
-	w.srv.Inject(neontest.Fault{Method: "GET", Path: "/api_keys", Delay: time.Minute})
-	ctx, cancel := context.WithTimeout(context.Background(), mcpCallTimeout)
+	w := harness.NewMCPWorld(t)
+	s := harness.StartRawReady(t, w, harness.RawOptions{})
+	w.Srv.Inject(neontest.Fault{Method: "GET", Path: "/api_keys", Delay: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), harness.CallTimeout)
 	defer cancel()
 	const id = 5151
-	if _, err := s.conn.DispatchCall(ctx, "tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{}},
+	if _, err := s.Conn.DispatchCall(ctx, "tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{}},
 		jsonrpc2.PickID(jsonrpc2.ID{Num: id})); err != nil {
 		t.Fatal(err)
 	}
-	mcpWaitFor(t, "the slow request to reach the fake", func() bool { return cliCount(w.srv, "GET") == 1 })
-	if err := s.conn.Notify(ctx, "notifications/cancelled", map[string]any{"requestId": id}); err != nil {
+	harness.WaitFor(t, "the slow request to reach the fake", func() bool { return harness.CountRequests(w.Srv, "GET") == 1 })
+	if err := s.Conn.Notify(ctx, "notifications/cancelled", map[string]any{"requestId": id}); err != nil {
 		t.Fatal(err)
 	}
 	// The fake logs the fault when the request ends: only the cancel can
 	// end it within the wait (the delay is a minute).
-	mcpWaitFor(t, "the slow request to be dropped", func() bool {
-		reqs := w.srv.Requests()
+	harness.WaitFor(t, "the slow request to be dropped", func() bool {
+		reqs := w.Srv.Requests()
 		return len(reqs) > 0 && reqs[0].Fault != nil
 	})
-	if got := w.srv.Requests()[0].Status; got != 0 {
+	if got := w.Srv.Requests()[0].Status; got != 0 {
 		t.Errorf("the slow request was answered (%d), want it dropped by the cancel", got)
 	}
-	if res := s.callTool(t, "list_api_keys", map[string]any{}); res.IsError {
-		t.Errorf("list_api_keys after the cancel: %s", res.text())
+	if res := s.CallTool(t, "list_api_keys", map[string]any{}); res.IsError {
+		t.Errorf("list_api_keys after the cancel: %s", res.Text())
 	}
 	// Exactly the cancelled attempt and the new call: no retry of the cancelled one.
-	if got := cliCount(w.srv, "GET"); got != 2 {
+	if got := harness.CountRequests(w.Srv, "GET"); got != 2 {
 		t.Errorf("the fake saw %d GETs, want 2 (the cancelled call was retried?)", got)
 	}
-	s.assertStdoutIsJSONRPC(t)
+	s.AssertStdoutIsJSONRPC(t)
 }
 
 // secCount counts the fake's requests by "METHOD" or "METHOD /exact/path".

@@ -23,6 +23,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
@@ -197,7 +199,7 @@ func (w *hostileWorld) forge(t reflect.Type, ids map[string]string) any {
 
 // env is the binary's whole environment.
 func (w *hostileWorld) env(t *testing.T) []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + w.sec.apiURL, "NEON_API_KEY=" + w.cred}
+	return harness.Env("HOME="+t.TempDir(), "NEON_API_HOST="+w.sec.apiURL, "NEON_API_KEY="+w.cred)
 }
 
 // hostileUnsafe reports the first rune of s a terminal would act on or
@@ -225,7 +227,7 @@ func hostileCheckText(t *testing.T, where, text string, crlf bool) {
 	}
 	if r, bad := hostileUnsafe(text, crlf); bad {
 		i := strings.IndexRune(text, r)
-		t.Errorf("%s: holds %U near %q", where, r, mcpRedactTokens(text[max(0, i-30):min(len(text), i+30)]))
+		t.Errorf("%s: holds %U near %q", where, r, testkit.RedactTokens(text[max(0, i-30):min(len(text), i+30)]))
 	}
 }
 
@@ -311,7 +313,7 @@ func hostileCLICommands() []hostileCLICommand {
 
 func TestSecurityHostileAPICLI(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	for _, sc := range hostileScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -327,7 +329,7 @@ func TestSecurityHostileAPICLI(t *testing.T) {
 					reached++
 				}
 				if t.Failed() {
-					t.Logf("%s: exit %d\nstdout: %q\nstderr: %q", where, r.code, mcpRedactTokens(string(r.stdout)), mcpRedactTokens(string(r.stderr)))
+					t.Logf("%s: exit %d\nstdout: %q\nstderr: %q", where, r.code, testkit.RedactTokens(string(r.stdout)), testkit.RedactTokens(string(r.stderr)))
 				}
 			}
 			t.Logf("[%s] %d of %d commands showed the forged text (cleaned)", sc.name, reached, len(hostileCLICommands()))
@@ -343,12 +345,12 @@ func TestSecurityHostileAPICLI(t *testing.T) {
 		t.Parallel()
 		for _, verb := range []string{"revoke", "rotate"} {
 			w := newHostileWorld(t, hostileScenario{name: "every-field"})
-			p := (&cliWorld{bin: bin}).cliStartPTY(t, w.env(t), verb, fmt.Sprint(hostileKeyID))
-			p.waitFor("to confirm: ", 1)
-			p.typeText("\x04") // end of input: nothing changes
-			p.exitCode()
-			w.hostileCheckOutput(t, "neonkeys "+verb+" on a terminal", []byte(p.output()), "", true, func([]byte) bool { return false })
-			if !strings.Contains(p.output(), hostileMark) {
+			p := (&harness.CLIWorld{Bin: bin}).StartPTY(t, w.env(t), verb, fmt.Sprint(hostileKeyID))
+			p.WaitFor("to confirm: ", 1)
+			p.TypeText("\x04") // end of input: nothing changes
+			p.ExitCode()
+			w.hostileCheckOutput(t, "neonkeys "+verb+" on a terminal", []byte(p.Output()), "", true, func([]byte) bool { return false })
+			if !strings.Contains(p.Output(), hostileMark) {
 				t.Errorf("neonkeys %s on a terminal did not show the forged name: the test checked nothing", verb)
 			}
 		}
@@ -389,14 +391,14 @@ func hostileMCPCalls() []hostileMCPCall {
 
 func TestSecurityHostileAPIMCP(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	for _, sc := range hostileScenarios() {
 		for _, elicit := range []string{"", "accept"} {
 			t.Run(sc.name+map[string]string{"": "", "accept": "/elicitation"}[elicit], func(t *testing.T) {
 				t.Parallel()
 				w := newHostileWorld(t, sc)
-				mw := &mcpWorld{srv: w.sec.srv, bin: bin, apiURL: w.sec.apiURL, cred: []string{"NEON_API_KEY=" + w.cred}}
-				s := mcpStartRawReady(t, mw, mcpRawOptions{elicit: elicit})
+				mw := &harness.MCPWorld{Srv: w.sec.srv, Bin: bin, APIURL: w.sec.apiURL, Cred: []string{"NEON_API_KEY=" + w.cred}}
+				s := harness.StartRawReady(t, mw, harness.RawOptions{Elicit: elicit})
 				mintIDs := map[string]bool{}
 				for i, call := range hostileMCPCalls() {
 					id := uint64(100 + i)
@@ -405,29 +407,29 @@ func TestSecurityHostileAPIMCP(t *testing.T) {
 					}
 					secCallMCP(t, s, w.sec.srv, id, call.tool, call.args, false, "")
 				}
-				_ = s.stdin.Close()
-				<-s.exited
+				_ = s.Stdin.Close()
+				<-s.Exited
 				where := "mcp [" + sc.name + "]"
-				minted := w.hostileCheckOutput(t, where+" stdout", s.stdout.Bytes(), "jsonl", false, func(line []byte) bool {
+				minted := w.hostileCheckOutput(t, where+" stdout", s.Stdout.Bytes(), "jsonl", false, func(line []byte) bool {
 					var msg struct {
 						ID json.RawMessage `json:"id"`
 					}
 					return json.Unmarshal(line, &msg) == nil && mintIDs[string(msg.ID)]
 				})
-				w.hostileCheckOutput(t, where+" stderr", []byte(s.stderr.String()), "", false, func([]byte) bool { return false })
-				for _, e := range s.elicited() {
+				w.hostileCheckOutput(t, where+" stderr", []byte(s.Stderr.String()), "", false, func([]byte) bool { return false })
+				for _, e := range s.Elicited() {
 					w.hostileCheckOutput(t, where+" elicitation request", e, "json", false, func([]byte) bool { return false })
 				}
-				if !bytes.Contains(s.stdout.Bytes(), []byte(hostileMark)) {
+				if !bytes.Contains(s.Stdout.Bytes(), []byte(hostileMark)) {
 					t.Errorf("no answer showed the forged text: the test checked nothing")
 				}
 				if sc.validIDs && len(minted) != 2 {
 					t.Errorf("%d tokens delivered, want 2 (create, rotate): the success paths were not reached", len(minted))
 				}
-				if sc.validIDs && elicit != "" && len(s.elicited()) == 0 {
+				if sc.validIDs && elicit != "" && len(s.Elicited()) == 0 {
 					t.Errorf("no elicitation request was sent: the dialog was not checked")
 				}
-				s.assertStdoutIsJSONRPC(t)
+				s.AssertStdoutIsJSONRPC(t)
 			})
 		}
 	}
@@ -444,7 +446,7 @@ type hostileResult struct {
 // peak RSS.
 func hostileRun(t *testing.T, bin string, env []string, args ...string) hostileResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), harness.CLITimeout)
 	defer cancel()
 	shim, env, rssFile := rssShimCommand(t, bin, env)
 	cmd := exec.CommandContext(ctx, shim, args...)
@@ -550,7 +552,7 @@ func hostileRSSBound() int64 { return 100 << 20 }
 // stays near list -o json (yaml-near-json).
 func TestSecurityHostileAPIMemory(t *testing.T) {
 	t.Parallel()
-	bin := buildPlainNeonkeys(t)
+	bin := harness.PlainBinary(t)
 	keyList := func(nameLen int) string {
 		return `[{"id":7,"name":"` + strings.Repeat("n", nameLen) + `","created_at":"2025-03-14T15:09:26Z","created_by":{"id":"u-1","name":"Ada"}}]`
 	}
@@ -587,21 +589,21 @@ func TestSecurityHostileAPIMemory(t *testing.T) {
 			}
 			w := world()
 			shim, shimEnv, rssFile := rssShimCommand(t, bin, []string{"NEON_API_KEY=" + w.cred})
-			mw := &mcpWorld{srv: w.sec.srv, bin: shim, apiURL: w.sec.apiURL, cred: shimEnv}
-			s := mcpStartRawReady(t, mw, mcpRawOptions{})
-			keys := s.callTool(t, "list_api_keys", map[string]any{})
-			projects := s.callTool(t, "list_projects", map[string]any{"limit": 10})
-			_ = s.stdin.Close()
-			<-s.exited
+			mw := &harness.MCPWorld{Srv: w.sec.srv, Bin: shim, APIURL: w.sec.apiURL, Cred: shimEnv}
+			s := harness.StartRawReady(t, mw, harness.RawOptions{})
+			keys := s.CallTool(t, "list_api_keys", map[string]any{})
+			projects := s.CallTool(t, "list_projects", map[string]any{"limit": 10})
+			_ = s.Stdin.Close()
+			<-s.Exited
 			rss := readRSS(t, rssFile)
-			t.Logf("neonkeys mcp (list_api_keys, list_projects {limit: 10}): peak RSS %.1f MiB, %d bytes out", float64(rss)/(1<<20), len(s.stdout.Bytes()))
-			hostileCheckMemory(t, "neonkeys mcp", rss, s.stdout.Bytes(), []byte(s.stderr.String()), tt.wantCut)
+			t.Logf("neonkeys mcp (list_api_keys, list_projects {limit: 10}): peak RSS %.1f MiB, %d bytes out", float64(rss)/(1<<20), len(s.Stdout.Bytes()))
+			hostileCheckMemory(t, "neonkeys mcp", rss, s.Stdout.Bytes(), []byte(s.Stderr.String()), tt.wantCut)
 			if !tt.wantCut && (!keys.IsError || !projects.IsError) {
 				t.Errorf("answers over the cap must be tool errors: list_api_keys %v, list_projects %v", keys.IsError, projects.IsError)
 			}
-			for _, res := range []mcpRawResult{keys, projects} {
-				if res.IsError && !strings.Contains(res.text(), "MiB") {
-					t.Errorf("the error does not say which limit was hit: %q", mcpTail(res.text()))
+			for _, res := range []harness.RawResult{keys, projects} {
+				if res.IsError && !strings.Contains(res.Text(), "MiB") {
+					t.Errorf("the error does not say which limit was hit: %q", harness.Tail(res.Text()))
 				}
 			}
 		})
@@ -674,9 +676,9 @@ func hostileManyItems(t *testing.T, bin string) {
 				}
 				switch {
 				case refused && (r.code == 0 || !strings.Contains(string(r.stderr), "more than 20000 items")):
-					t.Errorf("%s: exit %d, stderr %q; want a failure naming the 20000-item limit", where, r.code, mcpTail(string(r.stderr)))
+					t.Errorf("%s: exit %d, stderr %q; want a failure naming the 20000-item limit", where, r.code, harness.Tail(string(r.stderr)))
 				case !refused && (r.code != 0 || hostileListed(t, args, r.stdout) != tt.keys):
-					t.Errorf("%s: exit %d, %d keys listed, stderr %q; want all %d", where, r.code, hostileListed(t, args, r.stdout), mcpTail(string(r.stderr)), tt.keys)
+					t.Errorf("%s: exit %d, %d keys listed, stderr %q; want all %d", where, r.code, hostileListed(t, args, r.stdout), harness.Tail(string(r.stderr)), tt.keys)
 				}
 			}
 			if tt.mcpCalls > 0 {
@@ -712,19 +714,19 @@ func hostileListed(t *testing.T, args []string, stdout []byte) int {
 func hostileManyItemsMCP(t *testing.T, bin string, w *hostileWorld, calls int, refused bool) {
 	t.Helper()
 	shim, shimEnv, rssFile := rssShimCommand(t, bin, []string{"NEON_API_KEY=" + w.cred})
-	mw := &mcpWorld{srv: w.sec.srv, bin: shim, apiURL: w.sec.apiURL, cred: shimEnv}
-	s := mcpStartRawReady(t, mw, mcpRawOptions{})
-	results := make([]mcpRawResult, calls)
+	mw := &harness.MCPWorld{Srv: w.sec.srv, Bin: shim, APIURL: w.sec.apiURL, Cred: shimEnv}
+	s := harness.StartRawReady(t, mw, harness.RawOptions{})
+	results := make([]harness.RawResult, calls)
 	errs := make([]error, calls)
 	var wg sync.WaitGroup
 	for i := range calls {
 		wg.Go(func() {
-			errs[i] = s.callInto("tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{"limit": 500}}, &results[i])
+			errs[i] = s.CallInto("tools/call", map[string]any{"name": "list_api_keys", "arguments": map[string]any{"limit": 500}}, &results[i])
 		})
 	}
 	wg.Wait()
-	_ = s.stdin.Close()
-	<-s.exited
+	_ = s.Stdin.Close()
+	<-s.Exited
 	rss := readRSS(t, rssFile)
 	where := fmt.Sprintf("neonkeys mcp (%d list_api_keys at once)", calls)
 	t.Logf("%s: peak RSS %.1f MiB", where, float64(rss)/(1<<20))
@@ -735,10 +737,10 @@ func hostileManyItemsMCP(t *testing.T, bin string, w *hostileWorld, calls int, r
 		switch {
 		case errs[i] != nil:
 			t.Errorf("%s: call %d: %v", where, i, errs[i])
-		case refused && (!res.IsError || !strings.Contains(res.text(), "more than 20000 items")):
-			t.Errorf("%s: call %d: isError %v, %q; want a tool error naming the 20000-item limit", where, i, res.IsError, mcpTail(res.text()))
-		case !refused && (res.IsError || !strings.Contains(res.text(), "20000 personal keys matched")):
-			t.Errorf("%s: call %d: isError %v, %q; want the 20000 keys counted", where, i, res.IsError, mcpTail(res.text()))
+		case refused && (!res.IsError || !strings.Contains(res.Text(), "more than 20000 items")):
+			t.Errorf("%s: call %d: isError %v, %q; want a tool error naming the 20000-item limit", where, i, res.IsError, harness.Tail(res.Text()))
+		case !refused && (res.IsError || !strings.Contains(res.Text(), "20000 personal keys matched")):
+			t.Errorf("%s: call %d: isError %v, %q; want the 20000 keys counted", where, i, res.IsError, harness.Tail(res.Text()))
 		}
 	}
 }
@@ -766,20 +768,20 @@ func hostileManyProjects(t *testing.T, bin string) {
 		Body: `{"organizations":[` + strings.Join(orgs, ",") + `]}`, Count: secAll})
 	w.sec.srv.Inject(neontest.Fault{Method: "GET", Path: "/projects", Status: http.StatusOK, Body: page.String(), Count: secAll})
 	shim, shimEnv, rssFile := rssShimCommand(t, bin, []string{"NEON_API_KEY=" + w.cred})
-	mw := &mcpWorld{srv: w.sec.srv, bin: shim, apiURL: w.sec.apiURL, cred: shimEnv}
-	s := mcpStartRawReady(t, mw, mcpRawOptions{})
-	first := s.callTool(t, "list_projects", map[string]any{})
-	results := make([]mcpRawResult, 2)
+	mw := &harness.MCPWorld{Srv: w.sec.srv, Bin: shim, APIURL: w.sec.apiURL, Cred: shimEnv}
+	s := harness.StartRawReady(t, mw, harness.RawOptions{})
+	first := s.CallTool(t, "list_projects", map[string]any{})
+	results := make([]harness.RawResult, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i := range results {
 		wg.Go(func() {
-			errs[i] = s.callInto("tools/call", map[string]any{"name": "list_projects", "arguments": map[string]any{"limit": 500}}, &results[i])
+			errs[i] = s.CallInto("tools/call", map[string]any{"name": "list_projects", "arguments": map[string]any{"limit": 500}}, &results[i])
 		})
 	}
 	wg.Wait()
-	_ = s.stdin.Close()
-	<-s.exited
+	_ = s.Stdin.Close()
+	<-s.Exited
 	rss := readRSS(t, rssFile)
 	const where = "neonkeys mcp (list_projects over 51 places of 20,000 projects, then two at once)"
 	t.Logf("%s: peak RSS %.1f MiB", where, float64(rss)/(1<<20))
@@ -790,8 +792,8 @@ func hostileManyProjects(t *testing.T, bin string) {
 		if i < len(errs) && errs[i] != nil {
 			t.Fatalf("%s: call %d: %v", where, i, errs[i])
 		}
-		if res.IsError || !strings.Contains(res.text(), "50 organizations") {
-			t.Errorf("%s: call %d: isError %v, %q; want projects found in 50 organizations", where, i, res.IsError, mcpTail(res.text()))
+		if res.IsError || !strings.Contains(res.Text(), "50 organizations") {
+			t.Errorf("%s: call %d: isError %v, %q; want projects found in 50 organizations", where, i, res.IsError, harness.Tail(res.Text()))
 		}
 	}
 }
@@ -803,7 +805,7 @@ func hostileYAMLNearJSON(t *testing.T, bin string) {
 	srv := neontest.New(t, neontest.WithoutRequestLog())
 	fx := srv.Seed()
 	srv.AddPersonalKeys(fx.Admin.ID, 10000)
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + srv.URL(), "NEON_API_KEY=" + fx.AdminToken}
+	env := harness.Env("HOME="+t.TempDir(), "NEON_API_HOST="+srv.URL(), "NEON_API_KEY="+fx.AdminToken)
 	runs := map[string]hostileResult{}
 	for _, format := range []string{"json", "yaml"} {
 		args := []string{"list", "-o", format}
@@ -830,7 +832,7 @@ func hostileCheckMemory(t *testing.T, where string, rss int64, stdout, stderr []
 		t.Errorf("%s: %d bytes of output: long names were not cut", where, n)
 	}
 	if wantCut && !bytes.Contains(stdout, []byte("[cut]")) {
-		t.Errorf("%s: no cut marker in the output: %q", where, mcpTail(string(stdout)))
+		t.Errorf("%s: no cut marker in the output: %q", where, harness.Tail(string(stdout)))
 	}
 }
 
@@ -839,7 +841,7 @@ func hostileCheckMemory(t *testing.T, where string, rss int64, stdout, stderr []
 // environment, which would otherwise carry the request, sees nothing.
 func TestSecurityCleartextURLRefused(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	hits := make(chan string, 10)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits <- r.Method + " " + r.URL.String()
@@ -849,11 +851,11 @@ func TestSecurityCleartextURLRefused(t *testing.T) {
 	const url = "http://api.neon.example.test/api/v2"
 	cred := "napi_" + secRandom(40)
 	for _, args := range [][]string{{"list"}, {"whoami", "-o", "json"}, {"create", "--name", "cleartext"}} {
-		env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + url, "NEON_API_KEY=" + cred,
-			"HTTP_PROXY=" + proxy.URL, "http_proxy=" + proxy.URL}
+		env := harness.Env("HOME="+t.TempDir(), "NEON_API_HOST="+url, "NEON_API_KEY="+cred,
+			"HTTP_PROXY="+proxy.URL, "http_proxy="+proxy.URL)
 		r := hostileRun(t, bin, env, args...)
 		if r.code != 2 || !strings.Contains(string(r.stderr), url) || !strings.Contains(string(r.stderr), "https://") {
-			t.Errorf("neonkeys %v: exit %d, stderr %q; want exit 2 naming the URL and https://", args, r.code, mcpRedactTokens(string(r.stderr)))
+			t.Errorf("neonkeys %v: exit %d, stderr %q; want exit 2 naming the URL and https://", args, r.code, testkit.RedactTokens(string(r.stderr)))
 		}
 		if bytes.Contains(r.stdout, []byte(cred)) || bytes.Contains(r.stderr, []byte(cred)) {
 			t.Errorf("neonkeys %v: the credential is in the output", args)
@@ -861,21 +863,21 @@ func TestSecurityCleartextURLRefused(t *testing.T) {
 	}
 	// neonkeys mcp still starts (a client must be able to read why), and
 	// every tool call answers with the same refusal instead of calling out.
-	w := mcpNewWorld(t)
-	w.apiURL = url
-	w.cred = []string{"NEON_API_KEY=" + cred, "HTTP_PROXY=" + proxy.URL, "http_proxy=" + proxy.URL}
-	s := mcpStartRaw(t, w, mcpRawOptions{})
-	s.initialize(t, false)
-	if names := s.toolNames(t); len(names) == 0 {
+	w := harness.NewMCPWorld(t)
+	w.APIURL = url
+	w.Cred = []string{"NEON_API_KEY=" + cred, "HTTP_PROXY=" + proxy.URL, "http_proxy=" + proxy.URL}
+	s := harness.StartRaw(t, w, harness.RawOptions{})
+	s.Initialize(t, false)
+	if names := s.ToolNames(t); len(names) == 0 {
 		t.Fatal("neonkeys mcp with a cleartext URL lists no tools")
 	}
 	for _, tool := range []string{"list_api_keys", "whoami"} {
-		res := s.callTool(t, tool, map[string]any{})
-		if !res.IsError || !strings.Contains(res.text(), url) || !strings.Contains(res.text(), "https://") {
-			t.Errorf("%s with a cleartext URL: isError %v, text %q; want a tool error naming the URL and https://", tool, res.IsError, res.text())
+		res := s.CallTool(t, tool, map[string]any{})
+		if !res.IsError || !strings.Contains(res.Text(), url) || !strings.Contains(res.Text(), "https://") {
+			t.Errorf("%s with a cleartext URL: isError %v, text %q; want a tool error naming the URL and https://", tool, res.IsError, res.Text())
 		}
 	}
-	if out := s.stdout.String() + s.stderr.String(); strings.Contains(out, cred) {
+	if out := s.Stdout.String() + s.Stderr.String(); strings.Contains(out, cred) {
 		t.Error("neonkeys mcp with a cleartext URL: the credential is in its output")
 	}
 	select {

@@ -17,6 +17,8 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -132,7 +134,7 @@ type secCounters struct {
 
 func TestSecurityLeakMatrixCLI(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	var c secCounters
 	t.Run("matrix", func(t *testing.T) {
 		for _, sc := range secScenarios() {
@@ -207,7 +209,7 @@ func secRunCLI(t *testing.T, bin string, sc secScenario, legacy bool, cmd secCLI
 // request hanging (or the run ends first). It returns the exit code.
 func secExec(t *testing.T, bin string, env, args []string, stdout, stderr *bytes.Buffer, cancel bool, srv *neontest.Server, method string) int {
 	t.Helper()
-	ctx, stop := context.WithTimeout(t.Context(), cliTimeout)
+	ctx, stop := context.WithTimeout(t.Context(), harness.CLITimeout)
 	defer stop()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
@@ -323,7 +325,7 @@ func secMCPCalls() []secMCPCall {
 
 func TestSecurityLeakMatrixMCP(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	var c secCounters
 	t.Run("matrix", func(t *testing.T) {
 		for _, sc := range secScenarios() {
@@ -357,12 +359,12 @@ func secRunMCP(t *testing.T, bin string, sc secScenario, legacy, elicit bool, c 
 	if timeout == "" {
 		timeout = "20s"
 	}
-	mw := &mcpWorld{srv: w.srv, fx: w.fx, bin: bin, apiURL: w.apiURL, cred: []string{"NEON_API_KEY=" + w.cred}}
-	opts := mcpRawOptions{args: []string{"--timeout", timeout}}
+	mw := &harness.MCPWorld{Srv: w.srv, Fx: w.fx, Bin: bin, APIURL: w.apiURL, Cred: []string{"NEON_API_KEY=" + w.cred}}
+	opts := harness.RawOptions{Args: []string{"--timeout", timeout}}
 	if elicit {
-		opts.elicit = "accept"
+		opts.Elicit = "accept"
 	}
-	s := mcpStartRawReady(t, mw, opts)
+	s := harness.StartRawReady(t, mw, opts)
 	if sc.faults != nil {
 		w.srv.Inject(sc.faults(w)...)
 	}
@@ -380,34 +382,34 @@ func secRunMCP(t *testing.T, bin string, sc secScenario, legacy, elicit bool, c 
 		}
 		res, answered := secCallMCP(t, s, w.srv, id, call.tool, call.args(w), sc.cancel, secHangMethod(w, sc))
 		if sc.name == "success" && (!answered || res.IsError != call.preview) {
-			t.Errorf("success run: %s %v answered=%v isError=%v: %s", call.tool, call.args(w), answered, res.IsError, res.text())
+			t.Errorf("success run: %s %v answered=%v isError=%v: %s", call.tool, call.args(w), answered, res.IsError, res.Text())
 		}
 		c.calls.Add(1)
 	}
 	// The server still answers after every scenario.
-	if names := s.toolNames(t); len(names) == 0 {
+	if names := s.ToolNames(t); len(names) == 0 {
 		t.Errorf("tools/list answered no tools after the scenario")
 	}
-	_ = s.stdin.Close()
+	_ = s.Stdin.Close()
 	select {
-	case <-s.exited:
+	case <-s.Exited:
 	case <-time.After(10 * time.Second):
 		t.Fatalf("neonkeys mcp did not exit after stdin closed")
 	}
-	out := s.stdout.Bytes()
+	out := s.Stdout.Bytes()
 	minted := w.secCheckOutput(t, "mcp ["+sc.name+"] stdout", out, func(line []byte) bool {
 		var msg struct {
 			ID json.RawMessage `json:"id"`
 		}
 		return json.Unmarshal(line, &msg) == nil && mintIDs[string(msg.ID)]
 	})
-	w.secCheckOutput(t, "mcp ["+sc.name+"] stderr", []byte(s.stderr.String()), func([]byte) bool { return false })
-	s.assertStdoutIsJSONRPC(t)
+	w.secCheckOutput(t, "mcp ["+sc.name+"] stderr", []byte(s.Stderr.String()), func([]byte) bool { return false })
+	s.AssertStdoutIsJSONRPC(t)
 	if sc.name == "success" && len(minted) != 2 {
 		t.Errorf("success run: %d minted tokens delivered, want 2 (create and rotate)", len(minted))
 	}
-	if sc.name == "success" && elicit && len(s.elicited()) != 3 {
-		t.Errorf("success run: %d elicitation requests, want 3 (create, revoke, rotate)", len(s.elicited()))
+	if sc.name == "success" && elicit && len(s.Elicited()) != 3 {
+		t.Errorf("success run: %d elicitation requests, want 3 (create, revoke, rotate)", len(s.Elicited()))
 	}
 	if sc.echo && len(w.mintedTokens()) == 0 {
 		t.Errorf("echo run: the API minted nothing, so nothing was echoed")
@@ -416,25 +418,25 @@ func secRunMCP(t *testing.T, bin string, sc secScenario, legacy, elicit bool, c 
 	c.planted.Add(int64(len(w.never)))
 	c.minted.Add(int64(len(minted)))
 	c.echoed.Add(int64(len(w.mintedTokens())))
-	c.elicited.Add(int64(len(s.elicited())))
-	c.checked.Add(int64(len(out) + len(s.stderr.String())))
+	c.elicited.Add(int64(len(s.Elicited())))
+	c.checked.Add(int64(len(out) + len(s.Stderr.String())))
 }
 
 // secCallMCP calls a tool with a chosen JSON-RPC id. With cancel it sends
 // notifications/cancelled as soon as a request hangs at the fake, and does
 // not wait for an answer the spec says need not come.
-func secCallMCP(t *testing.T, s *mcpRawSession, srv *neontest.Server, id uint64, tool string, args map[string]any, cancel bool, method string) (mcpRawResult, bool) {
+func secCallMCP(t *testing.T, s *harness.RawSession, srv *neontest.Server, id uint64, tool string, args map[string]any, cancel bool, method string) (harness.RawResult, bool) {
 	t.Helper()
-	ctx, stop := context.WithTimeout(context.Background(), mcpCallTimeout)
+	ctx, stop := context.WithTimeout(context.Background(), harness.CallTimeout)
 	defer stop()
 	before := len(srv.Requests())
-	waiter, err := s.conn.DispatchCall(ctx, "tools/call", map[string]any{"name": tool, "arguments": args},
+	waiter, err := s.Conn.DispatchCall(ctx, "tools/call", map[string]any{"name": tool, "arguments": args},
 		jsonrpc2.PickID(jsonrpc2.ID{Num: id}))
 	if err != nil {
 		t.Fatalf("tools/call %s: %v", tool, err)
 	}
 	type answer struct {
-		res mcpRawResult
+		res harness.RawResult
 		err error
 	}
 	got := make(chan answer, 1)
@@ -449,17 +451,17 @@ func secCallMCP(t *testing.T, s *mcpRawSession, srv *neontest.Server, id uint64,
 		select {
 		case a := <-got:
 			if a.err != nil {
-				t.Fatalf("tools/call %s: %v\nstderr:\n%s", tool, a.err, s.stderr)
+				t.Fatalf("tools/call %s: %v\nstderr:\n%s", tool, a.err, s.Stderr)
 			}
 			return a.res, true
 		case <-tick.C:
 			if cancel && secHanging(srv, method, before) {
-				_ = s.conn.Notify(ctx, "notifications/cancelled", map[string]any{"requestId": id, "reason": "user pressed stop"})
+				_ = s.Conn.Notify(ctx, "notifications/cancelled", map[string]any{"requestId": id, "reason": "user pressed stop"})
 				select {
 				case a := <-got:
 					return a.res, a.err == nil
 				case <-time.After(300 * time.Millisecond):
-					return mcpRawResult{}, false
+					return harness.RawResult{}, false
 				}
 			}
 		}
@@ -471,16 +473,16 @@ func secCallMCP(t *testing.T, s *mcpRawSession, srv *neontest.Server, id uint64,
 // and the refusal does not echo it.
 func TestSecurityCredentialNotFromArgv(t *testing.T) {
 	t.Parallel()
-	w := cliNewWorld(t, buildNeonkeys(t))
+	w := harness.NewCLIWorld(t, harness.Binary(t))
 	for _, args := range [][]string{
-		{"list", "--api-key", w.fx.MemberToken},
-		{"--api-key=" + w.fx.MemberToken, "whoami"},
-		{"mcp", "--api-key", w.fx.MemberToken},
+		{"list", "--api-key", w.Fx.MemberToken},
+		{"--api-key=" + w.Fx.MemberToken, "whoami"},
+		{"mcp", "--api-key", w.Fx.MemberToken},
 	} {
-		r := w.run(t, "", w.env("HOME="+t.TempDir()), args...)
-		cliWantCode(t, r, 2)
-		cliNoSecret(t, fmt.Sprintf("neonkeys %s output", args[0]), r.stdout+r.stderr, w.fx.MemberToken, w.fx.AdminToken)
-		if n := len(w.srv.Requests()); n != 0 {
+		r := w.Run(t, "", w.Env("HOME="+t.TempDir()), args...)
+		harness.WantCode(t, r, 2)
+		testkit.NoSecrets(t, fmt.Sprintf("neonkeys %s output", args[0]), r.Stdout+r.Stderr, w.Fx.MemberToken, w.Fx.AdminToken)
+		if n := len(w.Srv.Requests()); n != 0 {
 			t.Errorf("%v: %d requests reached the API", args[0], n)
 		}
 	}

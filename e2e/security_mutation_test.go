@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
 )
 
 // TestSecurityNoAccidentalMutation: every argument variant a model could
@@ -17,8 +19,8 @@ import (
 // still answer at the end.
 func TestSecurityNoAccidentalMutation(t *testing.T) {
 	t.Parallel()
-	w := mcpNewWorld(t)
-	s := mcpStartRawReady(t, w, mcpRawOptions{})
+	w := harness.NewMCPWorld(t)
+	s := harness.StartRawReady(t, w, harness.RawOptions{})
 
 	variants := secMutationVariants(w)
 	if len(variants) < 200 {
@@ -26,50 +28,50 @@ func TestSecurityNoAccidentalMutation(t *testing.T) {
 	}
 	var rpcErrors, toolErrors int
 	for _, v := range variants {
-		var res mcpRawResult
-		err := s.callInto("tools/call", map[string]any{"name": v.tool, "arguments": json.RawMessage(v.args)}, &res)
+		var res harness.RawResult
+		err := s.CallInto("tools/call", map[string]any{"name": v.tool, "arguments": json.RawMessage(v.args)}, &res)
 		var rpcErr *jsonrpc2.Error
 		switch {
 		case errors.As(err, &rpcErr):
 			rpcErrors++ // refused before the tool ran (e.g. arguments not an object)
 		case err != nil:
-			t.Fatalf("%s %s: %v\nstderr:\n%s", v.tool, mcpTail(v.args), err, s.stderr)
+			t.Fatalf("%s %s: %v\nstderr:\n%s", v.tool, harness.Tail(v.args), err, s.Stderr)
 		case !res.IsError:
-			t.Errorf("%s %s (%s) succeeded: %s", v.tool, mcpTail(v.args), v.why, mcpTail(res.text()))
+			t.Errorf("%s %s (%s) succeeded: %s", v.tool, harness.Tail(v.args), v.why, harness.Tail(res.Text()))
 		default:
 			toolErrors++
 		}
-		if muts := w.srv.Mutations(); len(muts) > 0 {
-			t.Fatalf("%s %s (%s) sent %s %s to the API", v.tool, mcpTail(v.args), v.why, muts[0].Method, muts[0].Path)
+		if muts := w.Srv.Mutations(); len(muts) > 0 {
+			t.Fatalf("%s %s (%s) sent %s %s to the API", v.tool, harness.Tail(v.args), v.why, muts[0].Method, muts[0].Path)
 		}
 	}
-	w.assertMutations(t, 0)
-	if !w.srv.TokenValid(w.spareToken) || !w.srv.TokenValid(w.fx.ProjectKeyToken) {
+	w.AssertMutations(t, 0)
+	if !w.Srv.TokenValid(w.SpareToken) || !w.Srv.TokenValid(w.Fx.ProjectKeyToken) {
 		t.Error("a key was revoked")
 	}
-	if names := s.toolNames(t); len(names) < 6 {
+	if names := s.ToolNames(t); len(names) < 6 {
 		t.Errorf("after %d variants tools/list answered %v", len(variants), names)
 	}
-	if res := s.callTool(t, "list_api_keys", map[string]any{}); res.IsError {
-		t.Errorf("after %d variants list_api_keys failed: %s", len(variants), res.text())
+	if res := s.CallTool(t, "list_api_keys", map[string]any{}); res.IsError {
+		t.Errorf("after %d variants list_api_keys failed: %s", len(variants), res.Text())
 	}
-	if minted := w.mintedTokens(s.stdout.String() + s.stderr.String()); len(minted) > 0 {
+	if minted := w.MintedTokens(s.Stdout.String() + s.Stderr.String()); len(minted) > 0 {
 		t.Errorf("%d tokens were minted", len(minted))
 	}
-	if strings.Contains(s.stdout.String()+s.stderr.String(), w.fx.AdminToken) {
+	if strings.Contains(s.Stdout.String()+s.Stderr.String(), w.Fx.AdminToken) {
 		t.Error("the credential appears in the output")
 	}
-	s.assertStdoutIsJSONRPC(t)
+	s.AssertStdoutIsJSONRPC(t)
 
 	// Positive control: the same server and request log do see a mutation
 	// when one is asked for properly, so the zero above is not blindness.
-	if res := s.callTool(t, "revoke_api_key", map[string]any{"key_id": w.spareID, "confirm": true}); res.IsError {
-		t.Fatalf("positive control: a valid confirmed revoke failed: %s", res.text())
+	if res := s.CallTool(t, "revoke_api_key", map[string]any{"key_id": w.SpareID, "confirm": true}); res.IsError {
+		t.Fatalf("positive control: a valid confirmed revoke failed: %s", res.Text())
 	}
-	if muts := w.assertMutations(t, 1); muts[0].Method != "DELETE" || !strings.HasSuffix(muts[0].Path, "/"+fmt.Sprint(w.spareID)) {
-		t.Errorf("positive control: sent %s %s, want DELETE of key %d", muts[0].Method, muts[0].Path, w.spareID)
+	if muts := w.AssertMutations(t, 1); muts[0].Method != "DELETE" || !strings.HasSuffix(muts[0].Path, "/"+fmt.Sprint(w.SpareID)) {
+		t.Errorf("positive control: sent %s %s, want DELETE of key %d", muts[0].Method, muts[0].Path, w.SpareID)
 	}
-	if w.srv.TokenValid(w.spareToken) {
+	if w.Srv.TokenValid(w.SpareToken) {
 		t.Error("positive control: the spare key is still live after its revoke")
 	}
 	t.Logf("mutation property: %d argument variants over 3 mutating tools, %d tool errors, %d JSON-RPC errors, 0 POST/DELETE; positive control: 1 valid confirmed revoke, 1 DELETE",
@@ -86,7 +88,7 @@ type secVariant struct {
 // secMutationVariants crosses each mutating tool's valid arguments with
 // every confirm that is not the JSON boolean true, and every broken
 // argument with confirm: true (and with a few look-alikes).
-func secMutationVariants(w *mcpWorld) []secVariant {
+func secMutationVariants(w *harness.MCPWorld) []secVariant {
 	type field struct{ k, v string } // v is raw JSON
 	obj := func(fs ...field) string {
 		parts := make([]string, 0, len(fs))
@@ -96,8 +98,8 @@ func secMutationVariants(w *mcpWorld) []secVariant {
 		return "{" + strings.Join(parts, ",") + "}"
 	}
 	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
-	spare := fmt.Sprint(w.spareID)
-	project := q(w.fx.OrgProject.ID)
+	spare := fmt.Sprint(w.SpareID)
+	project := q(w.Fx.OrgProject.ID)
 
 	valid := map[string][]field{
 		"create_project_scoped_key": {{"project_id", project}, {"key_name", q("prop-test")}},
@@ -145,7 +147,7 @@ func secMutationVariants(w *mcpWorld) []secVariant {
 		}
 		creates = append(creates, f)
 	}
-	for _, pid := range []string{"", `""`, q("../api_keys"), q("sh\u043ep"), q("shop\u200b"), q(strings.Repeat("p", 10000)), `42`, `null`, q(w.fx.OrgProject.ID + "\n")} {
+	for _, pid := range []string{"", `""`, q("../api_keys"), q("sh\u043ep"), q("shop\u200b"), q(strings.Repeat("p", 10000)), `42`, `null`, q(w.Fx.OrgProject.ID + "\n")} {
 		f := []field{{"key_name", q("prop-test")}}
 		if pid != "" {
 			f = append(f, field{"project_id", pid})
@@ -159,7 +161,7 @@ func secMutationVariants(w *mcpWorld) []secVariant {
 		// The project's organization exists, but not this one: never a
 		// create in some other organization.
 		[]field{{"project_id", project}, {"key_name", q("prop-test")}, {"org_id", q("org-not-mine-12345678")}},
-		[]field{{"project_id", q(w.fx.PersonalProject.ID)}, {"key_name", q("prop-test")}},
+		[]field{{"project_id", q(w.Fx.PersonalProject.ID)}, {"key_name", q("prop-test")}},
 	)
 	broken["create_project_scoped_key"] = creates
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -45,23 +47,23 @@ func rtWithdrawn(t *testing.T, srv *neontest.Server, live int) {
 // token": it exits 1, says why, and the key is revoked.
 func TestRedteamCLIRefusesACreateAnswerThatIsNotAToken(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	for _, format := range []string{"table", "json"} {
 		for kind := range rtHostileKeys(&neontest.Fixture{AdminToken: "napi_x"}) {
 			t.Run(format+" "+kind, func(t *testing.T) {
 				t.Parallel()
-				w := cliNewWorld(t, bin)
-				key := rtHostileKeys(w.fx)[kind]
-				live := len(w.srv.LiveKeys())
-				w.srv.Inject(neontest.Fault{Key: key})
-				r := w.run(t, "", w.env(), "create", "--name", "n1", "-o", format)
-				cliWantCode(t, r, 1)
-				cliWantStderr(t, r, "was revoked at once")
-				if strings.Contains(r.stdout+r.stderr, key) || strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07\u202e") {
-					t.Errorf("the hostile key reached the output:\nstdout %q\nstderr %q", r.stdout, r.stderr)
+				w := harness.NewCLIWorld(t, bin)
+				key := rtHostileKeys(w.Fx)[kind]
+				live := len(w.Srv.LiveKeys())
+				w.Srv.Inject(neontest.Fault{Key: key})
+				r := w.Run(t, "", w.Env(), "create", "--name", "n1", "-o", format)
+				harness.WantCode(t, r, 1)
+				harness.WantStderr(t, r, "was revoked at once")
+				if strings.Contains(r.Stdout+r.Stderr, key) || strings.ContainsAny(r.Stdout+r.Stderr, "\x1b\x07\u202e") {
+					t.Errorf("the hostile key reached the output:\nstdout %q\nstderr %q", r.Stdout, r.Stderr)
 				}
-				cliNoSecret(t, "output", r.stdout+r.stderr, w.fx.AdminToken)
-				rtWithdrawn(t, w.srv, live)
+				testkit.NoSecrets(t, "output", r.Stdout+r.Stderr, w.Fx.AdminToken)
+				rtWithdrawn(t, w.Srv, live)
 			})
 		}
 	}
@@ -76,29 +78,29 @@ func TestRedteamMCPRefusesACreateAnswerThatIsNotAToken(t *testing.T) {
 		for kind := range rtHostileKeys(&neontest.Fixture{AdminToken: "napi_x"}) {
 			t.Run(fmt.Sprintf("secrets-dir=%v %s", secretsDir, kind), func(t *testing.T) {
 				t.Parallel()
-				w := mcpNewWorld(t)
-				key := rtHostileKeys(w.fx)[kind]
+				w := harness.NewMCPWorld(t)
+				key := rtHostileKeys(w.Fx)[kind]
 				dir := t.TempDir()
 				var args []string
 				if secretsDir {
 					args = []string{"--secrets-dir", dir}
 				}
-				s := mcpStartRawReady(t, w, mcpRawOptions{args: args})
-				live := len(w.srv.LiveKeys())
-				w.srv.Inject(neontest.Fault{Key: key})
-				res := s.callTool(t, "create_project_scoped_key", map[string]any{
-					"project_id": w.fx.OrgProject.ID, "key_name": "rt-deploy", "confirm": true})
-				if !res.IsError || !strings.Contains(res.text(), "revoked at once") {
-					t.Fatalf("answer (isError %v): %s", res.IsError, res.text())
+				s := harness.StartRawReady(t, w, harness.RawOptions{Args: args})
+				live := len(w.Srv.LiveKeys())
+				w.Srv.Inject(neontest.Fault{Key: key})
+				res := s.CallTool(t, "create_project_scoped_key", map[string]any{
+					"project_id": w.Fx.OrgProject.ID, "key_name": "rt-deploy", "confirm": true})
+				if !res.IsError || !strings.Contains(res.Text(), "revoked at once") {
+					t.Fatalf("answer (isError %v): %s", res.IsError, res.Text())
 				}
-				all := s.stdout.String() + s.stderr.String()
-				if strings.Contains(all, key) || strings.Contains(all, w.fx.AdminToken) || strings.ContainsAny(all, "\x1b\x07\u202e") {
+				all := s.Stdout.String() + s.Stderr.String()
+				if strings.Contains(all, key) || strings.Contains(all, w.Fx.AdminToken) || strings.ContainsAny(all, "\x1b\x07\u202e") {
 					t.Errorf("the hostile key reached stdout or stderr")
 				}
 				if files, _ := os.ReadDir(dir); len(files) != 0 {
 					t.Errorf("a token file was written: %s", files[0].Name())
 				}
-				rtWithdrawn(t, w.srv, live)
+				rtWithdrawn(t, w.Srv, live)
 			})
 		}
 	}
@@ -106,18 +108,18 @@ func TestRedteamMCPRefusesACreateAnswerThatIsNotAToken(t *testing.T) {
 
 // rtRun runs the binary with the given stdout (nil: closed by the shell
 // first, `>&-`), and returns its exit code and stderr.
-func rtRun(t *testing.T, w *cliWorld, stdout *os.File, args ...string) (int, string) {
+func rtRun(t *testing.T, w *harness.CLIWorld, stdout *os.File, args ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), harness.CLITimeout)
 	defer cancel()
 	var cmd *exec.Cmd
 	if stdout == nil {
-		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", `exec "$0" "$@" >&-`, w.bin}, args...)...)
+		cmd = exec.CommandContext(ctx, "sh", append([]string{"-c", `exec "$0" "$@" >&-`, w.Bin}, args...)...)
 	} else {
-		cmd = exec.CommandContext(ctx, w.bin, args...)
+		cmd = exec.CommandContext(ctx, w.Bin, args...)
 		cmd.Stdout = stdout
 	}
-	cmd.Env = w.env()
+	cmd.Env = w.Env()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -137,7 +139,7 @@ func rtRun(t *testing.T, w *cliWorld, stdout *os.File, args ...string) (int, str
 // --out the token goes to the file, so that is allowed.
 func TestRedteamTokenToALostStdoutIsRefused(t *testing.T) {
 	t.Parallel()
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	for _, closed := range []bool{false, true} {
 		tests := []struct {
 			name  string
@@ -155,7 +157,7 @@ func TestRedteamTokenToALostStdoutIsRefused(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("closed=%v %s", closed, tt.name), func(t *testing.T) {
 				t.Parallel()
-				w := cliNewWorld(t, bin)
+				w := harness.NewCLIWorld(t, bin)
 				var stdout *os.File
 				if !closed {
 					null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
@@ -169,7 +171,7 @@ func TestRedteamTokenToALostStdoutIsRefused(t *testing.T) {
 				if code != tt.code || !strings.Contains(stderr, tt.want) {
 					t.Fatalf("exit %d, want %d with %q; stderr:\n%s", code, tt.code, tt.want, stderr)
 				}
-				if n := cliCount(w.srv, http.MethodPost); n != tt.posts {
+				if n := harness.CountRequests(w.Srv, http.MethodPost); n != tt.posts {
 					t.Errorf("%d keys minted, want %d", n, tt.posts)
 				}
 			})
@@ -182,17 +184,17 @@ func TestRedteamTokenToALostStdoutIsRefused(t *testing.T) {
 // the answer says to pass --org-id.
 func TestRedteamLookupAmongManyOrganizationsIsBounded(t *testing.T) {
 	t.Parallel()
-	w := cliNewWorld(t, buildNeonkeys(t))
+	w := harness.NewCLIWorld(t, harness.Binary(t))
 	for i := range 300 {
-		w.srv.AddOrg("many-"+strconv.Itoa(i), w.fx.Admin.ID)
+		w.Srv.AddOrg("many-"+strconv.Itoa(i), w.Fx.Admin.ID)
 	}
-	r := w.run(t, "", w.env(), "revoke", "999999", "--yes")
-	cliWantCode(t, r, 1)
-	cliWantStderr(t, r, "you belong to more than 50 organizations", "pass --org-id")
-	if n := cliCount(w.srv, http.MethodGet); n > 50+4 {
+	r := w.Run(t, "", w.Env(), "revoke", "999999", "--yes")
+	harness.WantCode(t, r, 1)
+	harness.WantStderr(t, r, "you belong to more than 50 organizations", "pass --org-id")
+	if n := harness.CountRequests(w.Srv, http.MethodGet); n > 50+4 {
 		t.Errorf("%d GET requests for one lookup, want at most 50 key lists and a few more", n)
 	}
-	if n := len(w.srv.Mutations()); n != 0 {
+	if n := len(w.Srv.Mutations()); n != 0 {
 		t.Errorf("%d mutations", n)
 	}
 }

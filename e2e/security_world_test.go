@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -256,7 +257,7 @@ func secProxy(t *testing.T, srv *neontest.Server, edit func(*http.Response, []by
 
 // secEnv is the binary's whole environment.
 func (w *secWorld) secEnv(t *testing.T) []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NEON_API_HOST=" + w.apiURL, "NEON_API_KEY=" + w.cred}
+	return harness.Env("HOME="+t.TempDir(), "NEON_API_HOST="+w.apiURL, "NEON_API_KEY="+w.cred)
 }
 
 // secCheckOutput checks output bytes, raw and as a terminal shows them
@@ -282,7 +283,7 @@ func (w *secWorld) secCheckOutput(t *testing.T, where string, out []byte, mintLi
 		}
 	}
 	var minted []string
-	for _, tok := range mcpTokenPattern.FindAll(out, -1) {
+	for _, tok := range testkit.TokenPattern.FindAll(out, -1) {
 		s := string(tok)
 		if secContains(minted, s) || secContains(w.never, s) {
 			continue
@@ -299,7 +300,7 @@ func (w *secWorld) secCheckOutput(t *testing.T, where string, out []byte, mintLi
 			continue
 		}
 		if !mintLine(lines[0]) {
-			t.Errorf("%s: LEAK: minted token %s… outside its create answer: %s", where, s[:9], mcpTail(string(lines[0])))
+			t.Errorf("%s: LEAK: minted token %s… outside its create answer: %s", where, s[:9], harness.Tail(string(lines[0])))
 		}
 	}
 	for _, tok := range append(w.mintedTokens(), minted...) {

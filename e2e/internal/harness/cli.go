@@ -1,4 +1,4 @@
-package e2e
+package harness
 
 import (
 	"bytes"
@@ -19,41 +19,41 @@ import (
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
-// cliTimeout bounds one run of the binary; generous, only to never hang.
-const cliTimeout = 60 * time.Second
+// CLITimeout bounds one run of the binary; generous, only to never hang.
+const CLITimeout = 60 * time.Second
 
-// cliWorld is one fake Neon API, seeded, and the binary that talks to it.
-type cliWorld struct {
-	bin string
-	srv *neontest.Server
-	fx  *neontest.Fixture
+// CLIWorld is one fake Neon API, seeded, and the binary that talks to it.
+type CLIWorld struct {
+	Bin string
+	Srv *neontest.Server
+	Fx  *neontest.Fixture
 }
 
-func cliNewWorld(t *testing.T, bin string) *cliWorld {
+// NewCLIWorld starts a seeded fake Neon API for bin to talk to.
+func NewCLIWorld(t *testing.T, bin string) *CLIWorld {
 	t.Helper()
 	srv := neontest.New(t)
-	return &cliWorld{bin: bin, srv: srv, fx: srv.Seed()}
+	return &CLIWorld{Bin: bin, Srv: srv, Fx: srv.Seed()}
 }
 
-// env is a clean environment (nothing inherited that could hold a key):
+// Env is a clean environment (nothing inherited that could hold a key):
 // the admin's personal key and the fake's URL, plus extra assignments.
-func (w *cliWorld) env(extra ...string) []string {
-	base := []string{"PATH=" + os.Getenv("PATH"), "NEON_API_HOST=" + w.srv.URL(), "NEON_API_KEY=" + w.fx.AdminToken}
-	return append(base, extra...)
+func (w *CLIWorld) Env(extra ...string) []string {
+	return Env(append([]string{"NEON_API_HOST=" + w.Srv.URL(), "NEON_API_KEY=" + w.Fx.AdminToken}, extra...)...)
 }
 
-// cliResult is what one run of the binary produced.
-type cliResult struct {
-	code           int
-	stdout, stderr string
+// CLIResult is what one run of the binary produced.
+type CLIResult struct {
+	Code           int
+	Stdout, Stderr string
 }
 
-// run executes the binary with stdin (not a terminal) and environment env.
-func (w *cliWorld) run(t *testing.T, stdin string, env []string, args ...string) cliResult {
+// Run executes the binary with stdin (not a terminal) and environment env.
+func (w *CLIWorld) Run(t *testing.T, stdin string, env []string, args ...string) CLIResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), CLITimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.bin, args...)
+	cmd := exec.CommandContext(ctx, w.Bin, args...)
 	cmd.Env = env
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
@@ -67,27 +67,27 @@ func (w *cliWorld) run(t *testing.T, stdin string, env []string, args ...string)
 	case err != nil:
 		t.Fatalf("running neonkeys %v: %v", args, err)
 	}
-	return cliResult{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	return CLIResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
-func cliWantCode(t *testing.T, r cliResult, want int) {
+func WantCode(t *testing.T, r CLIResult, want int) {
 	t.Helper()
-	if r.code != want {
-		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
+	if r.Code != want {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, want, r.Stdout, r.Stderr)
 	}
 }
 
-func cliWantStderr(t *testing.T, r cliResult, parts ...string) {
+func WantStderr(t *testing.T, r CLIResult, parts ...string) {
 	t.Helper()
 	for _, p := range parts {
-		if !strings.Contains(r.stderr, p) {
-			t.Errorf("stderr lacks %q:\n%s", p, r.stderr)
+		if !strings.Contains(r.Stderr, p) {
+			t.Errorf("stderr lacks %q:\n%s", p, r.Stderr)
 		}
 	}
 }
 
-// cliCount counts the fake's requests with this method.
-func cliCount(srv *neontest.Server, method string) int {
+// CountRequests counts the fake's requests with this method.
+func CountRequests(srv *neontest.Server, method string) int {
 	n := 0
 	for _, r := range srv.Requests() {
 		if r.Method == method {
@@ -97,9 +97,9 @@ func cliCount(srv *neontest.Server, method string) int {
 	return n
 }
 
-// cliToken returns stdout as one token (the table-mode answer of create
+// OneToken returns stdout as one token (the table-mode answer of create
 // and rotate), failing when it is anything else.
-func cliToken(t *testing.T, stdout string) string {
+func OneToken(t *testing.T, stdout string) string {
 	t.Helper()
 	tok := strings.TrimSpace(stdout)
 	if !strings.HasPrefix(tok, "napi_") || strings.ContainsAny(tok, " \n") {
@@ -108,18 +108,8 @@ func cliToken(t *testing.T, stdout string) string {
 	return tok
 }
 
-// cliNoSecret fails when s holds any of the secrets.
-func cliNoSecret(t *testing.T, where, s string, secrets ...string) {
-	t.Helper()
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			t.Errorf("%s holds a secret (%s…)", where, sec[:9])
-		}
-	}
-}
-
-// cliPTY is the binary running on a pseudo-terminal, as a person sees it.
-type cliPTY struct {
+// PTY is the binary running on a pseudo-terminal, as a person sees it.
+type PTY struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	tty  *os.File // the terminal's keyboard and screen (the pty master)
@@ -138,7 +128,7 @@ type cliPTY struct {
 
 // cliStartPTY starts the binary with stdin, stdout and stderr on a new pty
 // that is its controlling terminal (so Ctrl-C sends it SIGINT).
-func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliPTY {
+func (w *CLIWorld) StartPTY(t *testing.T, env []string, args ...string) *PTY {
 	t.Helper()
 	tty, slave, err := pty.Open()
 	if err != nil {
@@ -151,14 +141,14 @@ func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliP
 	if err != nil {
 		t.Fatalf("reading the pty's mode: %v", err)
 	}
-	cmd := exec.Command(w.bin, args...)
+	cmd := exec.Command(w.Bin, args...)
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting on a pty: %v", err)
 	}
-	p := &cliPTY{t: t, cmd: cmd, tty: tty, slave: slave, mode0: mode0, read: make(chan struct{}), done: make(chan struct{})}
+	p := &PTY{t: t, cmd: cmd, tty: tty, slave: slave, mode0: mode0, read: make(chan struct{}), done: make(chan struct{})}
 	go func() {
 		defer close(p.read)
 		buf := make([]byte, 4096)
@@ -196,17 +186,17 @@ func (w *cliWorld) cliStartPTY(t *testing.T, env []string, args ...string) *cliP
 	return p
 }
 
-// waitModeChange waits until the program has changed the terminal's mode,
+// WaitModeChange waits until the program has changed the terminal's mode,
 // as term.ReadPassword does when it turns echo off: typing after that is
 // not shown.
-func (p *cliPTY) waitModeChange() {
+func (p *PTY) WaitModeChange() {
 	p.t.Helper()
-	deadline := time.Now().Add(cliTimeout)
+	deadline := time.Now().Add(CLITimeout)
 	for time.Now().Before(deadline) {
 		p.slaveMu.Lock()
 		if p.slave == nil {
 			p.slaveMu.Unlock()
-			p.t.Fatalf("neonkeys exited (%d) without changing the terminal's mode; it showed:\n%s", p.code, p.output())
+			p.t.Fatalf("neonkeys exited (%d) without changing the terminal's mode; it showed:\n%s", p.code, p.Output())
 		}
 		mode, err := term.GetState(int(p.slave.Fd()))
 		p.slaveMu.Unlock()
@@ -218,57 +208,68 @@ func (p *cliPTY) waitModeChange() {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	p.t.Fatalf("the terminal's mode never changed; it showed:\n%s", p.output())
+	p.t.Fatalf("the terminal's mode never changed; it showed:\n%s", p.Output())
 }
 
-// output is everything the terminal showed so far.
-func (p *cliPTY) output() string {
+// Output is everything the terminal showed so far.
+func (p *PTY) Output() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.out.String()
 }
 
-// waitFor waits until the terminal has shown want count times in all.
-func (p *cliPTY) waitFor(want string, count int) {
+// WaitFor waits until the terminal has shown want count times in all.
+func (p *PTY) WaitFor(want string, count int) {
 	p.t.Helper()
-	deadline := time.Now().Add(cliTimeout)
-	for strings.Count(p.output(), want) < count {
+	deadline := time.Now().Add(CLITimeout)
+	for strings.Count(p.Output(), want) < count {
 		if time.Now().After(deadline) {
-			p.t.Fatalf("the terminal never showed %q %d times; it showed:\n%s", want, count, p.output())
+			p.t.Fatalf("the terminal never showed %q %d times; it showed:\n%s", want, count, p.Output())
 		}
 		select {
 		case <-p.done:
-			if strings.Count(p.output(), want) < count {
+			if strings.Count(p.Output(), want) < count {
 				<-p.read
-				if strings.Count(p.output(), want) >= count {
+				if strings.Count(p.Output(), want) >= count {
 					return
 				}
-				p.t.Fatalf("neonkeys exited (%d) before showing %q; it showed:\n%s", p.code, want, p.output())
+				p.t.Fatalf("neonkeys exited (%d) before showing %q; it showed:\n%s", p.code, want, p.Output())
 			}
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-// typeText writes keystrokes to the terminal.
-func (p *cliPTY) typeText(s string) {
+// TypeText writes keystrokes to the terminal.
+func (p *PTY) TypeText(s string) {
 	p.t.Helper()
 	if _, err := p.tty.Write([]byte(s)); err != nil {
 		p.t.Fatalf("typing: %v", err)
 	}
 }
 
-// exitCode waits for the process to end and returns its exit code.
-func (p *cliPTY) exitCode() int {
+// ExitCode waits for the process to end and returns its exit code.
+func (p *PTY) ExitCode() int {
 	p.t.Helper()
 	select {
 	case <-p.done:
-	case <-time.After(cliTimeout):
-		p.t.Fatalf("neonkeys did not exit; the terminal showed:\n%s", p.output())
+	case <-time.After(CLITimeout):
+		p.t.Fatalf("neonkeys did not exit; the terminal showed:\n%s", p.Output())
 	}
 	select {
 	case <-p.read:
 	case <-time.After(5 * time.Second):
 	}
 	return p.code
+}
+
+// LiveNamed returns the fake's live keys named name.
+func LiveNamed(w *CLIWorld, name string) []neontest.KeyInfo {
+	var out []neontest.KeyInfo
+	for _, k := range w.Srv.LiveKeys() {
+		if k.Name == name {
+			out = append(out, k)
+		}
+	}
+	return out
 }

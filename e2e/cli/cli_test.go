@@ -1,4 +1,4 @@
-package e2e
+package cli
 
 import (
 	"context"
@@ -18,13 +18,15 @@ import (
 	"github.com/creack/pty"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
 // TestCLI builds neonkeys once and drives it as a user and a script would,
 // against the fake Neon API. Subtests share the build; each has its own fake.
 func TestCLI(t *testing.T) {
-	bin := buildNeonkeys(t)
+	bin := harness.Binary(t)
 	groups := []struct {
 		name string
 		fn   func(*testing.T, string)
@@ -48,22 +50,22 @@ func TestCLI(t *testing.T) {
 }
 
 func cliTestList(t *testing.T, bin string) {
-	w := cliNewWorld(t, bin)
-	fx := w.fx
+	w := harness.NewCLIWorld(t, bin)
+	fx := w.Fx
 	t.Run("table", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "list", "--org-id", fx.Org.ID)
-		cliWantCode(t, r, 0)
-		lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+		r := w.Run(t, "", w.Env(), "list", "--org-id", fx.Org.ID)
+		harness.WantCode(t, r, 0)
+		lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 		if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") || !strings.Contains(lines[0], "LAST USED") {
-			t.Fatalf("unexpected table:\n%s", r.stdout)
+			t.Fatalf("unexpected table:\n%s", r.Stdout)
 		}
 		for _, want := range []string{"ci", "shop-deploy", "never", "project " + fx.OrgProject.ID, "organization " + fx.Org.ID} {
-			if !strings.Contains(r.stdout, want) {
-				t.Errorf("table lacks %q:\n%s", want, r.stdout)
+			if !strings.Contains(r.Stdout, want) {
+				t.Errorf("table lacks %q:\n%s", want, r.Stdout)
 			}
 		}
-		if r.stderr != "" {
-			t.Errorf("stderr not empty: %q", r.stderr)
+		if r.Stderr != "" {
+			t.Errorf("stderr not empty: %q", r.Stderr)
 		}
 	})
 	t.Run("json validates against the OpenAPI list schema", func(t *testing.T) {
@@ -73,11 +75,11 @@ func cliTestList(t *testing.T, bin string) {
 			if path != "/api_keys" {
 				args = append(args, "--org-id", fx.Org.ID)
 			}
-			r := w.run(t, "", w.env(), args...)
-			cliWantCode(t, r, 0)
+			r := w.Run(t, "", w.Env(), args...)
+			harness.WantCode(t, r, 0)
 			var items []map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
-				t.Fatalf("%v\n%s", err, r.stdout)
+			if err := json.Unmarshal([]byte(r.Stdout), &items); err != nil {
+				t.Fatalf("%v\n%s", err, r.Stdout)
 			}
 			// scope and org_id are the fields neonkeys adds, and it omits
 			// empty facts (keys/view.go): without the first and with the
@@ -98,50 +100,50 @@ func cliTestList(t *testing.T, bin string) {
 				}
 			}
 			body, _ := json.Marshal(items)
-			req, _ := http.NewRequest(http.MethodGet, w.srv.URL()+path, nil)
+			req, _ := http.NewRequest(http.MethodGet, w.Srv.URL()+path, nil)
 			if err := spec.ValidateResponse(req, 200, http.Header{"Content-Type": {"application/json"}}, body); err != nil {
 				t.Errorf("%s: %v", path, err)
 			}
 		}
 	})
 	t.Run("name-contains", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "list", "--org-id", fx.Org.ID, "--name-contains", "SHOP", "-o", "json")
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "list", "--org-id", fx.Org.ID, "--name-contains", "SHOP", "-o", "json")
+		harness.WantCode(t, r, 0)
 		var items []cliListItem
-		if err := json.Unmarshal([]byte(r.stdout), &items); err != nil {
-			t.Fatalf("%v\n%s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &items); err != nil {
+			t.Fatalf("%v\n%s", err, r.Stdout)
 		}
 		if len(items) != 1 || items[0].ID != fx.ProjectKeyID || items[0].Name != "shop-deploy" {
 			t.Errorf("--name-contains SHOP listed %+v, want only shop-deploy", items)
 		}
-		r = w.run(t, "", w.env(), "list", "--org-id", fx.Org.ID, "--name-contains", "no-such-key")
-		cliWantCode(t, r, 0)
-		if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "ID") {
-			t.Errorf("an empty table is not the header alone:\n%s", r.stdout)
+		r = w.Run(t, "", w.Env(), "list", "--org-id", fx.Org.ID, "--name-contains", "no-such-key")
+		harness.WantCode(t, r, 0)
+		if lines := strings.Split(strings.TrimSpace(r.Stdout), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "ID") {
+			t.Errorf("an empty table is not the header alone:\n%s", r.Stdout)
 		}
-		cliWantStderr(t, r, "No keys.")
+		harness.WantStderr(t, r, "No keys.")
 	})
 	t.Run("yaml", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "list", "--project-id", fx.OrgProject.ID, "-o", "yaml")
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "list", "--project-id", fx.OrgProject.ID, "-o", "yaml")
+		harness.WantCode(t, r, 0)
 		var items []struct {
 			ID         int64   `yaml:"id"`
 			Name       string  `yaml:"name"`
 			ProjectID  string  `yaml:"project_id"`
 			LastUsedAt *string `yaml:"last_used_at"`
 		}
-		if err := yaml.Unmarshal([]byte(r.stdout), &items); err != nil {
-			t.Fatalf("%v\n%s", err, r.stdout)
+		if err := yaml.Unmarshal([]byte(r.Stdout), &items); err != nil {
+			t.Fatalf("%v\n%s", err, r.Stdout)
 		}
 		if len(items) != 1 || items[0].ID != fx.ProjectKeyID || items[0].ProjectID != fx.OrgProject.ID || items[0].LastUsedAt != nil {
-			t.Errorf("unexpected yaml:\n%s", r.stdout)
+			t.Errorf("unexpected yaml:\n%s", r.Stdout)
 		}
 	})
 }
 
 func cliTestCreate(t *testing.T, bin string) {
-	w := cliNewWorld(t, bin)
-	fx := w.fx
+	w := harness.NewCLIWorld(t, bin)
+	fx := w.Fx
 	scopes := []struct {
 		name, org, project string
 		args               []string
@@ -152,89 +154,89 @@ func cliTestCreate(t *testing.T, bin string) {
 	}
 	for _, sc := range scopes {
 		t.Run(sc.name, func(t *testing.T) {
-			r := w.run(t, "", w.env(), append([]string{"create"}, sc.args...)...)
-			cliWantCode(t, r, 0)
-			tok := cliToken(t, r.stdout)
-			if !w.srv.TokenValid(tok) {
+			r := w.Run(t, "", w.Env(), append([]string{"create"}, sc.args...)...)
+			harness.WantCode(t, r, 0)
+			tok := harness.OneToken(t, r.Stdout)
+			if !w.Srv.TokenValid(tok) {
 				t.Fatal("the printed token does not authenticate")
 			}
-			cliWantStderr(t, r, "Store this key now: it is not shown again")
-			cliNoSecret(t, "stderr", r.stderr, tok, fx.AdminToken)
-			live := w.srv.LiveKeys()
+			harness.WantStderr(t, r, "Store this key now: it is not shown again")
+			testkit.NoSecrets(t, "stderr", r.Stderr, tok, fx.AdminToken)
+			live := w.Srv.LiveKeys()
 			if k := live[len(live)-1]; k.OrgID != sc.org || k.ProjectID != sc.project {
 				t.Errorf("key created at org %q project %q, want %q %q", k.OrgID, k.ProjectID, sc.org, sc.project)
 			}
 		})
 	}
 	t.Run("json", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "create", "--name", "e2e-json", "-o", "json")
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "create", "--name", "e2e-json", "-o", "json")
+		harness.WantCode(t, r, 0)
 		var out struct {
 			ID  int64  `json:"id"`
 			Key string `json:"key"`
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || !w.srv.TokenValid(out.Key) {
-			t.Fatalf("unexpected answer (%v):\n%s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || !w.Srv.TokenValid(out.Key) {
+			t.Fatalf("unexpected answer (%v):\n%s", err, r.Stdout)
 		}
 	})
 	t.Run("out", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "e2e.token")
-		r := w.run(t, "", w.env(), "create", "--name", "e2e-file", "--project-id", fx.OrgProject.ID, "--out", path)
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "create", "--name", "e2e-file", "--project-id", fx.OrgProject.ID, "--out", path)
+		harness.WantCode(t, r, 0)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tok := strings.TrimSpace(string(data))
 		info, _ := os.Stat(path)
-		if info.Mode().Perm() != 0o600 || !w.srv.TokenValid(tok) {
-			t.Errorf("token file mode %o, valid %v", info.Mode().Perm(), w.srv.TokenValid(tok))
+		if info.Mode().Perm() != 0o600 || !w.Srv.TokenValid(tok) {
+			t.Errorf("token file mode %o, valid %v", info.Mode().Perm(), w.Srv.TokenValid(tok))
 		}
-		cliNoSecret(t, "stdout", r.stdout, tok)
-		cliNoSecret(t, "stderr", r.stderr, tok)
-		if !strings.Contains(r.stdout, contractFingerprint(t, tok)) {
-			t.Errorf("stdout lacks the fingerprint: %q", r.stdout)
+		testkit.NoSecrets(t, "stdout", r.Stdout, tok)
+		testkit.NoSecrets(t, "stderr", r.Stderr, tok)
+		if !strings.Contains(r.Stdout, harness.ContractFingerprint(t, tok)) {
+			t.Errorf("stdout lacks the fingerprint: %q", r.Stdout)
 		}
 
-		posts := cliCount(w.srv, http.MethodPost)
-		r = w.run(t, "", w.env(), "create", "--name", "e2e-file-2", "--out", path)
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "already exists")
-		if n := cliCount(w.srv, http.MethodPost) - posts; n != 0 {
+		posts := harness.CountRequests(w.Srv, http.MethodPost)
+		r = w.Run(t, "", w.Env(), "create", "--name", "e2e-file-2", "--out", path)
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "already exists")
+		if n := harness.CountRequests(w.Srv, http.MethodPost) - posts; n != 0 {
 			t.Errorf("%d POSTs after --out refused an existing file, want 0", n)
 		}
 	})
 }
 
 func cliTestRevoke(t *testing.T, bin string) {
-	w := cliNewWorld(t, bin)
-	fx := w.fx
+	w := harness.NewCLIWorld(t, bin)
+	fx := w.Fx
 	t.Run("refused without a terminal", func(t *testing.T) {
-		r := w.run(t, "ci\n", w.env(), "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "refusing to revoke key "+strconv.FormatInt(fx.OrgKeyID, 10)+" without --yes when not run at a terminal (stdin and stderr must both be one)")
-		if n := cliCount(w.srv, http.MethodDelete); n != 0 {
+		r := w.Run(t, "ci\n", w.Env(), "revoke", strconv.FormatInt(fx.OrgKeyID, 10))
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "refusing to revoke key "+strconv.FormatInt(fx.OrgKeyID, 10)+" without --yes when not run at a terminal (stdin and stderr must both be one)")
+		if n := harness.CountRequests(w.Srv, http.MethodDelete); n != 0 {
 			t.Errorf("%d DELETEs, want 0", n)
 		}
-		if !w.srv.TokenValid(fx.OrgKeyToken) {
+		if !w.Srv.TokenValid(fx.OrgKeyToken) {
 			t.Error("the key was revoked")
 		}
 	})
 	t.Run("yes", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "revoke", strconv.FormatInt(fx.OrgKeyID, 10), "--yes", "-o", "json")
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "revoke", strconv.FormatInt(fx.OrgKeyID, 10), "--yes", "-o", "json")
+		harness.WantCode(t, r, 0)
 		var out cliRevoked
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.Key.ID != fx.OrgKeyID || !out.Revoked {
-			t.Errorf("unexpected answer (%v): %s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || out.Key.ID != fx.OrgKeyID || !out.Revoked {
+			t.Errorf("unexpected answer (%v): %s", err, r.Stdout)
 		}
-		if w.srv.TokenValid(fx.OrgKeyToken) {
+		if w.Srv.TokenValid(fx.OrgKeyToken) {
 			t.Error("the key still authenticates")
 		}
 	})
 	t.Run("unknown key", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "revoke", "424242", "--yes")
-		cliWantCode(t, r, 1)
-		cliWantStderr(t, r, "no key 424242")
+		r := w.Run(t, "", w.Env(), "revoke", "424242", "--yes")
+		harness.WantCode(t, r, 1)
+		harness.WantStderr(t, r, "no key 424242")
 	})
 }
 
@@ -254,115 +256,115 @@ func cliTestRotate(t *testing.T, bin string) {
 	}
 	for _, sc := range scopes {
 		t.Run(sc.name, func(t *testing.T) {
-			w := cliNewWorld(t, bin)
-			id, oldTok := sc.key(w.fx)
-			r := w.run(t, "", w.env(), "rotate", strconv.FormatInt(id, 10), "--yes")
-			cliWantCode(t, r, 0)
-			tok := cliToken(t, r.stdout)
-			if !w.srv.TokenValid(tok) {
+			w := harness.NewCLIWorld(t, bin)
+			id, oldTok := sc.key(w.Fx)
+			r := w.Run(t, "", w.Env(), "rotate", strconv.FormatInt(id, 10), "--yes")
+			harness.WantCode(t, r, 0)
+			tok := harness.OneToken(t, r.Stdout)
+			if !w.Srv.TokenValid(tok) {
 				t.Error("the new token does not authenticate")
 			}
-			if w.srv.TokenValid(oldTok) {
+			if w.Srv.TokenValid(oldTok) {
 				t.Error("the old token still authenticates")
 			}
-			live := w.srv.LiveKeys()
+			live := w.Srv.LiveKeys()
 			k := live[len(live)-1]
-			if k.OrgID != sc.org(w.fx) || k.ProjectID != sc.proj(w.fx) || !strings.Contains(k.Name, "-rotated-") {
+			if k.OrgID != sc.org(w.Fx) || k.ProjectID != sc.proj(w.Fx) || !strings.Contains(k.Name, "-rotated-") {
 				t.Errorf("replacement %+v is not at the old key's scope", k)
 			}
-			cliNoSecret(t, "stderr", r.stderr, tok, oldTok)
+			testkit.NoSecrets(t, "stderr", r.Stderr, tok, oldTok)
 		})
 	}
 	t.Run("revoke fails", func(t *testing.T) {
-		w := cliNewWorld(t, bin)
-		w.srv.Inject(neontest.Fault{Method: http.MethodDelete, Status: 500})
-		id := strconv.FormatInt(w.fx.ProjectKeyID, 10)
-		r := w.run(t, "", w.env(), "rotate", id, "--yes")
-		cliWantCode(t, r, 1)
-		tok := cliToken(t, r.stdout)
-		if !w.srv.TokenValid(tok) {
+		w := harness.NewCLIWorld(t, bin)
+		w.Srv.Inject(neontest.Fault{Method: http.MethodDelete, Status: 500})
+		id := strconv.FormatInt(w.Fx.ProjectKeyID, 10)
+		r := w.Run(t, "", w.Env(), "rotate", id, "--yes")
+		harness.WantCode(t, r, 1)
+		tok := harness.OneToken(t, r.Stdout)
+		if !w.Srv.TokenValid(tok) {
 			t.Error("the delivered token does not authenticate")
 		}
-		if !w.srv.TokenValid(w.fx.ProjectKeyToken) {
+		if !w.Srv.TokenValid(w.Fx.ProjectKeyToken) {
 			t.Error("the old key was revoked although the DELETE failed")
 		}
-		cliWantStderr(t, r, "revoking the old key "+id+" failed", "Key "+id+" is still live")
+		harness.WantStderr(t, r, "revoking the old key "+id+" failed", "Key "+id+" is still live")
 	})
 	t.Run("out refuses an existing file", func(t *testing.T) {
-		w := cliNewWorld(t, bin)
+		w := harness.NewCLIWorld(t, bin)
 		path := filepath.Join(t.TempDir(), "existing.token")
 		if err := os.WriteFile(path, []byte("keep me\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		r := w.run(t, "", w.env(), "rotate", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes", "--out", path)
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "already exists", "nothing was created")
-		if n := len(w.srv.Mutations()); n != 0 {
+		r := w.Run(t, "", w.Env(), "rotate", strconv.FormatInt(w.Fx.OrgKeyID, 10), "--yes", "--out", path)
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "already exists", "nothing was created")
+		if n := len(w.Srv.Mutations()); n != 0 {
 			t.Errorf("%d POSTs or DELETEs, want 0", n)
 		}
 		if data, _ := os.ReadFile(path); string(data) != "keep me\n" {
 			t.Errorf("the existing file changed: %q", data)
 		}
-		if !w.srv.TokenValid(w.fx.OrgKeyToken) {
+		if !w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 			t.Error("the old key was revoked")
 		}
 	})
 	t.Run("refused without a terminal", func(t *testing.T) {
-		w := cliNewWorld(t, bin)
-		id := strconv.FormatInt(w.fx.ProjectKeyID, 10)
-		r := w.run(t, "shop-deploy\n", w.env(), "rotate", id)
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "refusing to rotate key "+id+" without --yes")
-		if n := len(w.srv.Mutations()); n != 0 {
+		w := harness.NewCLIWorld(t, bin)
+		id := strconv.FormatInt(w.Fx.ProjectKeyID, 10)
+		r := w.Run(t, "shop-deploy\n", w.Env(), "rotate", id)
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "refusing to rotate key "+id+" without --yes")
+		if n := len(w.Srv.Mutations()); n != 0 {
 			t.Errorf("%d POSTs or DELETEs, want 0", n)
 		}
-		if r.stdout != "" {
-			t.Errorf("stdout not empty: %q", r.stdout)
+		if r.Stdout != "" {
+			t.Errorf("stdout not empty: %q", r.Stdout)
 		}
 	})
 	t.Run("out", func(t *testing.T) {
-		w := cliNewWorld(t, bin)
+		w := harness.NewCLIWorld(t, bin)
 		path := filepath.Join(t.TempDir(), "rotated.token")
-		r := w.run(t, "", w.env(), "rotate", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes", "--out", path)
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "rotate", strconv.FormatInt(w.Fx.OrgKeyID, 10), "--yes", "--out", path)
+		harness.WantCode(t, r, 0)
 		data, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		tok := strings.TrimSpace(string(data))
-		if !w.srv.TokenValid(tok) || w.srv.TokenValid(w.fx.OrgKeyToken) {
+		if !w.Srv.TokenValid(tok) || w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 			t.Error("the rotation did not take place")
 		}
-		cliNoSecret(t, "stdout", r.stdout, tok)
+		testkit.NoSecrets(t, "stdout", r.Stdout, tok)
 	})
 }
 
 func cliTestMisc(t *testing.T, bin string) {
-	w := cliNewWorld(t, bin)
-	fx := w.fx
+	w := harness.NewCLIWorld(t, bin)
+	fx := w.Fx
 	t.Run("whoami", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "whoami")
-		cliWantCode(t, r, 0)
+		r := w.Run(t, "", w.Env(), "whoami")
+		harness.WantCode(t, r, 0)
 		for _, want := range []string{fx.Admin.ID, "personal key", fx.Org.ID} {
-			if !strings.Contains(r.stdout, want) {
-				t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+			if !strings.Contains(r.Stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 			}
 		}
-		r = w.run(t, "", w.env("NEON_API_KEY="+fx.OrgKeyToken), "whoami", "-o", "json")
-		cliWantCode(t, r, 0)
+		r = w.Run(t, "", w.Env("NEON_API_KEY="+fx.OrgKeyToken), "whoami", "-o", "json")
+		harness.WantCode(t, r, 0)
 		var out struct {
 			AccountID string `json:"account_id"`
 			KeyType   string `json:"key_type"`
 		}
-		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.KeyType != "organization" || out.AccountID != fx.Org.ID {
-			t.Errorf("unexpected answer (%v):\n%s", err, r.stdout)
+		if err := json.Unmarshal([]byte(r.Stdout), &out); err != nil || out.KeyType != "organization" || out.AccountID != fx.Org.ID {
+			t.Errorf("unexpected answer (%v):\n%s", err, r.Stdout)
 		}
 	})
 	t.Run("user agent", func(t *testing.T) {
-		w := cliNewWorld(t, bin)
-		r := w.run(t, "", w.env(), "list", "--org-id", w.fx.Org.ID)
-		cliWantCode(t, r, 0)
-		reqs := w.srv.Requests()
+		w := harness.NewCLIWorld(t, bin)
+		r := w.Run(t, "", w.Env(), "list", "--org-id", w.Fx.Org.ID)
+		harness.WantCode(t, r, 0)
+		reqs := w.Srv.Requests()
 		if len(reqs) == 0 {
 			t.Fatal("no request reached the fake")
 		}
@@ -374,30 +376,30 @@ func cliTestMisc(t *testing.T, bin string) {
 		}
 	})
 	t.Run("version", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "version")
-		cliWantCode(t, r, 0)
-		if !strings.HasPrefix(r.stdout, "neonkeys ") {
-			t.Errorf("version printed %q", r.stdout)
+		r := w.Run(t, "", w.Env(), "version")
+		harness.WantCode(t, r, 0)
+		if !strings.HasPrefix(r.Stdout, "neonkeys ") {
+			t.Errorf("version printed %q", r.Stdout)
 		}
 	})
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run("completion "+shell, func(t *testing.T) {
-			r := w.run(t, "", w.env(), "completion", shell)
-			cliWantCode(t, r, 0)
-			if len(r.stdout) < 200 || !strings.Contains(r.stdout, "neonkeys") {
-				t.Errorf("not a %s completion script for neonkeys:\n%.300s", shell, r.stdout)
+			r := w.Run(t, "", w.Env(), "completion", shell)
+			harness.WantCode(t, r, 0)
+			if len(r.Stdout) < 200 || !strings.Contains(r.Stdout, "neonkeys") {
+				t.Errorf("not a %s completion script for neonkeys:\n%.300s", shell, r.Stdout)
 			}
-			if shell == "bash" && !strings.Contains(r.stdout, "__start_neonkeys") {
-				t.Errorf("not a bash completion script:\n%.300s", r.stdout)
+			if shell == "bash" && !strings.Contains(r.Stdout, "__start_neonkeys") {
+				t.Errorf("not a bash completion script:\n%.300s", r.Stdout)
 			}
 		})
 	}
 	t.Run("missing credential", func(t *testing.T) {
-		before := len(w.srv.Requests())
-		r := w.run(t, "", []string{"NEON_API_HOST=" + w.srv.URL()}, "list")
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "NEON_API_KEY is not set: create a key in the Neon Console", "export NEON_API_KEY=")
-		if len(w.srv.Requests()) != before {
+		before := len(w.Srv.Requests())
+		r := w.Run(t, "", []string{"NEON_API_HOST=" + w.Srv.URL()}, "list")
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "NEON_API_KEY is not set: create a key in the Neon Console", "export NEON_API_KEY=")
+		if len(w.Srv.Requests()) != before {
 			t.Error("a request was sent without a credential")
 		}
 	})
@@ -409,30 +411,30 @@ func cliTestMisc(t *testing.T, bin string) {
 		if err := os.Chmod(path, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r := w.run(t, "", []string{"NEON_API_HOST=" + w.srv.URL(), "NEON_API_KEY_FILE=" + path}, "list")
-		cliWantCode(t, r, 0)
-		cliWantStderr(t, r, "readable by other users", "chmod 600")
-		cliNoSecret(t, "stderr", r.stderr, fx.AdminToken)
+		r := w.Run(t, "", []string{"NEON_API_HOST=" + w.Srv.URL(), "NEON_API_KEY_FILE=" + path}, "list")
+		harness.WantCode(t, r, 0)
+		harness.WantStderr(t, r, "readable by other users", "chmod 600")
+		testkit.NoSecrets(t, "stderr", r.Stderr, fx.AdminToken)
 	})
 	t.Run("api key from stdin", func(t *testing.T) {
-		r := w.run(t, fx.AdminToken+"\n", []string{"NEON_API_HOST=" + w.srv.URL()}, "list", "--api-key", "-", "-o", "json")
-		cliWantCode(t, r, 0)
-		if !strings.Contains(r.stdout, `"laptop"`) {
-			t.Errorf("stdout:\n%s", r.stdout)
+		r := w.Run(t, fx.AdminToken+"\n", []string{"NEON_API_HOST=" + w.Srv.URL()}, "list", "--api-key", "-", "-o", "json")
+		harness.WantCode(t, r, 0)
+		if !strings.Contains(r.Stdout, `"laptop"`) {
+			t.Errorf("stdout:\n%s", r.Stdout)
 		}
 	})
 	t.Run("usage error", func(t *testing.T) {
-		r := w.run(t, "", w.env(), "list", "--no-such-flag")
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "unknown flag: --no-such-flag", "neonkeys list --help")
+		r := w.Run(t, "", w.Env(), "list", "--no-such-flag")
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "unknown flag: --no-such-flag", "neonkeys list --help")
 	})
 	t.Run("api failure is one redacted sentence", func(t *testing.T) {
-		w.srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/api_keys", EchoAuthorization: true})
-		r := w.run(t, "", w.env(), "list")
-		cliWantCode(t, r, 1)
-		cliNoSecret(t, "stderr", r.stderr, fx.AdminToken)
-		if strings.Contains(r.stderr, "{") || strings.Contains(r.stderr, "goroutine") || strings.Count(r.stderr, "\n") > 2 {
-			t.Errorf("stderr is not one plain sentence:\n%s", r.stderr)
+		w.Srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/api_keys", EchoAuthorization: true})
+		r := w.Run(t, "", w.Env(), "list")
+		harness.WantCode(t, r, 1)
+		testkit.NoSecrets(t, "stderr", r.Stderr, fx.AdminToken)
+		if strings.Contains(r.Stderr, "{") || strings.Contains(r.Stderr, "goroutine") || strings.Count(r.Stderr, "\n") > 2 {
+			t.Errorf("stderr is not one plain sentence:\n%s", r.Stderr)
 		}
 	})
 }
@@ -444,133 +446,133 @@ func cliTestPrompt(t *testing.T, bin string) {
 	const prompt = "Type the key name to confirm: "
 	t.Run("revoke wrong then right name", func(t *testing.T) {
 		t.Parallel()
-		w := cliNewWorld(t, bin)
-		p := w.cliStartPTY(t, w.env(), "revoke", strconv.FormatInt(w.fx.OrgKeyID, 10))
-		p.waitFor(prompt, 1)
-		if !strings.Contains(p.output(), "never") {
-			t.Errorf("the preview does not show the last use:\n%s", p.output())
+		w := harness.NewCLIWorld(t, bin)
+		p := w.StartPTY(t, w.Env(), "revoke", strconv.FormatInt(w.Fx.OrgKeyID, 10))
+		p.WaitFor(prompt, 1)
+		if !strings.Contains(p.Output(), "never") {
+			t.Errorf("the preview does not show the last use:\n%s", p.Output())
 		}
-		p.typeText("prod\r")
-		p.waitFor("That is not the key's name", 1)
-		p.waitFor(prompt, 2)
-		if n := cliCount(w.srv, http.MethodDelete); n != 0 {
+		p.TypeText("prod\r")
+		p.WaitFor("That is not the key's name", 1)
+		p.WaitFor(prompt, 2)
+		if n := harness.CountRequests(w.Srv, http.MethodDelete); n != 0 {
 			t.Fatalf("%d DELETEs after a wrong name", n)
 		}
-		p.typeText("ci\r")
-		if code := p.exitCode(); code != 0 {
-			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.output())
+		p.TypeText("ci\r")
+		if code := p.ExitCode(); code != 0 {
+			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.Output())
 		}
-		if n := cliCount(w.srv, http.MethodDelete); n != 1 {
+		if n := harness.CountRequests(w.Srv, http.MethodDelete); n != 1 {
 			t.Errorf("%d DELETEs, want exactly 1", n)
 		}
-		if w.srv.TokenValid(w.fx.OrgKeyToken) {
+		if w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 			t.Error("the key still authenticates")
 		}
 	})
 	t.Run("rotate wrong then right name", func(t *testing.T) {
 		t.Parallel()
-		w := cliNewWorld(t, bin)
-		p := w.cliStartPTY(t, w.env(), "rotate", strconv.FormatInt(w.fx.ProjectKeyID, 10))
-		p.waitFor(prompt, 1)
-		p.typeText("ci\r")
-		p.waitFor(prompt, 2)
-		if len(w.srv.Mutations()) != 0 {
+		w := harness.NewCLIWorld(t, bin)
+		p := w.StartPTY(t, w.Env(), "rotate", strconv.FormatInt(w.Fx.ProjectKeyID, 10))
+		p.WaitFor(prompt, 1)
+		p.TypeText("ci\r")
+		p.WaitFor(prompt, 2)
+		if len(w.Srv.Mutations()) != 0 {
 			t.Fatal("a wrong name changed something")
 		}
-		p.typeText("shop-deploy\r")
-		if code := p.exitCode(); code != 0 {
-			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.output())
+		p.TypeText("shop-deploy\r")
+		if code := p.ExitCode(); code != 0 {
+			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.Output())
 		}
-		if w.srv.TokenValid(w.fx.ProjectKeyToken) {
+		if w.Srv.TokenValid(w.Fx.ProjectKeyToken) {
 			t.Error("the old key still authenticates")
 		}
-		if n := cliCount(w.srv, http.MethodPost); n != 1 {
+		if n := harness.CountRequests(w.Srv, http.MethodPost); n != 1 {
 			t.Errorf("%d POSTs, want 1", n)
 		}
-		if !strings.Contains(p.output(), "Store this key now") {
-			t.Errorf("no store warning:\n%s", p.output())
+		if !strings.Contains(p.Output(), "Store this key now") {
+			t.Errorf("no store warning:\n%s", p.Output())
 		}
 	})
 	t.Run("api key typed at the terminal is not echoed", func(t *testing.T) {
 		t.Parallel()
-		w := cliNewWorld(t, bin)
-		env := []string{"PATH=" + os.Getenv("PATH"), "NEON_API_HOST=" + w.srv.URL()}
-		p := w.cliStartPTY(t, env, "whoami", "--api-key", "-")
-		p.waitFor("Neon API key: ", 1)
-		p.waitModeChange() // echo is off: what is typed now stays hidden
-		p.typeText(w.fx.AdminToken + "\r")
-		if code := p.exitCode(); code != 0 {
-			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.output())
+		w := harness.NewCLIWorld(t, bin)
+		env := harness.Env("NEON_API_HOST=" + w.Srv.URL())
+		p := w.StartPTY(t, env, "whoami", "--api-key", "-")
+		p.WaitFor("Neon API key: ", 1)
+		p.WaitModeChange() // echo is off: what is typed now stays hidden
+		p.TypeText(w.Fx.AdminToken + "\r")
+		if code := p.ExitCode(); code != 0 {
+			t.Fatalf("exit code %d; the terminal showed:\n%s", code, p.Output())
 		}
-		if !strings.Contains(p.output(), w.fx.Admin.ID) {
-			t.Errorf("whoami did not use the typed key:\n%s", p.output())
+		if !strings.Contains(p.Output(), w.Fx.Admin.ID) {
+			t.Errorf("whoami did not use the typed key:\n%s", p.Output())
 		}
-		cliNoSecret(t, "the terminal", p.output(), w.fx.AdminToken)
+		testkit.NoSecrets(t, "the terminal", p.Output(), w.Fx.AdminToken)
 	})
 	t.Run("ctrl-c at the api key prompt", func(t *testing.T) {
 		t.Parallel()
-		w := cliNewWorld(t, bin)
-		env := []string{"PATH=" + os.Getenv("PATH"), "NEON_API_HOST=" + w.srv.URL()}
-		p := w.cliStartPTY(t, env, "list", "--api-key", "-")
-		p.waitFor("Neon API key: ", 1)
-		p.waitModeChange()
-		p.typeText("napi_half\x03")
-		if code := p.exitCode(); code != 2 {
-			t.Errorf("exit code %d, want 2; the terminal showed:\n%s", code, p.output())
+		w := harness.NewCLIWorld(t, bin)
+		env := harness.Env("NEON_API_HOST=" + w.Srv.URL())
+		p := w.StartPTY(t, env, "list", "--api-key", "-")
+		p.WaitFor("Neon API key: ", 1)
+		p.WaitModeChange()
+		p.TypeText("napi_half\x03")
+		if code := p.ExitCode(); code != 2 {
+			t.Errorf("exit code %d, want 2; the terminal showed:\n%s", code, p.Output())
 		}
-		if !strings.Contains(p.output(), "interrupted: nothing was changed") || strings.Contains(p.output(), "napi_half") {
-			t.Errorf("the terminal showed:\n%s", p.output())
+		if !strings.Contains(p.Output(), "interrupted: nothing was changed") || strings.Contains(p.Output(), "napi_half") {
+			t.Errorf("the terminal showed:\n%s", p.Output())
 		}
-		if n := len(w.srv.Requests()); n != 0 {
+		if n := len(w.Srv.Requests()); n != 0 {
 			t.Errorf("%d requests after Ctrl-C, want 0", n)
 		}
 	})
 	t.Run("stdin a terminal but stderr not", func(t *testing.T) {
 		t.Parallel()
-		w := cliNewWorld(t, bin)
+		w := harness.NewCLIWorld(t, bin)
 		ptmx, slave, err := pty.Open()
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer ptmx.Close()
 		defer slave.Close()
-		ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+		ctx, cancel := context.WithTimeout(t.Context(), harness.CLITimeout)
 		defer cancel()
 		// The prompt would go to stderr, a file nobody reads: refuse, and
 		// say why truthfully (stdin IS a terminal here).
-		id := strconv.FormatInt(w.fx.OrgKeyID, 10)
-		cmd := exec.CommandContext(ctx, w.bin, "revoke", id)
-		cmd.Env = w.env()
+		id := strconv.FormatInt(w.Fx.OrgKeyID, 10)
+		cmd := exec.CommandContext(ctx, w.Bin, "revoke", id)
+		cmd.Env = w.Env()
 		var stdout, stderr strings.Builder
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &stdout, &stderr
 		err = cmd.Run()
-		r := cliResult{stdout: stdout.String(), stderr: stderr.String()}
+		r := harness.CLIResult{Stdout: stdout.String(), Stderr: stderr.String()}
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
-			r.code = exitErr.ExitCode()
+			r.Code = exitErr.ExitCode()
 		}
-		cliWantCode(t, r, 2)
-		cliWantStderr(t, r, "refusing to revoke key "+id+" without --yes when not run at a terminal (stdin and stderr must both be one)")
-		if n := len(w.srv.Mutations()); n != 0 {
+		harness.WantCode(t, r, 2)
+		harness.WantStderr(t, r, "refusing to revoke key "+id+" without --yes when not run at a terminal (stdin and stderr must both be one)")
+		if n := len(w.Srv.Mutations()); n != 0 {
 			t.Errorf("%d mutations, want 0", n)
 		}
 	})
 	t.Run("ctrl-c at the prompt", func(t *testing.T) {
 		t.Parallel()
-		w := cliNewWorld(t, bin)
-		p := w.cliStartPTY(t, w.env(), "revoke", strconv.FormatInt(w.fx.OrgKeyID, 10))
-		p.waitFor(prompt, 1)
-		p.typeText("c\x03")
-		if code := p.exitCode(); code != 2 {
-			t.Errorf("exit code %d, want 2 (a refused confirmation); the terminal showed:\n%s", code, p.output())
+		w := harness.NewCLIWorld(t, bin)
+		p := w.StartPTY(t, w.Env(), "revoke", strconv.FormatInt(w.Fx.OrgKeyID, 10))
+		p.WaitFor(prompt, 1)
+		p.TypeText("c\x03")
+		if code := p.ExitCode(); code != 2 {
+			t.Errorf("exit code %d, want 2 (a refused confirmation); the terminal showed:\n%s", code, p.Output())
 		}
-		if !strings.Contains(p.output(), "interrupted: nothing was changed") {
-			t.Errorf("the terminal does not say nothing changed:\n%s", p.output())
+		if !strings.Contains(p.Output(), "interrupted: nothing was changed") {
+			t.Errorf("the terminal does not say nothing changed:\n%s", p.Output())
 		}
-		if n := cliCount(w.srv, http.MethodDelete); n != 0 {
+		if n := harness.CountRequests(w.Srv, http.MethodDelete); n != 0 {
 			t.Errorf("%d DELETEs after Ctrl-C, want 0", n)
 		}
-		if !w.srv.TokenValid(w.fx.OrgKeyToken) {
+		if !w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 			t.Error("the key was revoked")
 		}
 	})
@@ -695,33 +697,33 @@ func cliTestFormats(t *testing.T, bin string) {
 	lastUse := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	cases := []struct {
 		name  string
-		args  func(w *cliWorld, dir string) []string
-		check func(t *testing.T, w *cliWorld, format, dir string, r cliResult)
+		args  func(w *harness.CLIWorld, dir string) []string
+		check func(t *testing.T, w *harness.CLIWorld, format, dir string, r harness.CLIResult)
 	}{
-		{"list", func(w *cliWorld, _ string) []string {
-			w.srv.SetKeyLastUsed(w.fx.ProjectKeyID, lastUse, "203.0.113.7")
-			return []string{"list", "--org-id", w.fx.Org.ID}
-		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
-			fx := w.fx
+		{"list", func(w *harness.CLIWorld, _ string) []string {
+			w.Srv.SetKeyLastUsed(w.Fx.ProjectKeyID, lastUse, "203.0.113.7")
+			return []string{"list", "--org-id", w.Fx.Org.ID}
+		}, func(t *testing.T, w *harness.CLIWorld, format, _ string, r harness.CLIResult) {
+			fx := w.Fx
 			if format == "table" {
-				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+				lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
 				if len(lines) != 3 || !strings.HasPrefix(lines[0], "ID") {
-					t.Fatalf("not a header and two rows:\n%s", r.stdout)
+					t.Fatalf("not a header and two rows:\n%s", r.Stdout)
 				}
 				for _, want := range []string{"ci", "shop-deploy", "never", "2025-03-04 05:06 UTC", "203.0.113.7"} {
-					if !strings.Contains(r.stdout, want) {
-						t.Errorf("table lacks %q:\n%s", want, r.stdout)
+					if !strings.Contains(r.Stdout, want) {
+						t.Errorf("table lacks %q:\n%s", want, r.Stdout)
 					}
 				}
 				return
 			}
 			var items []cliListItem
-			cliDecode(t, format, r.stdout, &items)
+			cliDecode(t, format, r.Stdout, &items)
 			if len(items) != 2 {
-				t.Fatalf("%d items, want 2:\n%s", len(items), r.stdout)
+				t.Fatalf("%d items, want 2:\n%s", len(items), r.Stdout)
 			}
 			for _, it := range items {
-				rec, _ := w.srv.Key(it.ID)
+				rec, _ := w.Srv.Key(it.ID)
 				if it.OrgID != fx.Org.ID || it.Name != rec.Name || it.CreatedBy.ID != rec.CreatedBy {
 					t.Errorf("item %+v does not match the fake's key %+v", it, rec)
 				}
@@ -742,108 +744,108 @@ func cliTestFormats(t *testing.T, bin string) {
 				}
 			}
 		}},
-		{"create", func(w *cliWorld, _ string) []string {
-			return []string{"create", "--name", "formats", "--project-id", w.fx.OrgProject.ID}
-		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
-			rec := cliNewest(t, w.srv)
+		{"create", func(w *harness.CLIWorld, _ string) []string {
+			return []string{"create", "--name", "formats", "--project-id", w.Fx.OrgProject.ID}
+		}, func(t *testing.T, w *harness.CLIWorld, format, _ string, r harness.CLIResult) {
+			rec := cliNewest(t, w.Srv)
 			if format == "table" {
-				if tok := cliToken(t, r.stdout); !w.srv.TokenValid(tok) {
+				if tok := harness.OneToken(t, r.Stdout); !w.Srv.TokenValid(tok) {
 					t.Error("the printed token does not authenticate")
 				}
 				return
 			}
-			out := cliDecodeNewKey(t, format, r.stdout)
-			if out.ID != rec.ID || out.Name != "formats" || out.Scope != "project" || out.CreatedBy.Name != "Ada Lovelace" || out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID {
+			out := cliDecodeNewKey(t, format, r.Stdout)
+			if out.ID != rec.ID || out.Name != "formats" || out.Scope != "project" || out.CreatedBy.Name != "Ada Lovelace" || out.ProjectID != w.Fx.OrgProject.ID || out.OrgID != w.Fx.Org.ID {
 				t.Errorf("answer %+v does not match the new key %+v", out, rec)
 			}
-			if !w.srv.TokenValid(out.Key) || out.TokenFile != "" || out.Fingerprint != contractFingerprint(t, out.Key) || out.RotatedFrom != 0 {
+			if !w.Srv.TokenValid(out.Key) || out.TokenFile != "" || out.Fingerprint != harness.ContractFingerprint(t, out.Key) || out.RotatedFrom != 0 {
 				t.Errorf("answer %+v: want a live key and no token file", out)
 			}
 			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
 		}},
-		{"create --out", func(w *cliWorld, dir string) []string {
-			return []string{"create", "--name", "formats-file", "--org-id", w.fx.Org.ID, "--out", filepath.Join(dir, "new.token")}
-		}, func(t *testing.T, w *cliWorld, format, dir string, r cliResult) {
+		{"create --out", func(w *harness.CLIWorld, dir string) []string {
+			return []string{"create", "--name", "formats-file", "--org-id", w.Fx.Org.ID, "--out", filepath.Join(dir, "new.token")}
+		}, func(t *testing.T, w *harness.CLIWorld, format, dir string, r harness.CLIResult) {
 			out, ok := cliTokenFileAnswer(t, w, format, filepath.Join(dir, "new.token"), r)
 			if !ok {
 				return
 			}
-			if out.OrgID != w.fx.Org.ID || out.ProjectID != "" || out.RotatedFrom != 0 {
+			if out.OrgID != w.Fx.Org.ID || out.ProjectID != "" || out.RotatedFrom != 0 {
 				t.Errorf("answer %+v", out)
 			}
 		}},
-		{"revoke", func(w *cliWorld, _ string) []string {
-			return []string{"revoke", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes"}
-		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
-			if w.srv.TokenValid(w.fx.OrgKeyToken) {
+		{"revoke", func(w *harness.CLIWorld, _ string) []string {
+			return []string{"revoke", strconv.FormatInt(w.Fx.OrgKeyID, 10), "--yes"}
+		}, func(t *testing.T, w *harness.CLIWorld, format, _ string, r harness.CLIResult) {
+			if w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 				t.Error("the key still authenticates")
 			}
 			if format == "table" {
-				if r.stdout != "" {
-					t.Errorf("stdout %q, want nothing", r.stdout)
+				if r.Stdout != "" {
+					t.Errorf("stdout %q, want nothing", r.Stdout)
 				}
-				cliWantStderr(t, r, "Revoked key "+strconv.FormatInt(w.fx.OrgKeyID, 10))
+				harness.WantStderr(t, r, "Revoked key "+strconv.FormatInt(w.Fx.OrgKeyID, 10))
 				return
 			}
 			var out cliRevoked
-			cliDecode(t, format, r.stdout, &out)
-			rec, _ := w.srv.Key(w.fx.OrgKeyID)
+			cliDecode(t, format, r.Stdout, &out)
+			rec, _ := w.Srv.Key(w.Fx.OrgKeyID)
 			k := out.Key
-			if k.ID != w.fx.OrgKeyID || k.Name != "ci" || !out.Revoked || k.OrgID != w.fx.Org.ID || k.ProjectID != "" || k.LastUsedAt != nil {
+			if k.ID != w.Fx.OrgKeyID || k.Name != "ci" || !out.Revoked || k.OrgID != w.Fx.Org.ID || k.ProjectID != "" || k.LastUsedAt != nil {
 				t.Errorf("answer %+v", out)
 			}
 			cliSameTime(t, "created_at", k.CreatedAt, rec.CreatedAt)
 		}},
-		{"rotate", func(w *cliWorld, _ string) []string {
-			return []string{"rotate", strconv.FormatInt(w.fx.ProjectKeyID, 10), "--yes"}
-		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
-			if w.srv.TokenValid(w.fx.ProjectKeyToken) {
+		{"rotate", func(w *harness.CLIWorld, _ string) []string {
+			return []string{"rotate", strconv.FormatInt(w.Fx.ProjectKeyID, 10), "--yes"}
+		}, func(t *testing.T, w *harness.CLIWorld, format, _ string, r harness.CLIResult) {
+			if w.Srv.TokenValid(w.Fx.ProjectKeyToken) {
 				t.Error("the old key still authenticates")
 			}
-			rec := cliNewest(t, w.srv)
+			rec := cliNewest(t, w.Srv)
 			if format == "table" {
-				if tok := cliToken(t, r.stdout); !w.srv.TokenValid(tok) {
+				if tok := harness.OneToken(t, r.Stdout); !w.Srv.TokenValid(tok) {
 					t.Error("the printed token does not authenticate")
 				}
 				return
 			}
-			out := cliDecodeNewKey(t, format, r.stdout)
-			if out.ID != rec.ID || out.RotatedFrom != w.fx.ProjectKeyID || !w.srv.TokenValid(out.Key) ||
-				out.ProjectID != w.fx.OrgProject.ID || out.OrgID != w.fx.Org.ID || !strings.HasPrefix(out.Name, "shop-deploy-rotated-") {
+			out := cliDecodeNewKey(t, format, r.Stdout)
+			if out.ID != rec.ID || out.RotatedFrom != w.Fx.ProjectKeyID || !w.Srv.TokenValid(out.Key) ||
+				out.ProjectID != w.Fx.OrgProject.ID || out.OrgID != w.Fx.Org.ID || !strings.HasPrefix(out.Name, "shop-deploy-rotated-") {
 				t.Errorf("answer %+v does not match the replacement %+v", out, rec)
 			}
 			cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
 		}},
-		{"rotate --out", func(w *cliWorld, dir string) []string {
-			return []string{"rotate", strconv.FormatInt(w.fx.OrgKeyID, 10), "--yes", "--name", "ci-2", "--out", filepath.Join(dir, "rotated.token")}
-		}, func(t *testing.T, w *cliWorld, format, dir string, r cliResult) {
-			if w.srv.TokenValid(w.fx.OrgKeyToken) {
+		{"rotate --out", func(w *harness.CLIWorld, dir string) []string {
+			return []string{"rotate", strconv.FormatInt(w.Fx.OrgKeyID, 10), "--yes", "--name", "ci-2", "--out", filepath.Join(dir, "rotated.token")}
+		}, func(t *testing.T, w *harness.CLIWorld, format, dir string, r harness.CLIResult) {
+			if w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 				t.Error("the old key still authenticates")
 			}
 			out, ok := cliTokenFileAnswer(t, w, format, filepath.Join(dir, "rotated.token"), r)
 			if !ok {
 				return
 			}
-			if out.Name != "ci-2" || out.RotatedFrom != w.fx.OrgKeyID || out.OrgID != w.fx.Org.ID || out.ProjectID != "" {
+			if out.Name != "ci-2" || out.RotatedFrom != w.Fx.OrgKeyID || out.OrgID != w.Fx.Org.ID || out.ProjectID != "" {
 				t.Errorf("answer %+v", out)
 			}
 		}},
-		{"whoami", func(*cliWorld, string) []string {
+		{"whoami", func(*harness.CLIWorld, string) []string {
 			return []string{"whoami"}
-		}, func(t *testing.T, w *cliWorld, format, _ string, r cliResult) {
+		}, func(t *testing.T, w *harness.CLIWorld, format, _ string, r harness.CLIResult) {
 			if format == "table" {
-				for _, want := range []string{"account        " + w.fx.Admin.ID, "personal key", w.fx.Org.ID + " (Acme)"} {
-					if !strings.Contains(r.stdout, want) {
-						t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+				for _, want := range []string{"account        " + w.Fx.Admin.ID, "personal key", w.Fx.Org.ID + " (Acme)"} {
+					if !strings.Contains(r.Stdout, want) {
+						t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 					}
 				}
 				return
 			}
 			var out cliWhoami
-			cliDecode(t, format, r.stdout, &out)
-			if out.AccountID != w.fx.Admin.ID || out.KeyType != "personal" || out.AuthMethod == "" ||
-				out.User == nil || out.User.Name != "Ada Lovelace" || out.User.Email != w.fx.Admin.Email ||
-				len(out.Organizations) != 1 || out.Organizations[0].ID != w.fx.Org.ID || out.Organizations[0].Name != "Acme" {
+			cliDecode(t, format, r.Stdout, &out)
+			if out.AccountID != w.Fx.Admin.ID || out.KeyType != "personal" || out.AuthMethod == "" ||
+				out.User == nil || out.User.Name != "Ada Lovelace" || out.User.Email != w.Fx.Admin.Email ||
+				len(out.Organizations) != 1 || out.Organizations[0].ID != w.Fx.Org.ID || out.Organizations[0].Name != "Acme" {
 				t.Errorf("answer %+v", out)
 			}
 		}},
@@ -851,10 +853,10 @@ func cliTestFormats(t *testing.T, bin string) {
 	for _, c := range cases {
 		for _, format := range []string{"table", "json", "yaml"} {
 			t.Run(c.name+"/"+format, func(t *testing.T) {
-				w := cliNewWorld(t, bin)
+				w := harness.NewCLIWorld(t, bin)
 				dir := t.TempDir()
-				r := w.run(t, "", w.env(), append(c.args(w, dir), "-o", format)...)
-				cliWantCode(t, r, 0)
+				r := w.Run(t, "", w.Env(), append(c.args(w, dir), "-o", format)...)
+				harness.WantCode(t, r, 0)
 				c.check(t, w, format, dir, r)
 			})
 		}
@@ -864,10 +866,10 @@ func cliTestFormats(t *testing.T, bin string) {
 // cliTestRoundTrip: list -o json holds the fake's own records, value for
 // value (the contract test checks the shape; this checks the content).
 func cliTestRoundTrip(t *testing.T, bin string) {
-	w := cliNewWorld(t, bin)
-	fx := w.fx
-	w.srv.SetKeyLastUsed(fx.ProjectKeyID, time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), "203.0.113.7")
-	w.srv.AddOrgKey(fx.Org.ID, "ünïcode ✓ \"quoted\"", "")
+	w := harness.NewCLIWorld(t, bin)
+	fx := w.Fx
+	w.Srv.SetKeyLastUsed(fx.ProjectKeyID, time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), "203.0.113.7")
+	w.Srv.AddOrgKey(fx.Org.ID, "ünïcode ✓ \"quoted\"", "")
 	lists := []struct {
 		name string
 		args []string
@@ -878,18 +880,18 @@ func cliTestRoundTrip(t *testing.T, bin string) {
 	}
 	for _, l := range lists {
 		t.Run(l.name, func(t *testing.T) {
-			r := w.run(t, "", w.env(), l.args...)
-			cliWantCode(t, r, 0)
+			r := w.Run(t, "", w.Env(), l.args...)
+			harness.WantCode(t, r, 0)
 			var items []cliListItem
-			cliDecode(t, "json", r.stdout, &items)
+			cliDecode(t, "json", r.Stdout, &items)
 			var want []neontest.KeyInfo
-			for _, k := range w.srv.LiveKeys() {
+			for _, k := range w.Srv.LiveKeys() {
 				if l.want(k) {
 					want = append(want, k)
 				}
 			}
 			if len(items) != len(want) {
-				t.Fatalf("%d items, the fake holds %d:\n%s", len(items), len(want), r.stdout)
+				t.Fatalf("%d items, the fake holds %d:\n%s", len(items), len(want), r.Stdout)
 			}
 			for i, rec := range want {
 				it := items[i]
@@ -934,17 +936,17 @@ func cliTestClosedStdout(t *testing.T, bin string) {
 	}
 	for _, run := range runs {
 		t.Run(run.name, func(t *testing.T) {
-			w := cliNewWorld(t, bin)
-			live := len(w.srv.LiveKeys())
+			w := harness.NewCLIWorld(t, bin)
+			live := len(w.Srv.LiveKeys())
 			rd, wr, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
 			}
 			rd.Close() // the reader is gone before anything is written
-			ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+			ctx, cancel := context.WithTimeout(t.Context(), harness.CLITimeout)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, w.bin, run.args(w.fx)...)
-			cmd.Env = w.env()
+			cmd := exec.CommandContext(ctx, w.Bin, run.args(w.Fx)...)
+			cmd.Env = w.Env()
 			cmd.Stdin = strings.NewReader("")
 			var stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = wr, &stderr
@@ -961,16 +963,16 @@ func cliTestClosedStdout(t *testing.T, bin string) {
 			if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 				t.Fatalf("killed by %v; stderr:\n%s", ws.Signal(), stderr.String())
 			}
-			r := cliResult{code: exitErr.ExitCode(), stderr: stderr.String()}
-			cliWantCode(t, r, 1)
-			cliWantStderr(t, r, "could not be delivered", "revoked at once", "nothing changed")
-			if n := cliCount(w.srv, http.MethodPost); n != 1 {
+			r := harness.CLIResult{Code: exitErr.ExitCode(), Stderr: stderr.String()}
+			harness.WantCode(t, r, 1)
+			harness.WantStderr(t, r, "could not be delivered", "revoked at once", "nothing changed")
+			if n := harness.CountRequests(w.Srv, http.MethodPost); n != 1 {
 				t.Errorf("%d POSTs, want 1", n)
 			}
-			if got := len(w.srv.LiveKeys()); got != live {
+			if got := len(w.Srv.LiveKeys()); got != live {
 				t.Errorf("%d live keys, want %d: the undelivered key stayed", got, live)
 			}
-			if !w.srv.TokenValid(w.fx.OrgKeyToken) {
+			if !w.Srv.TokenValid(w.Fx.OrgKeyToken) {
 				t.Error("the old key was revoked although its replacement was never delivered")
 			}
 		})
@@ -981,26 +983,26 @@ func cliTestClosedStdout(t *testing.T, bin string) {
 // file holds a live token that stdout never shows; a table prints the path
 // and the fingerprint; json and yaml describe the newest key with the file
 // instead of the token. It returns the decoded answer (ok false for a table).
-func cliTokenFileAnswer(t *testing.T, w *cliWorld, format, path string, r cliResult) (out cliNewKey, ok bool) {
+func cliTokenFileAnswer(t *testing.T, w *harness.CLIWorld, format, path string, r harness.CLIResult) (out cliNewKey, ok bool) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := strings.TrimSpace(string(data))
-	if !w.srv.TokenValid(tok) {
+	if !w.Srv.TokenValid(tok) {
 		t.Fatal("the token file does not authenticate")
 	}
-	cliNoSecret(t, "stdout", r.stdout, tok)
+	testkit.NoSecrets(t, "stdout", r.Stdout, tok)
 	if format == "table" {
-		if strings.TrimSpace(r.stdout) != path+" "+contractFingerprint(t, tok) {
-			t.Errorf("stdout %q, want the path and the fingerprint", r.stdout)
+		if strings.TrimSpace(r.Stdout) != path+" "+harness.ContractFingerprint(t, tok) {
+			t.Errorf("stdout %q, want the path and the fingerprint", r.Stdout)
 		}
 		return out, false
 	}
-	out = cliDecodeNewKey(t, format, r.stdout)
-	rec := cliNewest(t, w.srv)
-	if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != contractFingerprint(t, tok) {
+	out = cliDecodeNewKey(t, format, r.Stdout)
+	rec := cliNewest(t, w.Srv)
+	if out.ID != rec.ID || out.Key != "" || out.TokenFile != path || out.Fingerprint != harness.ContractFingerprint(t, tok) {
 		t.Errorf("answer %+v does not describe the new key %+v by its file", out, rec)
 	}
 	cliSameTime(t, "created_at", out.CreatedAt, rec.CreatedAt)
