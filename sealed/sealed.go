@@ -51,9 +51,22 @@ type Sealer struct {
 // New returns a Sealer with a fresh random key. now may be nil (time.Now);
 // ttl <= 0 uses DefaultTTL.
 func New(ttl time.Duration, now func() time.Time) (*Sealer, error) {
-	key := make([]byte, 32)
+	key := make([]byte, KeySize)
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("sealed: random key: %w", err)
+	}
+	return NewWithKey(key, ttl, now)
+}
+
+// KeySize is the length of a Sealer's key: AES-256.
+const KeySize = 32
+
+// NewWithKey returns a Sealer with the given key, so that several processes
+// sharing it (remote mode behind a load balancer) open each other's states.
+// Each still refuses a replay only of the states it opened itself.
+func NewWithKey(key []byte, ttl time.Duration, now func() time.Time) (*Sealer, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("sealed: the key must be %d bytes, not %d", KeySize, len(key))
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {

@@ -60,6 +60,9 @@ type Redactor struct {
 	mu     sync.RWMutex
 	values []string // longest first, so a value containing another is masked whole
 	pieces pieceIndex
+	// parent, set by Scoped, masks everything else, and learns what Add
+	// registers: only the values given to Scoped die with this redactor.
+	parent *Redactor
 }
 
 // NewRedactor returns a redactor that knows the given secret values.
@@ -69,9 +72,37 @@ func NewRedactor(values ...string) *Redactor {
 	return r
 }
 
+// Scoped returns a redactor that masks values as well as all that r masks,
+// for as long as the caller holds it: a credential that came with one
+// request (remote mode) is masked in everything that request says, and is
+// not kept once the request ended. Add on the scoped redactor registers with
+// r, so a token minted during the request stays masked after it.
+func (r *Redactor) Scoped(values ...string) *Redactor {
+	s := &Redactor{parent: r}
+	s.addOwn(values)
+	return s
+}
+
 // Add registers exact secret values. Values shorter than 8 bytes are ignored:
 // no Neon token is that short and masking them would garble ordinary text.
 func (r *Redactor) Add(values ...string) {
+	if r.parent != nil {
+		r.mu.RLock()
+		var rest []string
+		for _, v := range values {
+			if !containsString(r.values, strings.TrimSpace(v)) {
+				rest = append(rest, v)
+			}
+		}
+		r.mu.RUnlock()
+		r.parent.Add(rest...)
+		return
+	}
+	r.addOwn(values)
+}
+
+// addOwn registers values with r itself.
+func (r *Redactor) addOwn(values []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, v := range values {
@@ -92,9 +123,12 @@ func (r *Redactor) Add(values ...string) {
 // (a create answer's token is registered while it is decoded, before it can be
 // compared with the secrets held before it).
 func (r *Redactor) Known() *Redactor {
-	r.mu.RLock()
-	values := append([]string(nil), r.values...)
-	r.mu.RUnlock()
+	var values []string
+	for at := r; at != nil; at = at.parent {
+		at.mu.RLock()
+		values = append(values, at.values...)
+		at.mu.RUnlock()
+	}
 	k := &Redactor{}
 	k.Add(values...)
 	return k
@@ -144,6 +178,9 @@ func (r *Redactor) redact(s string) string {
 	}
 	s = r.pieces.mask(s)
 	r.mu.RUnlock()
+	if r.parent != nil {
+		return r.parent.redact(s)
+	}
 	for _, ru := range r.rules {
 		if !ru.applies(s) {
 			continue

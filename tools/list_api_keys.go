@@ -41,6 +41,7 @@ func ListAPIKeys(d Deps) server.ServerTool {
 			"(project-scoped ones show their project_id) when org_id is given. Use it to find the id of a key to revoke or rotate. "+
 			"Tokens are never shown.", readOnlyHints)
 	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		d := d.forRequest(ctx)
 		args, _, err := bind[listAPIKeysArgs](req)
 		if err != nil {
 			return errorResult(err.Error())

@@ -48,6 +48,7 @@ func ListProjects(d Deps) server.ServerTool {
 			"can be turned into the project_id that create_project_scoped_key and list_api_keys take. "+
 			"Without org_id it searches your personal projects and every organization's, and says where each project was found (org_id).", readOnlyHints)
 	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		d := d.forRequest(ctx)
 		args, _, err := bind[listProjectsArgs](req)
 		if err != nil {
 			return errorResult(err.Error())

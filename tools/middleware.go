@@ -23,6 +23,7 @@ func Middleware(d Deps) server.ToolHandlerMiddleware {
 	log := d.logger()
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+			d := d.forRequest(ctx)
 			start := time.Now()
 			slot := &tokenSlot{}
 			ctx = context.WithValue(ctx, tokenSlotKey{}, slot)

@@ -31,6 +31,7 @@ func RevokeAPIKey(d Deps) server.ServerTool {
 // the schema alone (see bind).
 func revokeHandler(d Deps) toolFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		d := d.forRequest(ctx)
 		args, confirmed, err := bind[revokeArgs](req)
 		if err != nil {
 			return errorResult("Not revoked: " + err.Error())

@@ -25,6 +25,7 @@ func Whoami(d Deps) server.ServerTool {
 		"Tell which Neon account and kind of key this server uses and which organizations it sees. "+
 			"Use it to explain a refused create or rotate: an organization key cannot mint keys.", readOnlyHints)
 	return serverTool(t, func(ctx context.Context, req mcp.CallToolRequest) *mcp.CallToolResult {
+		d := d.forRequest(ctx)
 		if _, _, err := bind[whoamiArgs](req); err != nil {
 			return errorResult(err.Error())
 		}

@@ -1,0 +1,87 @@
+package remote
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// accessRecord collects what the access log says of one request.
+type accessRecord struct {
+	status int
+	bytes  int64
+	kind   string // credential kind: none, bearer, server ("" before guard ran)
+}
+
+type accessKey struct{}
+
+// markKind notes the request's credential kind for the access log.
+func markKind(r *http.Request, kind string) {
+	if rec, ok := r.Context().Value(accessKey{}).(*accessRecord); ok {
+		rec.kind = kind
+	}
+}
+
+func accessLogger(cfg Config) *slog.Logger {
+	if cfg.AccessLog == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	// Through the redactor as well: a path or a method is the client's
+	// text, and a key pasted into a URL must not reach the log.
+	return slog.New(slog.NewJSONHandler(cfg.Server.Redactor.Writer(cfg.AccessLog), nil))
+}
+
+// logAccess serves r with next and logs one line: method, path, status,
+// size, duration, peer and credential kind. Never a header, the query, the
+// body or the credential.
+func (h *Handler) logAccess(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	start := time.Now()
+	rec := &accessRecord{}
+	rw := &recordingWriter{ResponseWriter: w, rec: rec}
+	next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), accessKey{}, rec)))
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	h.access.LogAttrs(r.Context(), slog.LevelInfo, "http",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status),
+		slog.Int64("bytes", rec.bytes),
+		slog.Int64("ms", time.Since(start).Milliseconds()),
+		slog.String("peer", clientIP(r)),
+		slog.String("credential", rec.kind),
+	)
+}
+
+// recordingWriter records the status and size of an answer; it keeps
+// Flush, which mcp-go's event streams need.
+type recordingWriter struct {
+	http.ResponseWriter
+	rec *accessRecord
+}
+
+func (w *recordingWriter) WriteHeader(status int) {
+	if w.rec.status == 0 {
+		w.rec.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	if w.rec.status == 0 {
+		w.rec.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.rec.bytes += int64(n)
+	return n, err
+}
+
+func (w *recordingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,104 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// guard checks a /mcp request before mcp-go sees it: its Origin (DNS
+// rebinding), its body size, its credential and its rate; then it passes
+// the request on with the credential in its context.
+func (h *Handler) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !h.originAllowed(origin) {
+			// A page of another site (perhaps one whose name now resolves
+			// to this machine) must not drive the tools.
+			writeText(w, http.StatusForbidden, "Forbidden: origin not allowed (see --allowed-origin)")
+			return
+		}
+		if r.Method == http.MethodPost {
+			body, status, err := readBody(w, r, h.cfg.MaxBodyBytes)
+			if err != nil {
+				writeText(w, status, err.Error())
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		ctx, c, err := h.creds.resolve(r)
+		if err != nil {
+			status := http.StatusInternalServerError
+			if errors.As(err, new(badRequest)) {
+				status = http.StatusBadRequest
+			}
+			writeText(w, status, err.Error())
+			return
+		}
+		if wait, ok := h.limiter.allow(c.limitKey); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeText(w, http.StatusTooManyRequests, "Too many requests with this credential: retry after "+w.Header().Get("Retry-After")+" s")
+			return
+		}
+		markKind(r, c.kind)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
+	})
+}
+
+// readBody reads a request body of at most limit bytes, or says why not.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, int, error) {
+	if r.ContentLength > limit {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body too large: at most %d bytes", limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body too large: at most %d bytes", limit)
+	case err != nil:
+		return nil, http.StatusBadRequest, errors.New("the request body could not be read")
+	}
+	return body, 0, nil
+}
+
+// originAllowed: an origin given with --allowed-origin, or a page served
+// from this machine's loopback names.
+func (h *Handler) originAllowed(origin string) bool {
+	for _, o := range h.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimSuffix(o, "/"), origin) {
+			return true
+		}
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return isLoopbackName(u.Hostname())
+}
+
+// isLoopbackName reports whether host (no port) names this machine's
+// loopback interface.
+func isLoopbackName(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// clientIP is the peer's address without its port, for the rate limit of
+// requests without a credential.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,221 @@
+// Package remote serves neonkeys' MCP tools over Streamable HTTP (neonkeys
+// mcp --http): the same server as stdio (server.New), stateless, so that any
+// number of instances behind a load balancer answer any request. Each
+// request brings its own Neon credential (Authorization: Bearer) unless the
+// deployment runs with a server credential behind an identity-aware proxy.
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/server"
+)
+
+// DefaultAddr is where neonkeys mcp --http listens without an address:
+// loopback, so nothing beyond this machine reaches it by accident.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Path is the MCP endpoint.
+const Path = "/mcp"
+
+// Defaults of Config's limits.
+const (
+	// DefaultMaxBodyBytes bounds a request body: a tools/call is a few
+	// hundred bytes; 1 MiB leaves room for any real JSON-RPC message.
+	DefaultMaxBodyBytes = 1 << 20
+	// maxHeaderBytes bounds the request headers (net/http answers 431).
+	maxHeaderBytes = 32 << 10
+	// DefaultRate and DefaultBurst bound the calls of one credential:
+	// an assistant makes a few calls a second at most.
+	DefaultRate  = 20
+	DefaultBurst = 40
+	// DefaultShutdownGrace is how long in-flight calls may run after
+	// SIGTERM: within Kubernetes' default 30 s termination grace.
+	DefaultShutdownGrace = 20 * time.Second
+	// callTimeout bounds one request's handling: longer than a key search
+	// across organizations (keys.orgWalkTimeout, 2 minutes).
+	callTimeout = 150 * time.Second
+)
+
+// Config configures the remote server.
+type Config struct {
+	Addr           string // host:port; DefaultAddr when empty
+	TLSCert        string // with TLSKey: serve HTTPS
+	TLSKey         string
+	BehindProxy    bool     // TLS ends in a proxy in front: plain HTTP on any address
+	AllowedOrigins []string // browser origins allowed besides loopback ones
+
+	// Server holds the MCP server's options, as for stdio. Its Keys is the
+	// server credential, used only with ServerCredential; without it every
+	// request brings its own (Authorization: Bearer).
+	Server           server.Options
+	ServerCredential bool
+	// API is the template of the Neon API client built for a request's
+	// credential: Token, Redactor and HTTPClient are set per request.
+	API neonapi.Options
+
+	MaxBodyBytes  int64   // DefaultMaxBodyBytes when 0
+	Rate          float64 // calls per second per credential; DefaultRate when 0
+	Burst         int     // DefaultBurst when 0
+	ShutdownGrace time.Duration
+	// AccessLog receives one JSON line per HTTP request (no header, body or
+	// credential); nil discards.
+	AccessLog io.Writer
+	// Now is the rate limiter's clock; nil means time.Now (tests set it).
+	Now func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Rate <= 0 {
+		c.Rate = DefaultRate
+	}
+	if c.Burst <= 0 {
+		c.Burst = DefaultBurst
+	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = DefaultShutdownGrace
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.Server.Redactor = newRedactor(c.Server.Redactor)
+}
+
+// Handler is the remote server's HTTP face: /mcp, /healthz and /readyz.
+type Handler struct {
+	cfg      Config
+	mux      *http.ServeMux
+	mcp      *mcpserver.StreamableHTTPServer
+	creds    *credentials
+	limiter  *limiter
+	access   *slog.Logger
+	draining atomic.Bool    // /readyz fails once shutdown began
+	inflight sync.WaitGroup // /mcp requests being served, their withdrawals included
+}
+
+// New builds the handler. It does not listen (see Serve).
+func New(cfg Config) (*Handler, error) {
+	cfg.setDefaults()
+	if cfg.ServerCredential && cfg.Server.Keys == nil && cfg.Server.CredentialErr == nil {
+		return nil, errors.New("remote: --server-credential needs a credential (NEON_API_KEY_FILE)")
+	}
+	opts := cfg.Server
+	if !cfg.ServerCredential {
+		// The process's own credential never serves a remote caller: anyone
+		// who reaches the port would act with it.
+		opts.Keys, opts.CredentialErr = nil, errNoBearer
+	}
+	s, err := server.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("remote: %w", err)
+	}
+	creds, err := newCredentials(cfg)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		cfg:     cfg,
+		mux:     http.NewServeMux(),
+		creds:   creds,
+		limiter: newLimiter(cfg.Rate, cfg.Burst, cfg.Now),
+		access:  accessLogger(cfg),
+		mcp: mcpserver.NewStreamableHTTPServer(s,
+			mcpserver.WithEndpointPath(Path),
+			mcpserver.WithStateLess(true),
+			// Behind a proxy the Host is the public name on a loopback
+			// connection: mcp-go would refuse it. The Origin check stays.
+			mcpserver.WithDisableLocalhostProtection(cfg.BehindProxy),
+			mcpserver.WithStreamableHTTPLogger(slog.New(slog.DiscardHandler)),
+		),
+	}
+	h.mux.Handle(Path, h.guard(http.HandlerFunc(h.serveMCP)))
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok") })
+	h.mux.HandleFunc("GET /readyz", h.serveReady)
+	return h, nil
+}
+
+// ServeHTTP logs every request, then serves it.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.logAccess(w, r, h.mux)
+}
+
+func (h *Handler) serveReady(w http.ResponseWriter, _ *http.Request) {
+	if h.draining.Load() {
+		writeText(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	writeText(w, http.StatusOK, "ready")
+}
+
+// serveMCP serves one MCP message with the request's credential.
+func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodGet, http.MethodDelete:
+		// Stateless: no stream to open later and no session to end.
+		w.Header().Set("Allow", http.MethodPost)
+		writeText(w, http.StatusMethodNotAllowed, "this server is stateless: only POST is served at "+Path)
+		return
+	default:
+		w.Header().Set("Allow", http.MethodPost)
+		writeText(w, http.StatusMethodNotAllowed, "only POST is served at "+Path)
+		return
+	}
+	h.inflight.Add(1)
+	defer h.inflight.Done()
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	call := requestCall(r)
+	if call.svc != nil {
+		// A call cut short may be withdrawing a key it minted: the request
+		// ends (and shutdown waits) only once that is done.
+		defer call.svc.Settle()
+	}
+	h.mcp.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// Drain makes /readyz fail, so that a load balancer stops sending requests.
+func (h *Handler) Drain() { h.draining.Store(true) }
+
+// Wait waits for the /mcp requests in flight, at most until ctx ends.
+func (h *Handler) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		h.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, text+"\n")
+}
+
+// listenerAddr is for messages: the address actually bound.
+func listenerAddr(l net.Listener) string { return l.Addr().String() }
