@@ -22,6 +22,9 @@ func examples() map[string]string {
 		"rotate": `  neonkeys rotate 1234567
   neonkeys rotate 1234567 --yes --out new.key
   neonkeys rotate 1234567 --org-id org-cool-breeze-12345678 --name ci-2026 -o json --yes`,
+		"audit": `  neonkeys audit
+  neonkeys audit --org-id org-cool-breeze-12345678 --fail-on high
+  neonkeys audit --max-age 60d --unused 30d -o json`,
 		"whoami": `  neonkeys whoami
   neonkeys whoami -o json`,
 		"version": `  neonkeys version
