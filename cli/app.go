@@ -33,6 +33,10 @@ type app struct {
 	// at a terminal (colour.go).
 	colour *tableColour
 
+	// credFile is the key file the credential came from (NEON_API_KEY_FILE),
+	// set by service: a self destination replaces it.
+	credFile string
+
 	output  string
 	apiKey  string
 	apiHost string
@@ -54,6 +58,7 @@ func (a *app) service(ctx context.Context) (*keys.Service, error) {
 	if err != nil {
 		return nil, usageErr("%s", err.Error())
 	}
+	a.credFile = cred.File
 	api, err := a.client(cred.Token)
 	if err != nil {
 		return nil, err

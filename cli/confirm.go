@@ -21,6 +21,12 @@ type lineResult struct {
 // revoke or a rotation. With yes it asks nothing; without a terminal it
 // refuses. Ctrl-C (ctx ends) or end of input at the prompt changes nothing.
 func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) error {
+	return a.confirmTo(ctx, k, verb, yes, "")
+}
+
+// confirmTo is confirm whose prompt also names the destinations (to) the
+// new token will overwrite, so the typed answer approves them too.
+func (a *app) confirmTo(ctx context.Context, k keys.Key, verb string, yes bool, to string) error {
 	if yes {
 		return nil
 	}
@@ -34,6 +40,9 @@ func (a *app) confirm(ctx context.Context, k keys.Key, verb string, yes bool) er
 		// A name of control characters alone cannot be typed: ask for the id.
 		shown, raw = strconv.FormatInt(k.ID, 10), strconv.FormatInt(k.ID, 10)
 		prompt, what = "Type the key id to confirm: ", "the key's id"
+	}
+	if to != "" {
+		prompt = strings.TrimSuffix(prompt, ": ") + " writing the new token to " + to + ": "
 	}
 	in := bufio.NewReader(a.env.io.Stdin)
 	for try := 1; try <= maxConfirmTries; try++ {

@@ -16,12 +16,15 @@ func examples() map[string]string {
   neonkeys list --name-contains deploy --limit 20`,
 		"create": `  neonkeys create --name laptop
   neonkeys create --name ci --org-id org-cool-breeze-12345678 --out ci.key
-  neonkeys create --name deploy --project-id cool-breeze-12345678 -o json`,
+  neonkeys create --name deploy --project-id cool-breeze-12345678 -o json
+  neonkeys create --name shop-ci --project-id cool-breeze-12345678 --to shop-ci --yes`,
 		"revoke": `  neonkeys revoke 1234567
   neonkeys revoke 1234567 --org-id org-cool-breeze-12345678 --yes`,
 		"rotate": `  neonkeys rotate 1234567
   neonkeys rotate 1234567 --yes --out new.key
-  neonkeys rotate 1234567 --org-id org-cool-breeze-12345678 --name ci-2026 -o json --yes`,
+  neonkeys rotate 1234567 --org-id org-cool-breeze-12345678 --name ci-2026 -o json --yes
+  neonkeys rotate 1234567 --to shop-ci --to shop-env --yes
+  neonkeys rotate 1234567 --keep-old`,
 		"audit": `  neonkeys audit
   neonkeys audit --org-id org-cool-breeze-12345678 --fail-on high
   neonkeys audit --max-age 60d --unused 30d -o json`,
@@ -34,6 +37,10 @@ func examples() map[string]string {
   neonkeys completion zsh > "${fpath[1]}/_neonkeys"
   neonkeys completion fish > ~/.config/fish/completions/neonkeys.fish
   neonkeys completion powershell | Out-String | Invoke-Expression`,
+		"destinations": `  neonkeys destinations
+  neonkeys destinations --check -o json`,
+		"deliver": `  neonkeys deliver --token-file ~/.local/state/neonkeys/rescue/1234567-shop-ci.token --to shop-env
+  op read op://ci/neon/token | neonkeys deliver --token-file - --to shop-ci`,
 		"mcp": `  neonkeys mcp
   neonkeys mcp --read-only
   neonkeys mcp --secrets-dir ~/.config/neonkeys/secrets --confirm-ttl 10m`,

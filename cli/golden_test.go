@@ -170,7 +170,8 @@ func TestOneVocabulary(t *testing.T) {
 		base := strings.TrimSuffix(filepath.Base(path), ".golden")
 		if base == "whoami" { // a personal key, in both faces
 			whoami[path] = fieldNames(doc, "note") // the tool's own cut notice
-		} else if !strings.HasPrefix(base, "whoami") && keysSeen == 0 && !strings.Contains(path, "list_projects") {
+		} else if !strings.HasPrefix(base, "whoami") && keysSeen == 0 && !strings.Contains(path, "list_projects") &&
+			!strings.HasPrefix(base, "destinations") { // the config's list and deliver hold no key
 			t.Errorf("%s: no key object found", path)
 		}
 	}

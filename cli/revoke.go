@@ -74,5 +74,8 @@ func (a *app) sayAboutTarget(t keys.Target, op keys.Operation) {
 	}
 	if warn := t.SelfWarning(op); warn != "" {
 		a.say("Warning: %s.", warn)
+		if hint := a.selfDestinationHint(t, op); hint != "" {
+			a.say("  %s.", hint)
+		}
 	}
 }

@@ -73,11 +73,12 @@ at a prompt included).`,
 		a.createCommand(),
 		a.revokeCommand(),
 		a.rotateCommand(),
-		a.auditCommand(),
 		a.whoamiCommand(),
 		a.versionCommand(),
 		a.completionCommand(root),
 		a.mcpCommand(),
+		a.destinationsCommand(),
+		a.deliverCommand(),
 	)
 	addExamples(root)
 	for _, c := range root.Commands() {
@@ -168,6 +169,9 @@ func inapplicableFlags(command string) []inapplicable {
 		return []inapplicable{apiKey, timeout,
 			{name: "output", shorthand: "o", why: "it prints a shell script"}}
 	case "version":
+		return []inapplicable{apiKey, timeout}
+	case "destinations", "deliver":
+		// They write to destinations and never call Neon.
 		return []inapplicable{apiKey, timeout}
 	}
 	return nil
