@@ -1,4 +1,4 @@
-package e2e
+package mcp
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ const mcpNodeSDKVersion = "1.32.2"
 // installed. CI must run it; elsewhere a missing install skips the test.
 func mcpNodeClient(t *testing.T) (node, script string) {
 	t.Helper()
-	dir, err := filepath.Abs("node")
+	dir, err := filepath.Abs(filepath.Join("..", "node"))
 	if err != nil {
 		t.Fatal(err)
 	}
