@@ -242,7 +242,7 @@ func newKeyOf(o *handoff.Outcome) keys.NewKeyView {
 func deliveryLines(o *handoff.Outcome) []string {
 	var lines []string
 	for _, r := range o.Report.Results {
-		line := fmt.Sprintf("- %s (%s): %s", r.Name, r.Target, r.Status)
+		line := fmt.Sprintf("- %s, %s: %s", r.Name, r.Target, r.Status)
 		switch {
 		case r.Err != "":
 			line += ": " + r.Err
