@@ -47,8 +47,8 @@ func (s Severity) rank() int {
 	return 0
 }
 
-// AtLeast reports whether s is min or worse.
-func (s Severity) AtLeast(min Severity) bool { return s.rank() >= min.rank() }
+// AtLeast reports whether s is floor or worse.
+func (s Severity) AtLeast(floor Severity) bool { return s.rank() >= floor.rank() }
 
 // ParseSeverity reads high, medium or low.
 func ParseSeverity(s string) (Severity, error) {
@@ -72,7 +72,8 @@ type Kind string
 //   - unused (medium): last used longer ago than Thresholds.Unused;
 //   - never_used (low): never used, and older than Thresholds.NeverUsed;
 //   - duplicate_name (low): another live key of the same scope has the
-//     same name, so a name (and a destination's holds) does not say which.
+//     same name, so a name (and a destination's holds) does not say which;
+//     every key of the name but the one to keep (used last, else newest).
 //
 // A key that is stale (unused, never_used) is not also reported too_old:
 // revoking it beats rotating it. The old key of an unfinished rotation is
@@ -153,9 +154,9 @@ type Report struct {
 
 // Counts counts findings by severity.
 type Counts struct {
-	High   int `json:"high"`
-	Medium int `json:"medium"`
-	Low    int `json:"low"`
+	High   int `json:"high" jsonschema_description:"Findings of severity high."`
+	Medium int `json:"medium" jsonschema_description:"Findings of severity medium."`
+	Low    int `json:"low" jsonschema_description:"Findings of severity low."`
 }
 
 // LimitsInDays are the thresholds of a report.
@@ -165,11 +166,11 @@ type LimitsInDays struct {
 	MaxAge    int `json:"max_age_days" jsonschema_description:"A key older than this is due for rotation."`
 }
 
-// AtLeast counts the findings of severity min or worse.
-func (r *Report) AtLeast(min Severity) int {
+// AtLeast counts the findings of severity floor or worse.
+func (r *Report) AtLeast(floor Severity) int {
 	n := 0
 	for _, f := range r.Findings {
-		if f.Severity.AtLeast(min) {
+		if f.Severity.AtLeast(floor) {
 			n++
 		}
 	}
@@ -370,6 +371,10 @@ func (j judge) duplicate(k keys.Key, groups map[nameScope][]keys.Key) (Finding, 
 	if len(same) < 2 {
 		return Finding{}, false
 	}
+	keep := keeper(same)
+	if keep.ID == k.ID {
+		return Finding{}, false // the one to keep is not a finding
+	}
 	f := j.finding(k, KindDuplicateName, Low, "revoke")
 	for _, o := range same {
 		if o.ID != k.ID {
@@ -377,8 +382,31 @@ func (j judge) duplicate(k keys.Key, groups map[nameScope][]keys.Key) (Finding, 
 		}
 	}
 	f.Problem = fmt.Sprintf("%d live keys of this scope are named %q: a name (and a destination's holds) cannot say which one is meant.", len(same), k.Name)
-	f.Fix.Note = "Keep the one in use and revoke the others; to keep both, rotate one to a distinct name (rotate --name)."
+	f.Fix.Note = fmt.Sprintf("Keep key %d (the one used last, else the newest) and revoke this one; if both are needed, rotate this one to a distinct name instead (neonkeys rotate %d --name NEW).", keep.ID, k.ID)
 	return f, true
+}
+
+// keeper is the key of a group sharing one name to keep: the one used
+// last, else (none used) the newest.
+func keeper(same []keys.Key) keys.Key {
+	best := same[0]
+	for _, k := range same[1:] {
+		bu, ku := lastUsed(best), lastUsed(k)
+		switch {
+		case ku.After(bu):
+			best = k
+		case ku.Equal(bu) && k.CreatedAt.After(best.CreatedAt):
+			best = k
+		}
+	}
+	return best
+}
+
+func lastUsed(k keys.Key) time.Time {
+	if k.LastUsedAt == nil {
+		return time.Time{}
+	}
+	return *k.LastUsedAt
 }
 
 // nameScope groups keys by scope (organization, project) and name.

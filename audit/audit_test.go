@@ -375,3 +375,19 @@ func TestNoTokenInAReport(t *testing.T) {
 		t.Fatalf("report holds a token or lacks the finding:\n%s", text)
 	}
 }
+
+// TestDuplicateKeepsTheKeyInUse: of two keys with one name, the one used
+// last is kept (no finding), the other is reported with it as the keeper.
+func TestDuplicateKeepsTheKeyInUse(t *testing.T) {
+	srv, fx, svc := world(t)
+	_, older := srv.AddOrgKey(fx.Org.ID, "deploy", "")
+	_, newer := srv.AddOrgKey(fx.Org.ID, "deploy", "")
+	srv.SetKeyLastUsed(older, now.Add(-time.Hour), "192.0.2.1")
+	r := run(t, svc, "", audit.Options{})
+	if len(found(r, audit.KindDuplicateName, older)) != 0 || len(found(r, audit.KindDuplicateName, newer)) != 1 {
+		t.Fatalf("want only the unused key %d reported, keeping %d:\n%s", newer, older, describe(r))
+	}
+	if f := found(r, audit.KindDuplicateName, newer)[0]; !strings.Contains(f.Fix.Note, fmt.Sprintf("Keep key %d", older)) {
+		t.Errorf("note %q does not name the key to keep", f.Fix.Note)
+	}
+}

@@ -119,6 +119,7 @@ func New(opts Options) (*server.MCPServer, error) {
 	}
 	s.AddTools(tools.All(deps)...)
 	s.AddPrompts(tools.RotatePrompt(deps))
+	s.AddPrompts(tools.AuditPrompt(deps))
 	return s, nil
 }
 

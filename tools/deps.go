@@ -118,6 +118,7 @@ func All(d Deps) []server.ServerTool {
 		ListProjects(d),
 		Whoami(d),
 		ListDestinations(d),
+		AuditAPIKeys(d),
 		CreateProjectScopedKey(d),
 		RevokeAPIKey(d),
 		RotateAPIKey(d),

@@ -81,6 +81,7 @@ func TestToolMetadata(t *testing.T) {
 		"list_api_keys":             {true, false, true, false},
 		"list_projects":             {true, false, true, false},
 		"whoami":                    {true, false, true, false},
+		"audit_api_keys":            {true, false, true, false},
 		"list_destinations":         {true, false, true, false},
 		"create_project_scoped_key": {false, false, false, false},
 		"revoke_api_key":            {false, true, true, false},
