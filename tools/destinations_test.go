@@ -53,6 +53,12 @@ const threeDestinations = `destinations:
 // {dir} its folder).
 func newDestEnv(t *testing.T, yamlFmt string, o ...envOption) *destEnv {
 	t.Helper()
+	return newDestEnvOn(t, newEnv, yamlFmt, o...)
+}
+
+// newDestEnvOn is newDestEnv with the server built by mk (newEnv, newGoldenEnv).
+func newDestEnvOn(t *testing.T, mk func(*testing.T, ...envOption) *env, yamlFmt string, o ...envOption) *destEnv {
+	t.Helper()
 	dir := t.TempDir()
 	gh := githubtest.New(t, destGHToken)
 	cfg, err := destination.Parse([]byte(strings.ReplaceAll(yamlFmt, "{dir}", dir)), filepath.Join(dir, "config.yaml"), dir)
@@ -71,7 +77,7 @@ func newDestEnv(t *testing.T, yamlFmt string, o ...envOption) *destEnv {
 		so.Destinations = cfg
 		so.Getenv = func(k string) string { return vars[k] }
 	})}, o...)
-	e := &destEnv{env: newEnv(t, opts...), gh: gh, dir: dir, envFile: envFile, stdinRec: filepath.Join(dir, "stdin.rec")}
+	e := &destEnv{env: mk(t, opts...), gh: gh, dir: dir, envFile: envFile, stdinRec: filepath.Join(dir, "stdin.rec")}
 	e.keyToken, e.keyID = e.fake.AddPersonalKey(e.fx.Admin.ID, "shop-deploy")
 	return e
 }
