@@ -127,8 +127,9 @@ func (c *credentials) resolve(r *http.Request) (context.Context, call, error) {
 	}
 	svc := keys.New(api, nil)
 	sum := sha256.Sum256([]byte(token))
-	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red})
-	return ctx, call{kind: kindBearer, svc: svc, limitKey: "key:" + hex.EncodeToString(sum[:16])}, nil
+	digest := hex.EncodeToString(sum[:16])
+	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red, Principal: digest})
+	return ctx, call{kind: kindBearer, svc: svc, limitKey: "key:" + digest}, nil
 }
 
 // validToken accepts the token68 characters of RFC 6750: a Neon key is

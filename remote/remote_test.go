@@ -102,3 +102,26 @@ func TestMalformedAuthorization(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// TestEveryToolUsesTheRequestsKey: no tool falls back to the server's own
+// (absent) credential: each, called with a key in the request, answers
+// something other than the advice to send one (a new tool that forgets
+// tools.Deps.forRequest fails here).
+func TestEveryToolUsesTheRequestsKey(t *testing.T) {
+	e := newEnv(t)
+	_, url := e.start(e.config())
+	c := e.connect(url, bearer(e.fx.AdminToken))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range list.Tools {
+		t.Run(tool.Name, func(t *testing.T) {
+			if got := text(e.call(c, tool.Name, `{}`)); strings.Contains(got, "No Neon credential") {
+				t.Fatalf("%s with a key in the request answered %q", tool.Name, got)
+			}
+		})
+	}
+}

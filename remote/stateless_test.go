@@ -194,3 +194,61 @@ func TestLegacyAcrossInstances(t *testing.T) {
 		t.Fatalf("steps %+v: want preview and confirmed call on two instances", steps)
 	}
 }
+
+// modernCall is a 2026-07-28 tools/call of rotate_api_key with confirm,
+// from a client that can ask its user; state and an accepting answer are
+// added when given.
+func modernCall(keyID int64, orgID, state string) string {
+	params := map[string]any{
+		"name":      "rotate_api_key",
+		"arguments": map[string]any{"key_id": keyID, "org_id": orgID, "confirm": true},
+		"_meta": map[string]any{
+			"io.modelcontextprotocol/protocolVersion":    "2026-07-28",
+			"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "t", "version": "1"},
+			"io.modelcontextprotocol/clientCapabilities": map[string]any{"elicitation": map[string]any{}},
+		},
+	}
+	if state != "" {
+		params["requestState"] = state
+		params["inputResponses"] = map[string]any{"confirm": map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}}
+	}
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params})
+	return string(b)
+}
+
+// TestStateBoundToCredential: a confirmation state issued to one key does
+// not open for another: whoever holds a state cannot spend it with a
+// different credential, on any instance.
+func TestStateBoundToCredential(t *testing.T) {
+	e := newEnv(t)
+	key := make([]byte, sealed.KeySize)
+	_, _ = rand.Read(key)
+	_, url := threeInstances(e, key)
+	modern := func(token string) map[string]string {
+		return map[string]string{"Authorization": "Bearer " + token, "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "rotate_api_key"}
+	}
+	_, _, body := post(t, url, modernCall(e.fx.OrgKeyID, e.fx.Org.ID, ""), modern(e.fx.AdminToken))
+	var asked struct {
+		Result struct {
+			ResultType   string `json:"resultType"`
+			RequestState string `json:"requestState"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(body), &asked); err != nil || asked.Result.ResultType != "input_required" {
+		t.Fatalf("first call: %v %s; want input_required", err, body)
+	}
+	// The org's other admin would be the realistic thief; the member's key
+	// cannot rotate org keys anyway, so a second admin key is added.
+	otherToken, _ := e.fake.AddPersonalKey(e.fx.Admin.ID, "other-laptop")
+	_, _, body = post(t, url, modernCall(e.fx.OrgKeyID, e.fx.Org.ID, asked.Result.RequestState), modern(otherToken))
+	if !strings.Contains(body, "different call") {
+		t.Fatalf("the state answered with another key: %s; want a refusal", body)
+	}
+	if old, _ := e.fake.Key(e.fx.OrgKeyID); old.Revoked {
+		t.Fatal("rotated with a state issued to another key")
+	}
+	_, _, body = post(t, url, modernCall(e.fx.OrgKeyID, e.fx.Org.ID, asked.Result.RequestState), modern(e.fx.AdminToken))
+	if old, _ := e.fake.Key(e.fx.OrgKeyID); !old.Revoked {
+		t.Fatalf("not rotated with the state's own key: %s", body)
+	}
+}

@@ -49,6 +49,8 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 	if err != nil {
 		return refuse(a.refused + ": internal error binding the confirmation.")
 	}
+	// Remote mode: a state opens only for the credential it was issued to.
+	binding = append([]byte(principal(ctx)), binding...)
 	state := req.Params.RequestState
 	if state == "" && len(req.Params.InputResponses) == 0 {
 		sealedState, err := d.Sealer.Seal(a.tool, string(binding), a.plan)

@@ -17,6 +17,9 @@ type Request struct {
 	// Redactor masks the request's credential as well as all the process
 	// redactor masks (see secret.Redactor.Scoped). nil keeps Deps.Redactor.
 	Redactor *secret.Redactor
+	// Principal names the credential (a digest, never the credential): a
+	// confirmation state issued to one credential does not open for another.
+	Principal string
 }
 
 type requestKey struct{}
@@ -40,4 +43,13 @@ func (d Deps) forRequest(ctx context.Context) Deps {
 		d.Redactor = r.Redactor
 	}
 	return d
+}
+
+// principal is the bound prefix of a confirmation state for ctx's remote
+// request: "" on stdio, where one process serves one credential.
+func principal(ctx context.Context) string {
+	if r, ok := ctx.Value(requestKey{}).(*Request); ok && r.Principal != "" {
+		return "principal " + r.Principal + "\n"
+	}
+	return ""
 }
