@@ -15,6 +15,7 @@ import (
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/destination/githubtest"
 	"github.com/neonkeys/neonkeys/server"
+	"github.com/neonkeys/neonkeys/tools"
 )
 
 // anyToken is a Neon token as the fake mints them: no answer of a
@@ -464,4 +465,29 @@ func TestCreateDeliversToDestinations(t *testing.T) {
 		t.Fatalf("the secret does not hold the new token: %s", text(res))
 	}
 	assertNoToken(t, "the answer", dump(res))
+}
+
+// TestRotatePromptUsesDestinations: with destinations configured, the
+// rotate-api-key prompt walks "which systems hold this key?" →
+// list_destinations → rotate_api_key with deliver_to → verify with
+// list_api_keys, in that order, and tells the model the token is never
+// its to see.
+func TestRotatePromptUsesDestinations(t *testing.T) {
+	e := newDestEnv(t, threeDestinations)
+	req := mcp.GetPromptRequest{}
+	req.Params.Name = tools.PromptRotate
+	req.Params.Arguments = map[string]string{"key": "shop-deploy"}
+	res, err := e.client().GetPrompt(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt := res.Messages[0].Content.(mcp.TextContent).Text
+	at := -1
+	for _, step := range []string{"shop-deploy", "Which systems hold this key?", "list_destinations", "deliver_to", "confirm: true", "never ask for it", "list_api_keys. The new key must be listed", "old key id must be gone"} {
+		i := strings.Index(prompt, step)
+		if i < 0 || i < at {
+			t.Fatalf("the prompt lacks %q, or has it out of order: %s", step, prompt)
+		}
+		at = i
+	}
 }
