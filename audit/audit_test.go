@@ -317,6 +317,12 @@ func TestOrganizationKeyAuditsItsOrganization(t *testing.T) {
 	if len(found(r, audit.KindNeverUsed, fx.ProjectKeyID)) != 1 {
 		t.Fatalf("report:\n%s", describe(r))
 	}
+	// Should Neon refuse such a key the list of organizations, nothing
+	// is missing: its own was listed.
+	srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/users/me/organizations", Status: http.StatusNotFound, Message: "not allowed for organization API keys"})
+	if r := run(t, service(t, srv, fx.OrgKeyToken), "", audit.Options{}); r.Audited != 2 || len(r.Gaps) != 0 {
+		t.Fatalf("refused the organizations: audited %d keys, gaps %+v", r.Audited, r.Gaps)
+	}
 }
 
 // TestHeldByDestinations: a finding names the destinations whose holds

@@ -80,7 +80,9 @@ func Collect(ctx context.Context, svc *keys.Service, orgID string) (*Inventory, 
 			return nil, err
 		}
 		places = append(places, personal)
-		if orgsErr != nil {
+		// An organization key may be refused the list of organizations; its
+		// own was listed in place of the personal keys.
+		if orgsErr != nil && personal.fromCredOrg == "" {
 			inv.Gaps = append(inv.Gaps, Gap{What: "the list of your organizations", Reason: reason(orgsErr)})
 		}
 		if len(orgs) > keys.MaxOrgsWalked {
