@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,7 +20,7 @@ const destGitHubCred = "ghp_clidestinationtestcredential01234"
 // destinations config, a .env file and a command that records its stdin:
 // the three destinations of a rotation.
 type destWorld struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *neontest.Server
 	fx   *neontest.Fixture
 	gh   *githubtest.Server
@@ -29,7 +30,7 @@ type destWorld struct {
 	dotenv, stdinFile string
 }
 
-func newDestWorld(t *testing.T, opts ...neontest.Option) *destWorld {
+func newDestWorld(t testing.TB, opts ...neontest.Option) *destWorld {
 	t.Helper()
 	srv := neontest.New(t, opts...)
 	w := &destWorld{t: t, srv: srv, fx: srv.Seed(), gh: githubtest.New(t, destGitHubCred), home: t.TempDir()}
@@ -85,7 +86,18 @@ func (w *destWorld) writeConfig(yaml string) {
 
 func (w *destWorld) run(args ...string) result {
 	w.t.Helper()
-	return runCLI(w.t, runOpts{env: w.env}, args...)
+	return runWith(w.t, w.env, args...)
+}
+
+// runWith is runCLI for a test or a benchmark: stdin empty, no terminal.
+func runWith(tb testing.TB, vars map[string]string, args ...string) result {
+	var stdout, stderr bytes.Buffer
+	e := env{
+		io:     IO{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr},
+		getenv: func(k string) string { return vars[k] },
+	}
+	code := run(tb.Context(), e, args)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
 // dotenvValue is NEON_API_KEY's value in the .env file.
@@ -137,7 +149,7 @@ func (w *destWorld) newKeys() []neontest.KeyInfo {
 func (w *destWorld) works(token string) bool {
 	w.t.Helper()
 	env := map[string]string{"NEON_API_KEY": token, "NEON_API_HOST": w.srv.URL()}
-	return runCLI(w.t, runOpts{env: env}, "whoami").code == 0
+	return runWith(w.t, env, "whoami").code == 0
 }
 
 // rescueFiles lists the rescue folder.
