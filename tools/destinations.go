@@ -157,6 +157,25 @@ func hasSelf(dests []destination.Destination) bool {
 	return slices.ContainsFunc(dests, func(dst destination.Destination) bool { return dst.Kind() == destination.KindSelf })
 }
 
+// selfHint, for a rotation of the key neonkeys runs with that does not
+// deliver to its key file, names the configured self destinations that
+// would keep neonkeys working; "" otherwise.
+func (d Deps) selfHint(t keys.Target, dests []destination.Destination) string {
+	if t.Self == keys.NotSelf || d.Destinations == nil || hasSelf(dests) {
+		return ""
+	}
+	var names []string
+	for _, s := range d.Destinations.Destinations {
+		if s.Kind == destination.KindSelf {
+			names = append(names, s.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (the destination %s replaces neonkeys' own key file and keeps it working: add it to deliver_to)", strings.Join(names, ", "))
+}
+
 // leftOut names the destinations that hold key keyName but are not among
 // dests: after the rotation they still hold the old key.
 func (d Deps) leftOut(keyName string, dests []destination.Destination) []string {

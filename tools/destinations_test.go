@@ -491,3 +491,25 @@ func TestRotatePromptUsesDestinations(t *testing.T) {
 		at = i
 	}
 }
+
+// TestRotatingTheKeyInUseNamesTheSelfDestination: a rotation of the key
+// the server runs with, delivered elsewhere, warns that neonkeys stops
+// working and names the self destination that would prevent it.
+func TestRotatingTheKeyInUseNamesTheSelfDestination(t *testing.T) {
+	e := newDestEnv(t, `destinations:
+  me:
+    self: true
+  shop-env:
+    dotenv: {path: {dir}/.env, var: NEON_API_KEY}
+`)
+	c := e.client()
+	for _, args := range []string{
+		fmt.Sprintf(`{"key_id":%d}`, e.fx.AdminKeyID),
+		fmt.Sprintf(`{"key_id":%d,"deliver_to":["shop-env"]}`, e.fx.AdminKeyID),
+	} {
+		preview := text(e.call(c, "rotate_api_key", args))
+		if !strings.Contains(preview, "stops working") || !strings.Contains(preview, "the destination me replaces neonkeys' own key file") {
+			t.Errorf("%s: preview %s", args, preview)
+		}
+	}
+}

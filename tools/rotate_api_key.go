@@ -117,7 +117,7 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		}
 		// The new key's scope is the old key's, which describeKey names.
 		preview := fmt.Sprintf("create %q to replace %s, at the same scope, then revoke the old key", clean(plan.Name), describeKey(*old)) +
-			aboutTarget(*target, keys.OpRotate)
+			aboutTarget(*target, keys.OpRotate) + d.selfHint(*target, nil)
 		res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview, plan: plan.Name})
 		if res != nil {
 			return res
@@ -190,7 +190,7 @@ func (d Deps) rotateToDestinations(ctx context.Context, req mcp.CallToolRequest,
 		then = "and keep the old key live (keep_old)"
 	}
 	preview := fmt.Sprintf("create %q to replace %s, at the same scope; %s; %s",
-		clean(plan.Name), describeKey(old), deliveryPreview(dests), then) + aboutTarget(target, keys.OpRotate)
+		clean(plan.Name), describeKey(old), deliveryPreview(dests), then) + aboutTarget(target, keys.OpRotate) + d.selfHint(target, dests)
 	if missing := d.leftOut(old.Name, dests); len(missing) > 0 && !args.KeepOld {
 		preview += fmt.Sprintf(". WARNING: %s also hold%s this key and %s not in deliver_to: %s the old key, which stops working once revoked",
 			strings.Join(missing, ", "), plural(len(missing), "s", ""), plural(len(missing), "is", "are"), plural(len(missing), "it keeps", "they keep"))
