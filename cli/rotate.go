@@ -78,6 +78,13 @@ func (a *app) rotate(cmd *cobra.Command, arg string, fl rotateFlags) error {
 	if err != nil {
 		return err
 	}
+	if cfg == nil {
+		// No destination can hold the key: refuse a token that would be
+		// lost before any request, as without a config at all.
+		if err := a.checkTokenDestination(cmd.Flags(), fl.outPath); err != nil {
+			return err
+		}
+	}
 	ctx := cmd.Context()
 	svc, err := a.service(ctx)
 	if err != nil {
@@ -102,8 +109,10 @@ func (a *app) rotate(cmd *cobra.Command, arg string, fl rotateFlags) error {
 	if len(dests) > 0 {
 		return a.rotateTo(ctx, svc, *target, req, dests, fl)
 	}
-	if err := a.checkTokenDestination(cmd.Flags(), fl.outPath); err != nil {
-		return err
+	if cfg != nil {
+		if err := a.checkTokenDestination(cmd.Flags(), fl.outPath); err != nil {
+			return err
+		}
 	}
 	return a.rotateToOutput(ctx, svc, *target, req, fl)
 }

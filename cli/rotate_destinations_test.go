@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/neonkeys/neonkeys/destination/githubtest"
 )
@@ -245,6 +247,12 @@ func TestRotatePreviewNamesEveryDestinationBeforeThePrompt(t *testing.T) {
 	if n := mutations(w.srv, http.MethodPost); n != 0 || w.gh.Count(http.MethodGet) != 1 || w.gh.Count(http.MethodPut) != 0 {
 		t.Errorf("%d creates, %d GitHub reads, %d writes; want 0, 1 (the preflight), 0", n, w.gh.Count(http.MethodGet), w.gh.Count(http.MethodPut))
 	}
+	// The key's name typed: the rotation goes ahead.
+	r = runCLI(t, runOpts{env: w.env, interactive: true, stdin: strings.NewReader("shop-deploy\n")}, "rotate", id(w.fx.ProjectKeyID))
+	wantCode(t, r, 0)
+	if w.live(w.fx.ProjectKeyID) || w.githubValue() == "" {
+		t.Error("the confirmed rotation did not happen")
+	}
 }
 
 // TestRotateKeepOldWithoutDestinations: --keep-old without destinations
@@ -267,4 +275,41 @@ func prefix(s string) string {
 		return s[:9]
 	}
 	return s
+}
+
+// TestRotateInterruptedWhileDelivering: Ctrl-C while the first
+// destination's program runs stops the rotation: the .env is not written,
+// both keys stay live, the token waits in the rescue file, exit 1.
+func TestRotateInterruptedWhileDelivering(t *testing.T) {
+	w := newDestWorld(t)
+	ready := filepath.Join(w.home, "ready")
+	w.writeConfig(w.threeDestinations() + "  waits:\n    command: {argv: [sh, -c, 'cat > \"$1\"; : > \"$2\"; sleep 30', sh, " + w.stdinFile + ", " + ready + "]}\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan result, 1)
+	go func() {
+		done <- runCLI(t, runOpts{env: w.env, ctx: ctx}, "rotate", id(w.fx.ProjectKeyID), "--yes", "--to", "waits", "--to", "shop-env")
+	}()
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the rotation ended before the program was ready: %d\n%s", r.code, r.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	r := <-done
+	wantCode(t, r, 1)
+	noTokenIn(t, r, w.recorded())
+	if !strings.Contains(r.stderr, "Interrupted") || !w.live(w.fx.ProjectKeyID) || len(w.rescueFiles()) != 1 {
+		t.Errorf("old key live %v, rescue files %v; stderr:\n%s", w.live(w.fx.ProjectKeyID), w.rescueFiles(), r.stderr)
+	}
+	if keys := w.newKeys(); len(keys) != 1 || keys[0].Revoked {
+		t.Errorf("the new key should be live: %+v", keys)
+	}
+	if w.dotenvValue() != "napi_oldvalueoldvalueoldvalueoldvalue1234" {
+		t.Error("the .env was written after the interruption")
+	}
 }
