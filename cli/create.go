@@ -125,5 +125,5 @@ func (a *app) createTo(cmd *cobra.Command, req keys.CreateRequest, outPath strin
 	if err := a.confirmTo(ctx, keys.Key{APIKey: neonapi.APIKey{Name: req.Name}}, "create", yes, destNames(dests)); err != nil {
 		return err
 	}
-	return a.runHandoff(ctx, svc, handoff.Plan{Request: req, Destinations: dests}, keys.OpCreate)
+	return a.runHandoff(ctx, svc, handoff.Plan{Request: req, Destinations: dests}, keys.OpCreate, nil)
 }

@@ -184,7 +184,8 @@ type handoffOut struct {
 
 // runHandoff carries out plan (package handoff orders every step), then
 // reports: progress and the summary on stderr, the destinations on stdout.
-func (a *app) runHandoff(ctx context.Context, svc *keys.Service, plan handoff.Plan, op keys.Operation) error {
+// after, when set, adds its notes once the outcome is known.
+func (a *app) runHandoff(ctx context.Context, svc *keys.Service, plan handoff.Plan, op keys.Operation, after func(*handoff.Outcome)) error {
 	runner := handoff.Runner{Keys: svc, Deliverer: a.deliverer(), Getenv: a.env.getenv}
 	a.step("Checking the destinations again, then creating the key…")
 	out, err := runner.Run(ctx, plan)
@@ -205,6 +206,9 @@ func (a *app) runHandoff(ctx context.Context, svc *keys.Service, plan handoff.Pl
 	a.say("%s.", out.Summary())
 	if out.SwitchedCredential {
 		a.say("neonkeys' own key file now holds the new key, and this run used it from then on.")
+	}
+	if after != nil {
+		after(out)
 	}
 	a.sayNextSteps(out.NextSteps())
 	if !out.Complete() {

@@ -273,3 +273,18 @@ func TestRotateToSelfKeepsNeonkeysWorking(t *testing.T) {
 		t.Errorf("neonkeys stopped working after rotating its own key: %d\n%s", r.code, r.stderr)
 	}
 }
+
+// TestRotateOwnKeyToOtherDestinationsSaysNeonkeysStops: rotating the key
+// neonkeys runs with to destinations that do not include its own key file
+// warns before and notes after that neonkeys now gets 401.
+func TestRotateOwnKeyToOtherDestinationsSaysNeonkeysStops(t *testing.T) {
+	w := newDestWorld(t)
+	w.writeConfig(w.threeDestinations())
+	r := w.run("rotate", id(w.fx.AdminKeyID), "--to", "shop-env", "--yes")
+	wantCode(t, r, 0)
+	warn := strings.Index(r.stderr, "Warning: this is the key neonkeys is using")
+	note := strings.Index(r.stderr, "Note: neonkeys was using this key")
+	if warn < 0 || note < warn {
+		t.Errorf("want the warning, then the note after the rotation:\n%s", r.stderr)
+	}
+}

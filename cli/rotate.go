@@ -180,7 +180,11 @@ func (a *app) rotateTo(ctx context.Context, svc *keys.Service, target keys.Targe
 		return err
 	}
 	plan := handoff.Plan{Request: req, Old: &old, Destinations: dests, KeepOld: fl.keepOld}
-	return a.runHandoff(ctx, svc, plan, keys.OpRotate)
+	return a.runHandoff(ctx, svc, plan, keys.OpRotate, func(out *handoff.Outcome) {
+		if note := target.SelfAfter(keys.OpRotate); note != "" && out.Revoked != nil {
+			a.say("Note: %s.", note)
+		}
+	})
 }
 
 // rotateToOutput is a rotation without destinations: the token to stdout
