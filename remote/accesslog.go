@@ -77,11 +77,12 @@ func (w *recordingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (w *recordingWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
+// FlushError flushes, reporting a failure (http.ResponseController uses it).
+func (w *recordingWriter) FlushError() error {
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
+
+func (w *recordingWriter) Flush() { _ = w.FlushError() }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -50,6 +50,8 @@ type call struct {
 	kind string
 	// svc is the request's own key service (bearer), nil otherwise.
 	svc *keys.Service
+	// courier settles the tokens the answer carries (bearer), nil otherwise.
+	courier *courier
 	// limitKey names the rate-limit bucket: a digest of the credential,
 	// never the credential.
 	limitKey string
@@ -128,8 +130,9 @@ func (c *credentials) resolve(r *http.Request) (context.Context, call, error) {
 	svc := keys.New(api, nil)
 	sum := sha256.Sum256([]byte(token))
 	digest := hex.EncodeToString(sum[:16])
-	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red, Principal: digest})
-	return ctx, call{kind: kindBearer, svc: svc, limitKey: "key:" + digest}, nil
+	out := &courier{}
+	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red, Principal: digest, Courier: out})
+	return ctx, call{kind: kindBearer, svc: svc, courier: out, limitKey: "key:" + digest}, nil
 }
 
 // validToken accepts the token68 characters of RFC 6750: a Neon key is

@@ -168,3 +168,19 @@ func post(t *testing.T, url, body string, headers map[string]string) (int, http.
 //
 //lint:ignore SA1019 the legacy era (initialize handshake) is still served to clients that speak it, so it is tested.
 var eras = map[string][]client.ClientOption{"modern": nil, "legacy": {client.WithLegacyProtocolOnly()}}
+
+// revokedSoon reports whether key id is revoked at the fake, waiting for
+// it: a rotation revokes the old key only once its answer was written, so
+// the client may read the answer a moment before.
+func (e *env) revokedSoon(id int64) bool {
+	deadline := time.Now().Add(10 * time.Second) // generous under -race on a loaded machine
+	for {
+		if k, _ := e.fake.Key(id); k.Revoked {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

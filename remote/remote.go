@@ -189,7 +189,12 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 		// ends (and shutdown waits) only once that is done.
 		defer call.svc.Settle()
 	}
-	h.mcp.ServeHTTP(w, r.WithContext(ctx))
+	r = r.WithContext(ctx)
+	aw := &answerWriter{ResponseWriter: w}
+	h.mcp.ServeHTTP(aw, r)
+	if call.courier != nil {
+		call.courier.settle(aw.delivered(r))
+	}
 }
 
 // Drain makes /readyz fail, so that a load balancer stops sending requests.

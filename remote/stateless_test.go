@@ -128,8 +128,7 @@ func TestRotateAcrossInstances(t *testing.T) {
 				t.Fatalf("preview = %q", text(preview))
 			}
 			res := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"org_id":%q,"confirm":true}`, e.fx.OrgKeyID, e.fx.Org.ID))
-			old, _ := e.fake.Key(e.fx.OrgKeyID)
-			if got := !res.IsError && strings.Contains(text(res), "Rotated") && old.Revoked; got != tt.rotated {
+			if got := !res.IsError && strings.Contains(text(res), "Rotated") && e.revokedSoon(e.fx.OrgKeyID); got != tt.rotated {
 				t.Fatalf("rotated %v, want %v; answer %q", got, tt.rotated, text(res))
 			}
 			if len(person.asked) != 1 {
@@ -184,7 +183,7 @@ func TestLegacyAcrossInstances(t *testing.T) {
 		t.Fatalf("preview = %q", text(res))
 	}
 	res := e.call(c, "rotate_api_key", "{"+args+`,"confirm":true}`)
-	if old, _ := e.fake.Key(e.fx.OrgKeyID); res.IsError || !old.Revoked {
+	if res.IsError || !e.revokedSoon(e.fx.OrgKeyID) {
 		t.Fatalf("not rotated: %q", text(res))
 	}
 	if len(person.asked) != 0 {
@@ -248,7 +247,7 @@ func TestStateBoundToCredential(t *testing.T) {
 		t.Fatal("rotated with a state issued to another key")
 	}
 	_, _, body = post(t, url, modernCall(e.fx.OrgKeyID, e.fx.Org.ID, asked.Result.RequestState), modern(e.fx.AdminToken))
-	if old, _ := e.fake.Key(e.fx.OrgKeyID); !old.Revoked {
+	if !e.revokedSoon(e.fx.OrgKeyID) {
 		t.Fatalf("not rotated with the state's own key: %s", body)
 	}
 }

@@ -20,6 +20,9 @@ type Request struct {
 	// Principal names the credential (a digest, never the credential): a
 	// confirmation state issued to one credential does not open for another.
 	Principal string
+	// Courier, when set, writes this request's answer: a token in it counts
+	// as delivered only once it was written (see Deps.Courier).
+	Courier Courier
 }
 
 type requestKey struct{}
@@ -41,6 +44,9 @@ func (d Deps) forRequest(ctx context.Context) Deps {
 	d.Keys, d.CredentialErr = r.Keys, r.CredentialErr
 	if r.Redactor != nil {
 		d.Redactor = r.Redactor
+	}
+	if r.Courier != nil {
+		d.Courier = r.Courier
 	}
 	return d
 }

@@ -156,3 +156,17 @@ func text(res *mcp.CallToolResult) string {
 	}
 	return strings.Join(parts, "\n")
 }
+
+// revokedSoon reports whether key id is revoked at fake, waiting for it.
+func revokedSoon(fake *neontest.Server, id int64) bool {
+	deadline := time.Now().Add(30 * time.Second) // generous for a -race build on a loaded machine
+	for {
+		if k, _ := fake.Key(id); k.Revoked {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
