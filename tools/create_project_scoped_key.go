@@ -123,7 +123,7 @@ func (d Deps) createToDestinations(ctx context.Context, req mcp.CallToolRequest,
 	var head string
 	switch o.Next {
 	case destination.Withdraw:
-		head = "Not created: no destination received the token of the new " + key + ", so that key was revoked again. Its token is in no answer."
+		head = "Not created: no destination received the token of the new " + key + ", " + withdrawnText(o) + ". Its token is in no answer."
 	case destination.Rescue:
 		head = "Created " + key + ", but only some destinations received its token; it is in no answer."
 	default:

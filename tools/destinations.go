@@ -285,6 +285,15 @@ func deliveryLines(o *handoff.Outcome) []string {
 	return lines
 }
 
+// withdrawnText says what became of a new key no destination received:
+// revoked again, or (its revoke failing) perhaps still live.
+func withdrawnText(o *handoff.Outcome) string {
+	if o.WithdrawErr != nil {
+		return "revoking that key again failed, so it may still work (see the next step)"
+	}
+	return "so that key was revoked again"
+}
+
 // joinLines is a summary's text: lines, or one line in an isError answer.
 func joinLines(lines []string, isError bool) string {
 	if isError {

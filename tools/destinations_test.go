@@ -2,6 +2,7 @@ package tools_test
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/destination/githubtest"
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"github.com/neonkeys/neonkeys/server"
 	"github.com/neonkeys/neonkeys/tools"
 )
@@ -511,5 +513,26 @@ func TestRotatingTheKeyInUseNamesTheSelfDestination(t *testing.T) {
 		if !strings.Contains(preview, "stops working") || !strings.Contains(preview, "the destination me replaces neonkeys' own key file") {
 			t.Errorf("%s: preview %s", args, preview)
 		}
+	}
+}
+
+// TestFailedWithdrawalIsSaid: when no destination got the token and
+// revoking the new key fails too, the answer does not claim it was
+// revoked: it says the key may still work and gives the command.
+func TestFailedWithdrawalIsSaid(t *testing.T) {
+	e := newDestEnv(t, `destinations:
+  a-cmd:
+    command: {argv: [sh, -c, 'cat >/dev/null; exit 1']}
+    holds: shop-deploy
+`)
+	e.fake.Inject(neontest.Fault{Method: "DELETE", Status: http.StatusInternalServerError})
+	res := e.call(e.client(), "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"confirm":true}`, e.keyID))
+	got := structuredMap(t, res)
+	if !res.IsError || got["status"] != "withdrawn" || !strings.Contains(text(res), "may still work") || strings.Contains(text(res), "revoked again") {
+		t.Fatalf("answer: %s", text(res))
+	}
+	newID := int64(structuredMap(t, res)["new_key"].(map[string]any)["id"].(float64))
+	if steps := fmt.Sprint(got["next_steps"]); !strings.Contains(steps, fmt.Sprintf("neonkeys revoke %d", newID)) {
+		t.Errorf("next_steps %s do not revoke the new key", steps)
 	}
 }

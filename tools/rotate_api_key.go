@@ -228,7 +228,7 @@ func rotationHead(o *handoff.Outcome, out rotateResult) string {
 	key := fmt.Sprintf("new key %d %q (%s, token %s)", out.NewKey.ID, out.NewKey.Name, o.New.ScopeText(), out.NewKey.Fingerprint)
 	switch o.Next {
 	case destination.Withdraw:
-		return "Not rotated: no destination received the token of the " + key + ", so that key was revoked again; the old key still works. Its token is in no answer."
+		return "Not rotated: no destination received the token of the " + key + ", " + withdrawnText(o) + "; the old key still works. Its token is in no answer."
 	case destination.Rescue:
 		return "Rotation incomplete: only some destinations received the token of the " + key + "; both keys stay live. Its token is in no answer."
 	}
