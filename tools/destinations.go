@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -313,11 +314,19 @@ func runFailed(d Deps, tool, refused string, op keys.Operation, err error) *mcp.
 }
 
 // logDeliveries logs each destination that did not get the token (the
-// texts are already redacted; the logger redacts again).
+// texts are already redacted; the logger redacts again), then the outcome
+// and what is left to do: a cancelled call's answer may never be read, and
+// the server log is then where the person finds the rescue file.
 func logDeliveries(d Deps, tool string, o *handoff.Outcome) {
+	log := d.logger()
 	for _, r := range o.Report.Results {
 		if r.Status != destination.Delivered {
-			d.logger().Warn("delivery", "tool", tool, "destination", r.Name, "status", string(r.Status), "error", r.Err)
+			log.Warn("delivery", "tool", tool, "destination", r.Name, "status", string(r.Status), "error", r.Err)
 		}
 	}
+	level := slog.LevelInfo
+	if !o.Complete() {
+		level = slog.LevelWarn
+	}
+	log.Log(context.Background(), level, "delivery outcome", "tool", tool, "outcome", o.Summary(), "next_steps", strings.Join(o.NextSteps(), "; "))
 }
