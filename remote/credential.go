@@ -41,6 +41,9 @@ const (
 	kindServer = "server"
 )
 
+// maxIdleConnsToNeon is how many idle connections to the Neon API are kept.
+const maxIdleConnsToNeon = 64
+
 // maxTokenLen bounds the credential in the header: a Neon key is well
 // under 100 characters.
 const maxTokenLen = 512
@@ -78,6 +81,9 @@ func newCredentials(cfg Config) (*credentials, error) {
 	}
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	// Many calls reach Neon at once: keep their connections (the default
+	// keeps 2 idle per host, so the rest would be dialled anew each time).
+	base.MaxIdleConnsPerHost = maxIdleConnsToNeon
 	var rt http.RoundTripper = base
 	if cfg.API.HTTPClient != nil && cfg.API.HTTPClient.Transport != nil {
 		rt = cfg.API.HTTPClient.Transport

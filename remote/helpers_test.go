@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 
 // env is the fake Neon API and the settings of remote servers in front of it.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *neontest.Server
 	fx     *neontest.Fixture
 	red    *secret.Redactor
@@ -51,9 +51,9 @@ type env struct {
 	access *syncBuffer // the access log
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB, opts ...neontest.Option) *env {
 	t.Helper()
-	fake := neontest.New(t)
+	fake := neontest.New(t, opts...)
 	return &env{t: t, fake: fake, fx: fake.Seed(), red: secret.NewRedactor(), log: &syncBuffer{}, access: &syncBuffer{}}
 }
 
