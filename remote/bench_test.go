@@ -57,7 +57,10 @@ func runInProcess(b *testing.B, n int) {
 	e := newEnv(b, neontest.WithoutRequestLog())
 	var backends []*url.URL
 	for range n {
-		h, err := remote.New(e.config(func(c *remote.Config) { c.Rate, c.Burst, c.AccessLog = 1e9, 1<<30, nil }))
+		h, err := remote.New(e.config(func(c *remote.Config) {
+			c.Rate, c.Burst, c.AccessLog, c.Server.Log = 1e9, 1<<30, nil, nil
+			c.API.HTTPClient = &http.Client{Transport: pooled()}
+		}))
 		if err != nil {
 			b.Fatal(err)
 		}
