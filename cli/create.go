@@ -72,6 +72,7 @@ Exit codes with --to: 0 every destination holds the token; 1 not all do.`,
 	f.StringArrayVar(&to, "to", nil, "deliver the token to this configured destination instead (repeatable)")
 	f.BoolVarP(&yes, "yes", "y", false, "with --to: do not ask; required when not run at a terminal")
 	_ = cmd.MarkFlagRequired("name")
+	_ = cmd.RegisterFlagCompletionFunc("to", a.completeDestinations)
 	return cmd
 }
 

@@ -56,6 +56,7 @@ failed; 2 refused (no such destination, not a Neon token, a bad config).`,
 	f.StringArrayVar(&to, "to", nil, "a configured destination to write the token to (repeatable)")
 	_ = cmd.MarkFlagRequired("token-file")
 	_ = cmd.MarkFlagRequired("to")
+	_ = cmd.RegisterFlagCompletionFunc("to", a.completeDestinations)
 	return cmd
 }
 

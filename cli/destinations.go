@@ -441,3 +441,13 @@ func configPathText(getenv func(string) string) string {
 	}
 	return "the destinations config ($" + destination.EnvConfig + ")"
 }
+
+// completeDestinations completes --to with the configured names (nothing,
+// silently, when the config is missing or broken).
+func (a *app) completeDestinations(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	cfg, err := destination.Load(a.env.getenv)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return cfg.Names(), cobra.ShellCompDirectiveNoFileComp
+}

@@ -288,3 +288,21 @@ func TestRotateOwnKeyToOtherDestinationsSaysNeonkeysStops(t *testing.T) {
 		t.Errorf("want the warning, then the note after the rotation:\n%s", r.stderr)
 	}
 }
+
+// TestToCompletesTheConfiguredNames: shell completion of --to offers the
+// names of the config, in rotate, create and deliver.
+func TestToCompletesTheConfiguredNames(t *testing.T) {
+	w := newDestWorld(t)
+	w.writeConfig(w.threeDestinations())
+	for _, args := range [][]string{
+		{"__complete", "rotate", "1", "--to", ""},
+		{"__complete", "create", "--name", "x", "--to", ""},
+		{"__complete", "deliver", "--token-file", "f", "--to", ""},
+	} {
+		r := w.run(args...)
+		wantCode(t, r, 0)
+		if !strings.HasPrefix(r.stdout, "broken-cmd\nshop-ci\nshop-env\nslow-cmd\nvault-ci\n:4\n") {
+			t.Errorf("%v completes:\n%s", args[1], r.stdout)
+		}
+	}
+}

@@ -52,6 +52,7 @@ old key could not be revoked, Ctrl-C); 2 refused before anything changed.`,
 	f.StringArrayVar(&fl.to, "to", nil, "deliver the new token to this configured destination (repeatable; default: the destinations that hold the key)")
 	f.BoolVar(&fl.keepOld, "keep-old", false, "keep the old key live; revoke it yourself once every system uses the new one")
 	f.BoolVarP(&fl.yes, "yes", "y", false, "do not ask; required when not run at a terminal")
+	_ = cmd.RegisterFlagCompletionFunc("to", a.completeDestinations)
 	return cmd
 }
 
