@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -68,17 +69,11 @@ func mutations(srv *neontest.Server, method string) int {
 // wantCode fails the test when the exit code is not want, showing the output.
 func wantCode(t *testing.T, r result, want int) {
 	t.Helper()
-	if r.code != want {
-		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, want, r.stdout, r.stderr)
-	}
+	testkit.WantExit(t, r.code, want, r.stdout, r.stderr)
 }
 
 // noSecrets fails when any of the secrets appears in s.
 func noSecrets(t *testing.T, where, s string, secrets ...string) {
 	t.Helper()
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			t.Errorf("%s holds a secret (%s…):\n%s", where, sec[:9], s)
-		}
-	}
+	testkit.NoSecrets(t, where, s, secrets...)
 }

@@ -8,31 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
-
-// liveNamed returns the live keys of the fake named name.
-func liveNamed(srv *neontest.Server, name string) []neontest.KeyInfo {
-	var out []neontest.KeyInfo
-	for _, k := range srv.LiveKeys() {
-		if k.Name == name {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// countMethod counts the fake's requests with this method.
-func countMethod(srv *neontest.Server, method string) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Method == method {
-			n++
-		}
-	}
-	return n
-}
 
 // TestCreateInterruptedRevokesTheKeyItMade: a create cut short after it was
 // sent (5xx, dropped connection) leaves no live key: the key Neon stored is
@@ -74,7 +53,7 @@ func TestCreateInterruptedRevokesTheKeyItMade(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, fx, svc := setup(t)
 			req := tt.req(fx)
-			liveBefore := liveNamed(srv, req.Name)
+			liveBefore := testkit.LiveNamed(srv, req.Name)
 			srv.Inject(tt.fault)
 			_, err := svc("").Create(context.Background(), req)
 			if err == nil {
@@ -89,10 +68,10 @@ func TestCreateInterruptedRevokesTheKeyItMade(t *testing.T) {
 			if got := errors.As(err, &withdrawn) && withdrawn.RevokeErr == nil; got != tt.wantRevoked {
 				t.Errorf("err = %v (%T): revoked %v, want %v", err, err, got, tt.wantRevoked)
 			}
-			if n := countMethod(srv, http.MethodPost); n != 1 {
+			if n := testkit.CountRequests(srv, http.MethodPost); n != 1 {
 				t.Errorf("%d POSTs, want exactly one (a create is never retried)", n)
 			}
-			if live := liveNamed(srv, req.Name); len(live) != len(liveBefore) {
+			if live := testkit.LiveNamed(srv, req.Name); len(live) != len(liveBefore) {
 				t.Errorf("%d live keys named %q after the interrupted create, want the %d there before", len(live), req.Name, len(liveBefore))
 			}
 		})
@@ -143,7 +122,7 @@ func TestCreateCancelledRevokesTheKeyItMade(t *testing.T) {
 			if text := keys.Explain(keys.OpCreate, err, cliWords()); !strings.Contains(text, tt.wantText) {
 				t.Errorf("the user reads %q, want it to say %q", text, tt.wantText)
 			}
-			live := liveNamed(srv, "cancelled")
+			live := testkit.LiveNamed(srv, "cancelled")
 			if tt.wantRevoked && len(live) != 0 {
 				t.Errorf("the key made during the cancelled create is still live: %+v", live)
 			}

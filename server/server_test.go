@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
@@ -30,22 +30,8 @@ import (
 // Note: mcp-go's stdio session is a package global, so these tests never run
 // two stdio servers at once (no t.Parallel).
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer is a goroutine-safe log or stderr.
+type lockedBuffer = testkit.SyncBuffer
 
 // stdio runs ServeStdio on pipes and returns the client side.
 type stdio struct {

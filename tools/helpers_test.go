@@ -1,13 +1,11 @@
 package tools_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
@@ -23,22 +22,7 @@ import (
 )
 
 // syncBuffer is a goroutine-safe stderr.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.SyncBuffer
 
 // env is one server under test against the fake Neon API.
 type env struct {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -134,7 +135,7 @@ func TestCLIHardeningSignalDuringCreate(t *testing.T) {
 			}
 			// The fake logs the POST as it arrives and stores the key a moment
 			// later: wait for the key itself, the state the signal must meet.
-			for len(harness.LiveNamed(w, "signalled")) == 0 {
+			for len(testkit.LiveNamed(w.Srv, "signalled")) == 0 {
 				if ctx.Err() != nil {
 					t.Fatal("the create POST never stored its key")
 				}
@@ -153,7 +154,7 @@ func TestCLIHardeningSignalDuringCreate(t *testing.T) {
 			if r.Stdout != "" {
 				t.Errorf("stdout: %q, want nothing", r.Stdout)
 			}
-			if live := harness.LiveNamed(w, "signalled"); len(live) != 0 {
+			if live := testkit.LiveNamed(w.Srv, "signalled"); len(live) != 0 {
 				t.Errorf("the key made during the interrupted create is still live: %+v", live)
 			}
 		})

@@ -153,7 +153,7 @@ func secFaultCases() []secFaultCase {
 
 func TestSecurityFaultMatrixCLI(t *testing.T) {
 	t.Parallel()
-	bin := harness.Binary(t)
+	bin := harness.PlainBinary(t)
 	var survived atomic.Int64
 	t.Run("faults", func(t *testing.T) {
 		for _, tc := range secFaultCases() {
@@ -220,7 +220,7 @@ func TestSecurityFaultMatrixMCP(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := harness.NewMCPWorld(t)
+			w := harness.NewMCPWorldFor(t, harness.PlainBinary(t))
 			s := harness.StartRawReady(t, w, harness.RawOptions{Args: []string{"--timeout", "300ms"}})
 			args := map[string]any{}
 			switch tc.tool {
@@ -264,7 +264,7 @@ func TestSecurityFaultMatrixMCP(t *testing.T) {
 // would have answered, nothing is retried, and the server keeps answering.
 func TestSecuritySlowAPICancelled(t *testing.T) {
 	t.Parallel()
-	w := harness.NewMCPWorld(t)
+	w := harness.NewMCPWorldFor(t, harness.PlainBinary(t))
 	s := harness.StartRawReady(t, w, harness.RawOptions{})
 	w.Srv.Inject(neontest.Fault{Method: "GET", Path: "/api_keys", Delay: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), harness.CallTimeout)
@@ -274,7 +274,7 @@ func TestSecuritySlowAPICancelled(t *testing.T) {
 		jsonrpc2.PickID(jsonrpc2.ID{Num: id})); err != nil {
 		t.Fatal(err)
 	}
-	harness.WaitFor(t, "the slow request to reach the fake", func() bool { return harness.CountRequests(w.Srv, "GET") == 1 })
+	harness.WaitFor(t, "the slow request to reach the fake", func() bool { return testkit.CountRequests(w.Srv, "GET") == 1 })
 	if err := s.Conn.Notify(ctx, "notifications/cancelled", map[string]any{"requestId": id}); err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestSecuritySlowAPICancelled(t *testing.T) {
 		t.Errorf("list_api_keys after the cancel: %s", res.Text())
 	}
 	// Exactly the cancelled attempt and the new call: no retry of the cancelled one.
-	if got := harness.CountRequests(w.Srv, "GET"); got != 2 {
+	if got := testkit.CountRequests(w.Srv, "GET"); got != 2 {
 		t.Errorf("the fake saw %d GETs, want 2 (the cancelled call was retried?)", got)
 	}
 	s.AssertStdoutIsJSONRPC(t)

@@ -313,7 +313,7 @@ func hostileCLICommands() []hostileCLICommand {
 
 func TestSecurityHostileAPICLI(t *testing.T) {
 	t.Parallel()
-	bin := harness.Binary(t)
+	bin := harness.PlainBinary(t)
 	for _, sc := range hostileScenarios() {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -391,7 +391,7 @@ func hostileMCPCalls() []hostileMCPCall {
 
 func TestSecurityHostileAPIMCP(t *testing.T) {
 	t.Parallel()
-	bin := harness.Binary(t)
+	bin := harness.PlainBinary(t)
 	for _, sc := range hostileScenarios() {
 		for _, elicit := range []string{"", "accept"} {
 			t.Run(sc.name+map[string]string{"": "", "accept": "/elicitation"}[elicit], func(t *testing.T) {
@@ -841,7 +841,7 @@ func hostileCheckMemory(t *testing.T, where string, rss int64, stdout, stderr []
 // environment, which would otherwise carry the request, sees nothing.
 func TestSecurityCleartextURLRefused(t *testing.T) {
 	t.Parallel()
-	bin := harness.Binary(t)
+	bin := harness.PlainBinary(t)
 	hits := make(chan string, 10)
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits <- r.Method + " " + r.URL.String()
@@ -863,7 +863,7 @@ func TestSecurityCleartextURLRefused(t *testing.T) {
 	}
 	// neonkeys mcp still starts (a client must be able to read why), and
 	// every tool call answers with the same refusal instead of calling out.
-	w := harness.NewMCPWorld(t)
+	w := harness.NewMCPWorldFor(t, harness.PlainBinary(t))
 	w.APIURL = url
 	w.Cred = []string{"NEON_API_KEY=" + cred, "HTTP_PROXY=" + proxy.URL, "http_proxy=" + proxy.URL}
 	s := harness.StartRaw(t, w, harness.RawOptions{})

@@ -134,7 +134,7 @@ type secCounters struct {
 
 func TestSecurityLeakMatrixCLI(t *testing.T) {
 	t.Parallel()
-	bin := harness.Binary(t)
+	bin := harness.PlainBinary(t)
 	var c secCounters
 	t.Run("matrix", func(t *testing.T) {
 		for _, sc := range secScenarios() {
@@ -325,7 +325,7 @@ func secMCPCalls() []secMCPCall {
 
 func TestSecurityLeakMatrixMCP(t *testing.T) {
 	t.Parallel()
-	bin := harness.Binary(t)
+	bin := harness.PlainBinary(t)
 	var c secCounters
 	t.Run("matrix", func(t *testing.T) {
 		for _, sc := range secScenarios() {
@@ -473,7 +473,7 @@ func secCallMCP(t *testing.T, s *harness.RawSession, srv *neontest.Server, id ui
 // and the refusal does not echo it.
 func TestSecurityCredentialNotFromArgv(t *testing.T) {
 	t.Parallel()
-	w := harness.NewCLIWorld(t, harness.Binary(t))
+	w := harness.NewCLIWorld(t, harness.PlainBinary(t))
 	for _, args := range [][]string{
 		{"list", "--api-key", w.Fx.MemberToken},
 		{"--api-key=" + w.Fx.MemberToken, "whoami"},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -49,7 +50,7 @@ func TestMCPHardeningCancelledCreate(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if len(harness.LiveNamed(w, "cancelled-in-mcp")) != 1 {
+	if len(testkit.LiveNamed(w.Srv, "cancelled-in-mcp")) != 1 {
 		t.Fatal("the fault did not store the key before hanging")
 	}
 	send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2,"reason":"the user changed their mind"}}`)
@@ -57,10 +58,10 @@ func TestMCPHardeningCancelledCreate(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("neonkeys mcp: %v\nstderr:\n%s", err, stderr.String())
 	}
-	if live := harness.LiveNamed(w, "cancelled-in-mcp"); len(live) != 0 {
+	if live := testkit.LiveNamed(w.Srv, "cancelled-in-mcp"); len(live) != 0 {
 		t.Errorf("the key made during the cancelled create is still live: %+v\nstderr:\n%s", live, stderr.String())
 	}
-	if n := harness.CountRequests(w.Srv, http.MethodPost); n != 1 {
+	if n := testkit.CountRequests(w.Srv, http.MethodPost); n != 1 {
 		t.Errorf("%d POSTs, want one", n)
 	}
 }

@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/neonkeys/neonkeys/e2e/internal/harness"
 	"github.com/neonkeys/neonkeys/internal/testkit"
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
 // TestMCPSecretsDirRotate: with --secrets-dir a rotation's new token goes
@@ -64,33 +64,24 @@ func TestMCPSecretsDirRotate(t *testing.T) {
 
 // TestMCPConcurrentListCalls: 40 calls in flight at once all complete, and
 // reach the API together rather than in rounds of the worker pool (mcp-go's
-// default is 5). No clock is read here: the overlap is computed from the
-// fake's request log.
+// default is 5). No clock is read: the API holds every key list until all 40
+// wait at once, which a pool serving them in rounds never lets happen (its
+// calls then fail by their timeout).
 func TestMCPConcurrentListCalls(t *testing.T) {
 	t.Parallel()
-	const (
-		calls = 40
-		// Long enough that 40 calls sent together arrive within one answer's
-		// time even on a loaded machine with a race-built binary; a pool
-		// serving them in rounds of 5 still shows at most 5 at once.
-		latency  = 300 * time.Millisecond
-		wantPeak = 30
-	)
+	const calls = 40
 	w := harness.NewMCPWorld(t)
-	w.Srv.SetLatency(latency)
+	g := &mcpGate{want: calls, open: make(chan struct{})}
+	api := httptest.NewServer(g.hold(w.Srv.Handler()))
+	t.Cleanup(api.Close)
+	w.APIURL = api.URL + neontest.BasePath
 	s := harness.StartGo(t, w, nil)
 
 	var wg sync.WaitGroup
 	errs := make(chan string, calls)
-	for i := range calls {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			args := map[string]any{}
-			if i%2 == 1 {
-				args["org_id"] = w.Fx.Org.ID
-			}
-			res, err := s.CallErr("list_api_keys", args)
+	for range calls {
+		wg.Go(func() {
+			res, err := s.CallErr("list_api_keys", map[string]any{"org_id": w.Fx.Org.ID})
 			switch {
 			case err != nil:
 				errs <- err.Error()
@@ -105,49 +96,53 @@ func TestMCPConcurrentListCalls(t *testing.T) {
 					errs <- fmt.Sprintf("answer %s, want total 2", b)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)
 	for e := range errs {
 		t.Errorf("concurrent list_api_keys: %s", e)
 	}
+	if n := g.peak(); n < calls {
+		t.Errorf("at most %d of %d key lists were at the API at once: calls are queued", n, calls)
+	}
 	w.AssertMutations(t, 0)
-
-	var arrivals []time.Time
-	for _, r := range w.Srv.Requests() {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/api_keys") {
-			arrivals = append(arrivals, r.Time)
-		}
-	}
-	if len(arrivals) < calls {
-		t.Fatalf("the fake saw %d key list requests for %d calls", len(arrivals), calls)
-	}
-	if peak := mcpPeakInFlight(arrivals, latency); peak < wantPeak {
-		t.Errorf("at most %d of %d list requests were at the API at once, want at least %d: calls are queued", peak, calls, wantPeak)
-	}
 }
 
-// mcpPeakInFlight is a lower bound on how many requests were in flight at
-// once, from their arrival times alone: each one is answered no sooner than
-// minDuration after it arrived (the fake's latency), so all that arrived
-// within a span shorter than that were in flight together when the last of
-// them arrived.
-func mcpPeakInFlight(arrivals []time.Time, minDuration time.Duration) int {
-	sorted := slices.Clone(arrivals)
-	slices.SortFunc(sorted, func(a, b time.Time) int { return a.Compare(b) })
-	peak := 0
-	for i, first := range sorted {
-		n := 0
-		for _, later := range sorted[i:] {
-			if later.Sub(first) >= minDuration {
-				break
+// mcpGate holds an organization's key lists at the API until want of them
+// wait together, then lets every one through.
+type mcpGate struct {
+	want int
+	open chan struct{}
+
+	mu      sync.Mutex
+	waiting int
+}
+
+func (g *mcpGate) hold(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/api_keys") && strings.Contains(r.URL.Path, "/organizations/") {
+			g.mu.Lock()
+			g.waiting++
+			if g.waiting == g.want {
+				close(g.open)
 			}
-			n++
+			g.mu.Unlock()
+			select {
+			case <-g.open:
+			case <-r.Context().Done():
+				return
+			}
 		}
-		peak = max(peak, n)
-	}
-	return peak
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// peak is how many key lists waited together (want once the gate opened).
+func (g *mcpGate) peak() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return min(g.waiting, g.want)
 }
 
 // TestMCPTokenNotEchoedByBadArguments: after a create, arguments that carry

@@ -19,7 +19,9 @@ import (
 // still answer at the end.
 func TestSecurityNoAccidentalMutation(t *testing.T) {
 	t.Parallel()
-	w := harness.NewMCPWorld(t)
+	// The plain binary: 200-odd sequential calls judge the guard, not
+	// concurrency (tools tests race the guard in-process).
+	w := harness.NewMCPWorldFor(t, harness.PlainBinary(t))
 	s := harness.StartRawReady(t, w, harness.RawOptions{})
 
 	variants := secMutationVariants(w)

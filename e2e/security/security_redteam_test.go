@@ -171,7 +171,7 @@ func TestRedteamTokenToALostStdoutIsRefused(t *testing.T) {
 				if code != tt.code || !strings.Contains(stderr, tt.want) {
 					t.Fatalf("exit %d, want %d with %q; stderr:\n%s", code, tt.code, tt.want, stderr)
 				}
-				if n := harness.CountRequests(w.Srv, http.MethodPost); n != tt.posts {
+				if n := testkit.CountRequests(w.Srv, http.MethodPost); n != tt.posts {
 					t.Errorf("%d keys minted, want %d", n, tt.posts)
 				}
 			})
@@ -191,7 +191,7 @@ func TestRedteamLookupAmongManyOrganizationsIsBounded(t *testing.T) {
 	r := w.Run(t, "", w.Env(), "revoke", "999999", "--yes")
 	harness.WantCode(t, r, 1)
 	harness.WantStderr(t, r, "you belong to more than 50 organizations", "pass --org-id")
-	if n := harness.CountRequests(w.Srv, http.MethodGet); n > 50+4 {
+	if n := testkit.CountRequests(w.Srv, http.MethodGet); n > 50+4 {
 		t.Errorf("%d GET requests for one lookup, want at most 50 key lists and a few more", n)
 	}
 	if n := len(w.Srv.Mutations()); n != 0 {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
 // SyncBuffer is a bytes.Buffer safe for one goroutine writing (a child's
@@ -89,4 +91,26 @@ func WantExit(t testing.TB, code, want int, stdout, stderr string) {
 	if code != want {
 		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, want, stdout, stderr)
 	}
+}
+
+// CountRequests counts the fake API's requests with this method.
+func CountRequests(srv *neontest.Server, method string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == method {
+			n++
+		}
+	}
+	return n
+}
+
+// LiveNamed returns the fake API's live keys named name.
+func LiveNamed(srv *neontest.Server, name string) []neontest.KeyInfo {
+	var out []neontest.KeyInfo
+	for _, k := range srv.LiveKeys() {
+		if k.Name == name {
+			out = append(out, k)
+		}
+	}
+	return out
 }

@@ -86,17 +86,6 @@ func WantStderr(t *testing.T, r CLIResult, parts ...string) {
 	}
 }
 
-// CountRequests counts the fake's requests with this method.
-func CountRequests(srv *neontest.Server, method string) int {
-	n := 0
-	for _, r := range srv.Requests() {
-		if r.Method == method {
-			n++
-		}
-	}
-	return n
-}
-
 // OneToken returns stdout as one token (the table-mode answer of create
 // and rotate), failing when it is anything else.
 func OneToken(t *testing.T, stdout string) string {
@@ -261,15 +250,4 @@ func (p *PTY) ExitCode() int {
 	case <-time.After(5 * time.Second):
 	}
 	return p.code
-}
-
-// LiveNamed returns the fake's live keys named name.
-func LiveNamed(w *CLIWorld, name string) []neontest.KeyInfo {
-	var out []neontest.KeyInfo
-	for _, k := range w.Srv.LiveKeys() {
-		if k.Name == name {
-			out = append(out, k)
-		}
-	}
-	return out
 }

@@ -39,11 +39,16 @@ type MCPWorld struct {
 	Cred   []string // credential variables; NEON_API_KEY=<admin token> unless a test changes them
 }
 
-// NewMCPWorld starts a seeded fake Neon API with the spare key, and builds
-// the binary.
+// NewMCPWorld starts a seeded fake Neon API with the spare key, for the
+// package's binary (Binary).
 func NewMCPWorld(t *testing.T) *MCPWorld {
 	t.Helper()
-	bin := Binary(t)
+	return NewMCPWorldFor(t, Binary(t))
+}
+
+// NewMCPWorldFor is NewMCPWorld for the binary bin (PlainBinary, say).
+func NewMCPWorldFor(t *testing.T, bin string) *MCPWorld {
+	t.Helper()
 	srv := neontest.New(t)
 	fx := srv.Seed()
 	w := &MCPWorld{Srv: srv, Fx: fx, Bin: bin, APIURL: srv.URL(), Cred: []string{"NEON_API_KEY=" + fx.AdminToken}}
