@@ -66,10 +66,14 @@ type Config struct {
 	// credential: Token, Redactor and HTTPClient are set per request.
 	API neonapi.Options
 
-	MaxBodyBytes  int64   // DefaultMaxBodyBytes when 0
-	Rate          float64 // calls per second per credential; DefaultRate when 0
-	Burst         int     // DefaultBurst when 0
-	ShutdownGrace time.Duration
+	// ReadHeaderTimeout bounds the wait for a request's headers (a client
+	// that opens connections and sends nothing holds none for long); 10 s
+	// when 0.
+	ReadHeaderTimeout time.Duration
+	MaxBodyBytes      int64   // DefaultMaxBodyBytes when 0
+	Rate              float64 // calls per second per credential; DefaultRate when 0
+	Burst             int     // DefaultBurst when 0
+	ShutdownGrace     time.Duration
 	// AccessLog receives one JSON line per HTTP request (no header, body or
 	// credential); nil discards.
 	AccessLog io.Writer
@@ -89,6 +93,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Burst <= 0 {
 		c.Burst = DefaultBurst
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = readHeaderTimeout
 	}
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = DefaultShutdownGrace

@@ -2,7 +2,10 @@ package remote_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -259,5 +262,35 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve = %v", err)
+	}
+}
+
+// TestSlowHeadersAreCut: a client that opens a connection and never
+// finishes its headers does not hold it: the server closes it.
+func TestSlowHeadersAreCut(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr := make(chan string, 1)
+	go func() {
+		_ = remote.Serve(ctx, e.config(func(c *remote.Config) { c.Addr, c.ReadHeaderTimeout = "127.0.0.1:0", 100*time.Millisecond }),
+			func(a string) { addr <- a })
+	}()
+	conn, err := net.Dial("tcp", <-addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The event is the server closing the connection; the deadline only
+	// keeps a broken server from hanging the test (generous for -race, and
+	// below the 30 s read timeout that would also end it).
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_, err = io.ReadAll(conn)
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		t.Fatal("the server kept a connection whose headers never came")
 	}
 }
