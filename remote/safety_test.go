@@ -294,3 +294,22 @@ func TestSlowHeadersAreCut(t *testing.T) {
 		t.Fatal("the server kept a connection whose headers never came")
 	}
 }
+
+// TestHeaderLimit: headers over 32 KiB get 431, not a server that buffers
+// whatever a client sends.
+func TestHeaderLimit(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr := make(chan string, 1)
+	go func() {
+		_ = remote.Serve(ctx, e.config(func(c *remote.Config) { c.Addr = "127.0.0.1:0" }), func(a string) { addr <- a })
+	}()
+	url := "http://" + <-addr + remote.Path
+	if status, _, body := post(t, url, initialize, map[string]string{"X-Padding": strings.Repeat("x", 64<<10)}); status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("64 KiB of headers: status %d (%q), want 431", status, body)
+	}
+	if status, _, _ := post(t, url, initialize, map[string]string{"X-Padding": strings.Repeat("x", 8<<10)}); status != 200 {
+		t.Fatalf("8 KiB of headers: status %d, want 200", status)
+	}
+}
