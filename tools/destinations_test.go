@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -557,4 +559,71 @@ func TestOldKeyRevokeFailureIsSaid(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(got["next_steps"]), revoke) || !strings.Contains(e.stderr.String(), revoke) {
 		t.Errorf("neither next_steps %v nor the log name %q", got["next_steps"], revoke)
 	}
+}
+
+// TestCancelBetweenDeliveries: the client cancels the call while the
+// second of three destinations runs (a program that waits). What is
+// delivered stays, the rest is not tried, both keys stay live and the new
+// token is kept in a rescue file: no key is lost, none revoked.
+func TestCancelBetweenDeliveries(t *testing.T) {
+	e := newDestEnv(t, `destinations:
+  a-env:
+    dotenv: {path: {dir}/.env, var: NEON_API_KEY}
+    holds: shop-deploy
+  b-cmd:
+    command: {argv: [sh, -c, 'cat >/dev/null; : > {dir}/started; exec sleep 60']}
+    holds: shop-deploy
+  c-file:
+    file: {path: {dir}/c.token}
+    holds: shop-deploy
+`)
+	c := e.client()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "rotate_api_key"
+		req.Params.Arguments = map[string]any{"key_id": e.keyID, "confirm": true}
+		res, _ := c.CallTool(ctx, req)
+		done <- res
+	}()
+	// Wait for the event (the program started), not for a duration; the
+	// bound only keeps a broken run from hanging.
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(e.dir, "started")); err == nil {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("the second destination never started; log: %s", e.stderr)
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the call did not end after it was cancelled")
+	}
+	envText, _ := os.ReadFile(e.envFile)
+	newToken := strings.TrimPrefix(regexp.MustCompile(`NEON_API_KEY=\S+`).FindString(string(envText)), "NEON_API_KEY=")
+	if !e.fake.TokenValid(newToken) || !e.fake.TokenValid(e.keyToken) {
+		t.Fatal("want the delivered new key and the old key both live")
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "c.token")); err == nil {
+		t.Error("a destination was written after the cancellation")
+	}
+	rescues, _ := filepath.Glob(filepath.Join(e.dir, "state", "neonkeys", "rescue", "*"))
+	if len(rescues) != 1 {
+		t.Fatalf("rescue files %v, want one", rescues)
+	}
+	if b, _ := os.ReadFile(rescues[0]); strings.TrimSpace(string(b)) != newToken {
+		t.Error("the rescue file does not hold the new token")
+	}
+	if muts := e.mutations(); len(muts) != 1 {
+		t.Errorf("%d mutations, want the create alone (nothing revoked)", len(muts))
+	}
+	if !strings.Contains(e.stderr.String(), "--token-file "+rescues[0]) {
+		t.Errorf("the server log does not say how to finish the job: %s", e.stderr)
+	}
+	assertNoToken(t, "the log", e.stderr.String())
 }
