@@ -376,6 +376,33 @@ func TestDeliverToIsSealedIntoTheConfirmation(t *testing.T) {
 	}
 }
 
+// TestCreateDeliverToIsSealedIntoTheConfirmation: the same for
+// create_project_scoped_key, whose deliver_to is among the sealed
+// arguments.
+func TestCreateDeliverToIsSealedIntoTheConfirmation(t *testing.T) {
+	e := newDestEnv(t, threeDestinations, withOpts(func(o *server.Options) { o.NoElicit = false }))
+	ctx := e.mcp.WithContext(t.Context(), session{})
+	handler := e.mcp.GetTool("create_project_scoped_key").Handler
+	call := func(to []string, state string, responses mcp.InputResponses) *mcp.CallToolResult {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_project_scoped_key"
+		req.Params.Arguments = map[string]any{"project_id": e.fx.OrgProject.ID, "key_name": "shop-ci", "deliver_to": to, "confirm": true}
+		req.Params.RequestState, req.Params.InputResponses = state, responses
+		res, err := handler(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := call([]string{"shop-env"}, "", nil)
+	if !first.NeedsInput() {
+		t.Fatalf("want an input request, got %s", dump(first))
+	}
+	if res := call([]string{"shop-ci"}, first.RequestState, accept()); !res.IsError || !strings.Contains(text(res), "different call") || len(e.mutations()) != 0 {
+		t.Fatalf("deliver_to [shop-ci] with a state sealed for [shop-env]: %s (mutations %d)", text(res), len(e.mutations()))
+	}
+}
+
 // TestRotateTheKeyInUseWithSelf: rotating the server's own key with a self
 // destination replaces its key file, and the same session goes on working
 // with the new key while the old one is revoked.
