@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/keys"
@@ -219,12 +220,12 @@ type judge struct {
 	inv   *Inventory
 }
 
-func (j judge) findings() []Finding {
+func (j *judge) findings() []Finding {
 	groups := groupByName(j.inv.Keys)
 	replaced := replacements(j.inv.Keys)
 	out := []Finding{}
 	for i := range j.inv.Keys {
-		k := j.inv.Keys[i]
+		k := &j.inv.Keys[i]
 		if by, ok := replaced[k.ID]; ok {
 			out = append(out, j.unfinished(k, by))
 		} else if f, ok := j.staleness(k); ok {
@@ -256,7 +257,7 @@ func (j judge) findings() []Finding {
 }
 
 // finding starts a finding about k with its common evidence and fix.
-func (j judge) finding(k keys.Key, kind Kind, sev Severity, action string) Finding {
+func (j *judge) finding(k *keys.Key, kind Kind, sev Severity, action string) Finding {
 	f := Finding{Kind: kind, Severity: sev, Key: k.View(), Evidence: Evidence{AgeDays: j.daysSince(k.CreatedAt)}}
 	if k.LastUsedAt != nil && !k.LastUsedAt.IsZero() {
 		f.Evidence.IdleDays = j.daysSince(*k.LastUsedAt)
@@ -270,10 +271,10 @@ func (j judge) finding(k keys.Key, kind Kind, sev Severity, action string) Findi
 	return f
 }
 
-func (j judge) daysSince(t time.Time) int { return max(0, int(j.now.Sub(t)/Day)) }
+func (j *judge) daysSince(t time.Time) int { return max(0, int(j.now.Sub(t)/Day)) }
 
 // staleness is the never_used, unused or too_old finding of k, if any.
-func (j judge) staleness(k keys.Key) (Finding, bool) {
+func (j *judge) staleness(k *keys.Key) (Finding, bool) {
 	age := j.now.Sub(k.CreatedAt)
 	used := k.LastUsedAt != nil && !k.LastUsedAt.IsZero()
 	switch {
@@ -302,7 +303,7 @@ func (j judge) staleness(k keys.Key) (Finding, bool) {
 }
 
 // heldNote warns, on a revoke fix, that a destination still holds the key.
-func (j judge) heldNote(f *Finding) {
+func (j *judge) heldNote(f *Finding) {
 	if len(f.HeldBy) > 0 {
 		f.Fix.Note = fmt.Sprintf("Destination %s holds this key: remove it there too, or rotate instead if it is still needed.", strings.Join(f.HeldBy, ", "))
 	}
@@ -311,7 +312,7 @@ func (j judge) heldNote(f *Finding) {
 // creatorLeft is the creator_left finding of an organization key whose
 // creator is not a member of its organization, or was deactivated. The
 // check needs the organization's members; without them it is a gap.
-func (j judge) creatorLeft(k keys.Key) (Finding, bool) {
+func (j *judge) creatorLeft(k *keys.Key) (Finding, bool) {
 	members, listed := j.inv.Members[k.OrgID]
 	if k.OrgID == "" || !listed || k.CreatedBy.ID == "" {
 		return Finding{}, false
@@ -339,7 +340,7 @@ func (j judge) creatorLeft(k keys.Key) (Finding, bool) {
 }
 
 // unfinished is the rotation_unfinished finding of k, replaced by by.
-func (j judge) unfinished(k, by keys.Key) Finding {
+func (j *judge) unfinished(k *keys.Key, by keys.Key) Finding {
 	f := j.finding(k, KindRotationUnfinished, High, "revoke")
 	rv := by.View()
 	f.Evidence.ReplacedBy = &rv
@@ -363,7 +364,7 @@ func (j judge) unfinished(k, by keys.Key) Finding {
 
 // duplicate is the duplicate_name finding of k, when another live key of
 // its scope has its name (groups holds only shared names).
-func (j judge) duplicate(k keys.Key, groups map[nameScope][]keys.Key) (Finding, bool) {
+func (j *judge) duplicate(k *keys.Key, groups map[nameScope][]keys.Key) (Finding, bool) {
 	if len(groups) == 0 {
 		return Finding{}, false
 	}
@@ -412,7 +413,7 @@ func lastUsed(k keys.Key) time.Time {
 // nameScope groups keys by scope (organization, project) and name.
 type nameScope struct{ orgID, projectID, name string }
 
-func scopeOf(k keys.Key, name string) nameScope { return nameScope{k.OrgID, k.ProjectID, name} }
+func scopeOf(k *keys.Key, name string) nameScope { return nameScope{k.OrgID, k.ProjectID, name} }
 
 // groupByName returns the names shared by two live keys or more of one
 // scope, with those keys. The first key of each name is remembered by
@@ -421,7 +422,7 @@ func groupByName(ks []keys.Key) map[nameScope][]keys.Key {
 	first := make(map[nameScope]int, len(ks))
 	dups := map[nameScope][]keys.Key{}
 	for i := range ks {
-		s := scopeOf(ks[i], ks[i].Name)
+		s := scopeOf(&ks[i], ks[i].Name)
 		j, seen := first[s]
 		switch {
 		case !seen:
@@ -448,16 +449,17 @@ func replacements(ks []keys.Key) map[int64]keys.Key {
 		at  time.Time
 	}
 	succ := map[nameScope][]rotated{}
-	for _, k := range ks {
-		if base, at, ok := splitRotated(k.Name); ok {
-			s := scopeOf(k, base)
-			succ[s] = append(succ[s], rotated{k, at})
+	for i := range ks {
+		if base, at, ok := splitRotated(ks[i].Name); ok {
+			s := scopeOf(&ks[i], base)
+			succ[s] = append(succ[s], rotated{ks[i], at})
 		}
 	}
 	if len(succ) == 0 {
 		return out
 	}
-	for _, old := range ks {
+	for i := range ks {
+		old := &ks[i]
 		base, oldAt, isRotated := splitRotated(old.Name)
 		if !isRotated {
 			base = old.Name
@@ -488,13 +490,12 @@ func replacements(ks []keys.Key) map[int64]keys.Key {
 
 // cutSuccessors finds rotated keys whose base is old's base cut to fit
 // Neon's 64 characters (keys.RotatedName cuts a long name).
-func cutSuccessors[T any](old keys.Key, base string, succ map[nameScope][]T) []T {
+func cutSuccessors[T any](old *keys.Key, base string, succ map[nameScope][]T) []T {
 	limit := keys.MaxNameLen - len(rotatedMarker+rotatedLayout)
-	r := []rune(base)
-	if len(r) <= limit {
+	if utf8.RuneCountInString(base) <= limit {
 		return nil
 	}
-	return succ[scopeOf(old, string(r[:limit]))]
+	return succ[scopeOf(old, string([]rune(base)[:limit]))]
 }
 
 // The rotation suffix of keys.RotatedName: "-rotated-" and a UTC time.
@@ -517,7 +518,7 @@ func splitRotated(name string) (string, time.Time, bool) {
 }
 
 // fixFor is the command and tool call that revoke or rotate k.
-func fixFor(k keys.Key, action string) Fix {
+func fixFor(k *keys.Key, action string) Fix {
 	f := Fix{Action: action, Args: ToolArgs{KeyID: k.ID, OrgID: k.OrgID}}
 	f.Command = fmt.Sprintf("neonkeys %s %d", action, k.ID)
 	if k.OrgID != "" {

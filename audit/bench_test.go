@@ -19,7 +19,8 @@ import (
 
 // account fills srv with personal keys of the admin and orgs organizations,
 // together keys keys, and members members spread over the organizations;
-// a tenth of the keys are old enough to be found.
+// a tenth of the keys are old enough to be found, and one organization
+// key in 100 is the replacement of the one before it.
 func account(tb testing.TB, srv *neontest.Server, fx *neontest.Fixture, orgs, keyCount, members int) {
 	tb.Helper()
 	personal := keyCount / 10
@@ -39,7 +40,11 @@ func account(tb testing.TB, srv *neontest.Server, fx *neontest.Fixture, orgs, ke
 			n -= 2 // the fixture's ci and shop-deploy
 		}
 		for i := range n {
-			_, id := srv.AddOrgKey(org.ID, fmt.Sprintf("org%d-key-%d", o, i), "")
+			name := fmt.Sprintf("org%d-key-%d", o, i)
+			if i%100 == 1 { // one key in 100 replaces the one before it: a rotation left half done
+				name = keys.RotatedName(fmt.Sprintf("org%d-key-%d", o, i-1), now.Add(-time.Hour))
+			}
+			_, id := srv.AddOrgKey(org.ID, name, "")
 			if i%10 == 0 {
 				srv.SetKeyCreatedAt(id, now.Add(-100*day))
 			}

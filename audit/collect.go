@@ -148,7 +148,11 @@ func readOrgs(ctx context.Context, svc *keys.Service, places []*place) {
 
 // gather puts what the places read into inv, in their order.
 func (inv *Inventory) gather(places []*place) (*Inventory, error) {
-	read, total := 0, 0
+	read, total, n := 0, 0, 0
+	for _, p := range places {
+		n += len(p.keys)
+	}
+	inv.Keys = make([]keys.Key, 0, n)
 	for _, p := range places {
 		if !p.skipKeys {
 			total++
