@@ -2,13 +2,16 @@ package remote_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/remote"
 )
 
 // TestToolsAndCredential: over HTTP, in both eras, a client lists the same
@@ -100,7 +103,6 @@ func TestMalformedAuthorization(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("without a header: status %d, body %q; want 200", status, body)
 	}
-	_ = fmt.Sprint()
 }
 
 // TestEveryToolUsesTheRequestsKey: no tool falls back to the server's own
@@ -123,5 +125,29 @@ func TestEveryToolUsesTheRequestsKey(t *testing.T) {
 				t.Fatalf("%s with a key in the request answered %q", tool.Name, got)
 			}
 		})
+	}
+}
+
+// TestServerCredential: behind an identity-aware proxy, every request acts
+// with the server's key, and the Authorization header (the proxy's) is not
+// read.
+func TestServerCredential(t *testing.T) {
+	e := newEnv(t)
+	api, err := neonapi.New(neonapi.Options{Token: e.fx.AdminToken, BaseURL: e.fake.URL(), HTTPClient: e.fake.Client(), Redactor: e.red})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := e.start(e.config(func(c *remote.Config) {
+		c.ServerCredential = true
+		c.Server.Keys = keys.New(api, nil)
+	}))
+	for _, headers := range []map[string]string{nil, bearer(e.fx.MemberToken), {"Authorization": "Basic cHJveHk6aWRlbnRpdHk="}} {
+		c := e.connect(url, headers)
+		if got := text(e.call(c, "list_api_keys", `{}`)); !strings.Contains(got, "laptop") || strings.Contains(got, "workstation") {
+			t.Fatalf("with headers %v: list = %q, want the server key's (admin's) keys", headers, got)
+		}
+	}
+	if !strings.Contains(e.access.String(), `"credential":"server"`) {
+		t.Fatalf("access log: %s", e.access.String())
 	}
 }

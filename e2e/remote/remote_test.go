@@ -173,3 +173,29 @@ func (y *yes) Elicit(_ context.Context, _ mcp.ElicitationRequest) (*mcp.Elicitat
 	res.Content = map[string]any{"confirm": true}
 	return res, nil
 }
+
+// TestAddressForms: --http=ADDR and --http ADDR name the address; a bare
+// port (":0") listens on loopback, not on every interface.
+func TestAddressForms(t *testing.T) {
+	fake := neontest.New(t)
+	fake.Seed()
+	for _, args := range [][]string{{"--http=127.0.0.1:0"}, {"--http", "127.0.0.1:0"}, {"--http", ":0"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			cmd := exec.Command(harness.Binary(t), append([]string{"mcp"}, args...)...)
+			cmd.Env = harness.Env("NEON_API_HOST="+fake.URL(), "HOME="+t.TempDir())
+			stderr := &lockedBuffer{}
+			cmd.Stderr = stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+			deadline := time.Now().Add(60 * time.Second) // a -race build on a loaded machine starts slowly
+			for !strings.Contains(stderr.String(), servingPrefix) && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			if !strings.Contains(stderr.String(), servingPrefix+"http://127.0.0.1:") {
+				t.Fatalf("stderr = %q, want it to serve on 127.0.0.1", stderr.String())
+			}
+		})
+	}
+}
