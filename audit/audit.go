@@ -167,6 +167,19 @@ type LimitsInDays struct {
 	MaxAge    int `json:"max_age_days" jsonschema_description:"A key older than this is due for rotation."`
 }
 
+// Complete reports whether every key the credential may reach was audited:
+// no scope whose keys could not be listed, no organization left out. (An
+// organization whose members could not be listed still had its keys
+// audited, for everything but creator_left.)
+func (r *Report) Complete() bool {
+	for _, g := range r.Gaps {
+		if g.MissesKeys() {
+			return false
+		}
+	}
+	return r.OrgsLeftOut == 0
+}
+
 // AtLeast counts the findings of severity floor or worse.
 func (r *Report) AtLeast(floor Severity) int {
 	n := 0

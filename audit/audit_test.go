@@ -286,8 +286,11 @@ func TestMembersUnreadableIsAGap(t *testing.T) {
 	srv.SetKeyCreatedAt(fx.OrgKeyID, now.Add(-31*day))
 	srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/organizations/" + fx.Org.ID + "/members", Status: http.StatusForbidden, Message: "not allowed"})
 	r := run(t, svc, "", audit.Options{})
-	if len(r.Gaps) != 1 || r.Gaps[0].OrgID != fx.Org.ID || !strings.Contains(r.Gaps[0].Reason, "not checked") {
+	if len(r.Gaps) != 1 || r.Gaps[0].OrgID != fx.Org.ID || r.Gaps[0].Kind != audit.GapMembers || !strings.Contains(r.Gaps[0].Reason, "not checked") {
 		t.Fatalf("gaps %+v, want the members of %s", r.Gaps, fx.Org.ID)
+	}
+	if !r.Complete() {
+		t.Errorf("every key was audited, but the report says it is incomplete")
 	}
 	if len(found(r, audit.KindNeverUsed, fx.OrgKeyID)) != 1 {
 		t.Fatalf("the organization's keys were not audited:\n%s", describe(r))
@@ -395,5 +398,22 @@ func TestDuplicateKeepsTheKeyInUse(t *testing.T) {
 	}
 	if f := found(r, audit.KindDuplicateName, newer)[0]; !strings.Contains(f.Fix.Note, fmt.Sprintf("Keep key %d", older)) {
 		t.Errorf("note %q does not name the key to keep", f.Fix.Note)
+	}
+}
+
+// TestUnlistedKeysMakeTheAuditIncomplete: an organization whose keys
+// cannot be listed is a gap of kind keys, and the report is incomplete
+// (a CI gate must not pass on it); the rest is audited.
+func TestUnlistedKeysMakeTheAuditIncomplete(t *testing.T) {
+	srv, fx, svc := world(t)
+	_, old := srv.AddPersonalKey(fx.Admin.ID, "old")
+	srv.SetKeyCreatedAt(old, now.Add(-31*day))
+	srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/organizations/" + fx.Org.ID + "/api_keys", Status: http.StatusInternalServerError, Message: "boom"})
+	r := run(t, svc, "", audit.Options{})
+	if len(r.Gaps) != 1 || r.Gaps[0].Kind != audit.GapKeys || r.Gaps[0].OrgID != fx.Org.ID || r.Complete() {
+		t.Fatalf("gaps %+v, complete %v: want the keys of %s missing", r.Gaps, r.Complete(), fx.Org.ID)
+	}
+	if len(found(r, audit.KindNeverUsed, old)) != 1 {
+		t.Fatalf("the personal keys were not audited:\n%s", describe(r))
 	}
 }

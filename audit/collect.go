@@ -41,10 +41,25 @@ type Member struct {
 
 // Gap is a place the inventory could not read.
 type Gap struct {
-	What   string `json:"what" jsonschema_description:"What could not be read: personal keys, the keys or the members of an organization, or the list of organizations."`
-	OrgID  string `json:"org_id,omitempty" jsonschema_description:"The organization concerned; absent for personal keys and the list of organizations."`
-	Reason string `json:"reason" jsonschema_description:"Why, in Neon's words where it gave some."`
+	Kind   GapKind `json:"kind" jsonschema:"enum=keys,enum=members,enum=organizations" jsonschema_description:"keys: a scope's keys were not audited; members: an organization's keys were, but not whether their creators still belong to it; organizations: the list of organizations could not be read."`
+	What   string  `json:"what" jsonschema_description:"What could not be read: personal keys, the keys or the members of an organization, or the list of organizations."`
+	OrgID  string  `json:"org_id,omitempty" jsonschema_description:"The organization concerned; absent for personal keys and the list of organizations."`
+	Reason string  `json:"reason" jsonschema_description:"Why, in Neon's words where it gave some."`
 }
+
+// GapKind says what a gap leaves out.
+type GapKind string
+
+// The kinds of gap.
+const (
+	GapKeys          GapKind = "keys"          // a scope's keys were not listed
+	GapMembers       GapKind = "members"       // an organization's members were not listed
+	GapOrganizations GapKind = "organizations" // the list of organizations was not read
+)
+
+// MissesKeys reports whether keys may be missing because of g: every gap
+// but an organization's members, whose keys were still listed.
+func (g Gap) MissesKeys() bool { return g.Kind != GapMembers }
 
 // place is one thing to read: personal keys (orgID "") or an
 // organization's keys and members.
@@ -83,7 +98,7 @@ func Collect(ctx context.Context, svc *keys.Service, orgID string) (*Inventory, 
 		// An organization key may be refused the list of organizations; its
 		// own was listed in place of the personal keys.
 		if orgsErr != nil && personal.fromCredOrg == "" {
-			inv.Gaps = append(inv.Gaps, Gap{What: "the list of your organizations", Reason: reason(orgsErr)})
+			inv.Gaps = append(inv.Gaps, Gap{Kind: GapOrganizations, What: "the list of your organizations", Reason: reason(orgsErr)})
 		}
 		if len(orgs) > keys.MaxOrgsWalked {
 			inv.OrgsLeftOut = len(orgs) - keys.MaxOrgsWalked
@@ -164,7 +179,7 @@ func (inv *Inventory) gather(places []*place) (*Inventory, error) {
 		switch {
 		case p.skipKeys:
 		case p.keysErr != nil:
-			inv.Gaps = append(inv.Gaps, Gap{What: where, OrgID: p.orgID, Reason: reason(p.keysErr)})
+			inv.Gaps = append(inv.Gaps, Gap{Kind: GapKeys, What: where, OrgID: p.orgID, Reason: reason(p.keysErr)})
 		default:
 			read++
 			inv.Keys = append(inv.Keys, p.keys...)
@@ -179,7 +194,7 @@ func (inv *Inventory) gather(places []*place) (*Inventory, error) {
 			continue
 		}
 		if p.membersErr != nil {
-			inv.Gaps = append(inv.Gaps, Gap{What: "the members of " + orgWhat, OrgID: p.orgID,
+			inv.Gaps = append(inv.Gaps, Gap{Kind: GapMembers, What: "the members of " + orgWhat, OrgID: p.orgID,
 				Reason: reason(p.membersErr) + "; whether key creators still belong to it was not checked"})
 			continue
 		}

@@ -69,8 +69,9 @@ A finding names the destinations of that file that hold the key. It only
 reads: nothing is revoked or rotated.
 
 Exit codes: 0 the audit ran (with findings or not, unless --fail-on);
-1 --fail-on: a finding of that severity or worse exists (a CI gate), or the
-API or the network failed; 2 usage error, a missing credential or a config
+1 --fail-on: a finding of that severity or worse exists, or some keys could
+not be listed (a CI gate must not pass on keys it did not see), or the API
+or the network failed; 2 usage error, a missing credential or a config
 file neonkeys refuses.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -108,6 +109,11 @@ file neonkeys refuses.`,
 			if gate != "" {
 				if n := report.AtLeast(gate); n > 0 {
 					return failErr("%d finding(s) of severity %s or worse (--fail-on %s)", n, gate, gate)
+				}
+				if !report.Complete() {
+					// A gate that passes on what it could not see would
+					// vouch for keys nobody looked at.
+					return failErr("the audit is incomplete (see \"Not audited\" above), so --fail-on %s cannot pass", gate)
 				}
 			}
 			return nil

@@ -113,6 +113,26 @@ func TestAuditFailOn(t *testing.T) {
 			}
 		})
 	}
+	// Without the half-done rotation, the gate on high passes, unless some
+	// keys could not be listed; members that could not be are only said.
+	srv0, fx0, env0, _ := auditWorld(t)
+	for _, k := range srv0.LiveKeys() {
+		if strings.Contains(k.Name, "-rotated-") {
+			srv0.RevokeKey(k.ID)
+		}
+	}
+	srv0.Inject(neontest.Fault{Method: "GET", Path: "/organizations/" + fx0.Org.ID + "/members", Status: 403, Message: "no"})
+	r := runCLI(t, runOpts{env: env0}, "audit", "--fail-on", "high")
+	wantCode(t, r, ExitOK)
+	if !strings.Contains(r.stderr, "Not audited: the members of organization "+fx0.Org.ID) {
+		t.Errorf("stderr lacks the gap:\n%s", r.stderr)
+	}
+	srv0.Inject(neontest.Fault{Method: "GET", Path: "/organizations/" + fx0.Org.ID + "/api_keys", Status: 500, Message: "boom"})
+	r = runCLI(t, runOpts{env: env0}, "audit", "--fail-on", "high")
+	wantCode(t, r, ExitFailed)
+	if !strings.Contains(r.stderr, "the audit is incomplete") {
+		t.Errorf("stderr lacks why the gate failed:\n%s", r.stderr)
+	}
 	// Without the half-done rotation, the gate on high passes.
 	srv, _, env2, _ := auditWorld(t)
 	for _, k := range srv.LiveKeys() {
@@ -120,7 +140,7 @@ func TestAuditFailOn(t *testing.T) {
 			srv.RevokeKey(k.ID)
 		}
 	}
-	r := runCLI(t, runOpts{env: env2}, "audit", "--fail-on", "high")
+	r = runCLI(t, runOpts{env: env2}, "audit", "--fail-on", "high")
 	wantCode(t, r, ExitOK)
 }
 
