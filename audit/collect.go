@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -259,13 +258,4 @@ func OlderThan(ks []keys.Key, now time.Time, age time.Duration) []keys.Key {
 		}
 	}
 	return out
-}
-
-// String describes where the inventory looked, for a summary line.
-func (inv *Inventory) String() string {
-	s := fmt.Sprintf("%d keys", len(inv.Keys))
-	if inv.Orgs > 0 {
-		s += fmt.Sprintf(" in %d organization(s)", inv.Orgs)
-	}
-	return s
 }
