@@ -44,6 +44,15 @@ func (a *app) confirmTo(ctx context.Context, k keys.Key, verb string, yes bool, 
 	if to != "" {
 		prompt = strings.TrimSuffix(prompt, ": ") + " writing the new token to " + to + ": "
 	}
+	return a.askTyped(ctx, prompt, what, func(typed string) bool {
+		return typed == shown || typed == raw || collapseSpaces(typed) == collapseSpaces(shown)
+	})
+}
+
+// askTyped shows prompt until the person types an answer ok accepts, at
+// most maxConfirmTries times; what names the expected answer in the retry
+// hint. Ctrl-C (ctx ends) or end of input changes nothing.
+func (a *app) askTyped(ctx context.Context, prompt, what string, ok func(typed string) bool) error {
 	in := bufio.NewReader(a.env.io.Stdin)
 	for try := 1; try <= maxConfirmTries; try++ {
 		a.sayRaw(prompt)
@@ -62,7 +71,7 @@ func (a *app) confirmTo(ctx context.Context, k keys.Key, verb string, yes bool, 
 				a.say("")
 				return usageErr("no confirmation (end of input): nothing was changed")
 			}
-			if typed == shown || typed == raw || collapseSpaces(typed) == collapseSpaces(shown) {
+			if ok(typed) {
 				return nil
 			}
 			if try < maxConfirmTries {

@@ -254,6 +254,13 @@ func (a *app) writeHandoff(out *handoff.Outcome) error {
 	if a.output == outTable {
 		return a.writeDeliveryTable(out.Report.Results, out.Fingerprint, out.Old != nil)
 	}
+	v := newHandoffOut(out)
+	return a.writeValue(&v)
+}
+
+// newHandoffOut is the answer object of one run (a bulk rotation holds one
+// per key).
+func newHandoffOut(out *handoff.Outcome) handoffOut {
 	v := handoffOut{
 		NewKey:          out.New.View(),
 		NewKeyWithdrawn: out.Withdrawn,
@@ -271,7 +278,7 @@ func (a *app) writeHandoff(out *handoff.Outcome) error {
 		revoked := out.Revoked != nil
 		v.OldKey, v.OldKeyRevoked = &old, &revoked
 	}
-	return a.writeValue(&v)
+	return v
 }
 
 // writeDeliveryTable prints one row per destination: its status, which

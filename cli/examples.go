@@ -24,7 +24,8 @@ func examples() map[string]string {
   neonkeys rotate 1234567 --yes --out new.key
   neonkeys rotate 1234567 --org-id org-cool-breeze-12345678 --name ci-2026 -o json --yes
   neonkeys rotate 1234567 --to shop-ci --to shop-env --yes
-  neonkeys rotate 1234567 --keep-old`,
+  neonkeys rotate 1234567 --keep-old
+  neonkeys rotate --older-than 90d --only-held --yes -o json`,
 		"audit": `  neonkeys audit
   neonkeys audit --org-id org-cool-breeze-12345678 --fail-on high
   neonkeys audit --max-age 60d --unused 30d -o json`,

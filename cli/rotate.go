@@ -21,8 +21,9 @@ type rotateFlags struct {
 
 func (a *app) rotateCommand() *cobra.Command {
 	var fl rotateFlags
+	var bf bulkFlags
 	cmd := &cobra.Command{
-		Use:   "rotate ID [--org-id O] [--name NEW] [--to NAME…] [--keep-old] [--out FILE] [--yes]",
+		Use:   "rotate ID|--older-than AGE [--org-id O] [--name NEW] [--to NAME…] [--keep-old] [--out FILE] [--yes]",
 		Short: "Replace an API key with a new one at the same scope, then revoke the old one",
 		Long: `Rotate an API key in one step: find it and its scope (personal,
 organization-wide or project-scoped), create a replacement at the same scope
@@ -38,11 +39,18 @@ If the first fails, the new key is revoked again; if a later one fails, both
 keys stay live, the token is kept in a rescue file (0600) and the commands
 that finish the job are printed. --keep-old keeps the old key in any case.
 
+With --older-than AGE (90d, 12w, 12h) instead of an ID, every key created
+longer ago than AGE (personal and every organization's, or --org-id's) is
+planned, the plan shown, and one confirmation asked: then key by key, each
+to the destinations that hold it, going on past a failed one. A key no
+destination holds is skipped (--only-held: not listed), or rotated into a
+token file in --out-dir with --include-unheld.
+
 Exit codes: 0 all done; 1 anything left undone (a destination failed, the
 old key could not be revoked, Ctrl-C); 2 refused before anything changed.`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.rotate(cmd, args[0], fl)
+			return a.rotateOneOrMany(cmd, args, fl, bf)
 		},
 	}
 	f := cmd.Flags()
@@ -52,6 +60,7 @@ old key could not be revoked, Ctrl-C); 2 refused before anything changed.`,
 	f.StringArrayVar(&fl.to, "to", nil, "deliver the new token to this configured destination (repeatable; default: the destinations that hold the key)")
 	f.BoolVar(&fl.keepOld, "keep-old", false, "keep the old key live; revoke it yourself once every system uses the new one")
 	f.BoolVarP(&fl.yes, "yes", "y", false, "do not ask; required when not run at a terminal")
+	addBulkFlags(f, &bf)
 	_ = cmd.RegisterFlagCompletionFunc("to", a.completeDestinations)
 	return cmd
 }

@@ -58,7 +58,7 @@ func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, op
 					File: &destination.FileSpec{Path: filepath.Join(opts.OutDir, item.NewName+".token")},
 				}}
 			default:
-				item.Skip = "no destination holds it (add holds: " + k.Name + " to one, or pass --out-dir)"
+				item.Skip = "no destination holds it (add holds: " + k.Name + " to one, or pass --include-unheld --out-dir DIR)"
 			}
 		}
 		items = append(items, item)
