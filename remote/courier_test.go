@@ -7,6 +7,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
+	"github.com/neonkeys/neonkeys/remote"
 )
 
 // brokenConn is a response writer whose connection is gone: every write
@@ -21,8 +25,21 @@ func (b *brokenConn) Write([]byte) (int, error) { return 0, errors.New("connecti
 // new token cannot be written, nobody holds that token: the new key is
 // revoked again and the old key keeps working.
 func TestUndeliveredTokenIsWithdrawn(t *testing.T) {
+	t.Run("request's key", func(t *testing.T) { undelivered(t, false) })
+	t.Run("server credential", func(t *testing.T) { undelivered(t, true) })
+}
+
+func undelivered(t *testing.T, serverCredential bool) {
 	e := newEnv(t)
-	h, _ := e.start(e.config())
+	h, _ := e.start(e.config(func(c *remote.Config) {
+		if serverCredential {
+			api, err := neonapi.New(neonapi.Options{Token: e.fx.AdminToken, BaseURL: e.fake.URL(), HTTPClient: e.fake.Client(), Redactor: e.red})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.ServerCredential, c.Server.Keys = true, keys.New(api, nil)
+		}
+	}))
 	body := fmt.Sprintf(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"rotate_api_key","arguments":{"key_id":%d,"org_id":%q,"confirm":true}}}`,
 		e.fx.OrgKeyID, e.fx.Org.ID)
 	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/mcp", strings.NewReader(body))

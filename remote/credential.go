@@ -51,7 +51,8 @@ const maxTokenLen = 512
 // call is what one request runs with.
 type call struct {
 	kind string
-	// svc is the request's own key service (bearer), nil otherwise.
+	// svc runs the request's key operations: its own (bearer), the
+	// server's (server), nil without a credential.
 	svc *keys.Service
 	// courier settles the tokens the answer carries (bearer), nil otherwise.
 	courier *courier
@@ -109,7 +110,9 @@ func (b badRequest) Error() string { return string(b) }
 func (c *credentials) resolve(r *http.Request) (context.Context, call, error) {
 	ctx := r.Context()
 	if c.cfg.ServerCredential {
-		return ctx, call{kind: kindServer, limitKey: kindServer}, nil
+		out := &courier{}
+		ctx = tools.WithRequest(ctx, tools.Request{Keys: c.cfg.Server.Keys, CredentialErr: c.cfg.Server.CredentialErr, Courier: out})
+		return ctx, call{kind: kindServer, svc: c.cfg.Server.Keys, courier: out, limitKey: kindServer}, nil
 	}
 	values := r.Header.Values("Authorization")
 	switch {
