@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -49,9 +50,15 @@ const probeTimeout = 30 * time.Second
 func Probe(ctx context.Context, bin string) (Surface, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
+	// No credential and no configuration from whoever runs the release:
+	// the listing needs none, and must not depend on them.
+	home, err := os.MkdirTemp("", "neonkeys-probe-home-")
+	if err != nil {
+		return Surface{}, err
+	}
+	defer func() { _ = os.RemoveAll(home) }()
 	cmd := exec.Command(bin, "mcp")
-	// No credential from whoever runs the release: the listing needs none.
-	cmd.Env = []string{}
+	cmd.Env = []string{"HOME=" + home}
 	client := mcp.NewClient(&mcp.Implementation{Name: "neonkeys-release-probe", Version: "1"}, nil)
 	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
 	if err != nil {
