@@ -16,6 +16,7 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/term"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -70,13 +71,14 @@ func (w *CLIWorld) Run(t *testing.T, stdin string, env []string, args ...string)
 	return CLIResult{Code: code, Stdout: stdout.String(), Stderr: stderr.String()}
 }
 
+// WantCode fails the test now when the run did not exit with want (the
+// contract's literal 0, 1 or 2), showing what it wrote.
 func WantCode(t *testing.T, r CLIResult, want int) {
 	t.Helper()
-	if r.Code != want {
-		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, want, r.Stdout, r.Stderr)
-	}
+	testkit.WantExit(t, r.Code, want, r.Stdout, r.Stderr)
 }
 
+// WantStderr fails the test when stderr lacks any of parts.
 func WantStderr(t *testing.T, r CLIResult, parts ...string) {
 	t.Helper()
 	for _, p := range parts {

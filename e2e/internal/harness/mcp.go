@@ -130,6 +130,7 @@ func StartGo(t *testing.T, w *MCPWorld, opts *mcp.ClientOptions, args ...string)
 	return &GoSession{cs: cs, stderr: stderr}
 }
 
+// Tools lists the served tools by name.
 func (s *GoSession) Tools(t *testing.T) map[string]*mcp.Tool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
@@ -156,6 +157,7 @@ func (s *GoSession) Call(t *testing.T, name string, args map[string]any) *mcp.Ca
 	return res
 }
 
+// CallErr calls a tool and returns a protocol error instead of failing.
 func (s *GoSession) CallErr(name string, args map[string]any) (*mcp.CallToolResult, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
 	defer cancel()
@@ -204,6 +206,7 @@ type ElicitRecorder struct {
 	messages []string
 }
 
+// Handle is the client's elicitation handler.
 func (r *ElicitRecorder) Handle(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
 	r.mu.Lock()
 	r.messages = append(r.messages, req.Params.Message)
@@ -214,6 +217,7 @@ func (r *ElicitRecorder) Handle(_ context.Context, req *mcp.ElicitRequest) (*mcp
 	return &mcp.ElicitResult{Action: "accept", Content: FillForm(req.Params.RequestedSchema)}, nil
 }
 
+// Seen returns the messages the human was shown so far.
 func (r *ElicitRecorder) Seen() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -400,6 +404,7 @@ func (s *RawSession) handle(action string, req *jsonrpc2.Request) (any, error) {
 	return nil, &jsonrpc2.Error{Code: jsonrpc2.CodeMethodNotFound, Message: "method not found: " + req.Method}
 }
 
+// Elicited returns the params of every elicitation/create so far.
 func (s *RawSession) Elicited() []json.RawMessage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -440,6 +445,7 @@ func (s *RawSession) Initialize(t *testing.T, elicitation bool) {
 	}
 }
 
+// CallInto sends one JSON-RPC request and decodes its result into result.
 func (s *RawSession) CallInto(method string, params, result any, opts ...jsonrpc2.CallOption) error {
 	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
 	defer cancel()
@@ -470,6 +476,7 @@ type InputRequest struct {
 	} `json:"params"`
 }
 
+// Text joins the text blocks of the result.
 func (r RawResult) Text() string {
 	var parts []string
 	for _, c := range r.Content {
@@ -694,6 +701,8 @@ func ElicitMessage(t *testing.T, params json.RawMessage) string {
 // and the legacy handshake (initialize, protocol 2025-11-25), holding every
 // byte the child writes.
 
+// StartRawReady starts a raw session and performs the legacy handshake,
+// declaring elicitation when opts answer it.
 func StartRawReady(t *testing.T, w *MCPWorld, opts RawOptions) *RawSession {
 	t.Helper()
 	s := StartRaw(t, w, opts)

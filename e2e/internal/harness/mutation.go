@@ -8,9 +8,6 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// The go-sdk client negotiates the 2026-07-28 protocol (multi-round-trip
-// elicitation), the raw client in mcp_raw_test.go the legacy 2025-11-25 one.
-
 // Mutation is one mutating tool call against the world's fixture.
 type Mutation struct {
 	Tool      string
@@ -73,6 +70,7 @@ func (w *MCPWorld) AssertMutated(t *testing.T, m Mutation, res *mcp.CallToolResu
 	}
 }
 
+// Keys returns the keys of m, sorted, for failure messages.
 func Keys[V any](m map[string]V) []string {
 	var out []string
 	for k := range m {
