@@ -56,6 +56,9 @@ func (a *app) serveHTTP(cmd *cobra.Command, opts server.Options, h *httpFlags) e
 	if opts.SecretsDir != "" {
 		return usageErr("--secrets-dir does not apply to --http: a remote caller cannot read files on this machine")
 	}
+	if (h.tlsCert == "") != (h.tlsKey == "") {
+		return usageErr("--tls-cert and --tls-key go together")
+	}
 	if strings.HasPrefix(h.addr, ":") {
 		// ":8080" would listen on every interface: loopback unless said.
 		h.addr = "127.0.0.1" + h.addr

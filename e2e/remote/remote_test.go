@@ -95,6 +95,8 @@ func TestRefusesUnsafeSetups(t *testing.T) {
 		{"plain HTTP on every interface", []string{"--http", "0.0.0.0:0"}, "not a loopback address"},
 		{"seal key readable by others", []string{"--http", "127.0.0.1:0", "--seal-key-file", open}, "chmod 600"},
 		{"server credential without a key file", []string{"--http", "127.0.0.1:0", "--server-credential"}, "NEON_API_KEY_FILE"},
+		{"a certificate without its key", []string{"--http", "0.0.0.0:0", "--tls-cert", open}, "go together"},
+		{"a secrets folder", []string{"--http", "127.0.0.1:0", "--secrets-dir", dir}, "does not apply to --http"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
