@@ -36,9 +36,6 @@ type bulkFlags struct {
 	outDir        string
 }
 
-// bulkFlagNames are the flags that only make sense with --older-than.
-var bulkFlagNames = []string{"only-held", "include-unheld", "out-dir"}
-
 func addBulkFlags(f *pflag.FlagSet, bf *bulkFlags) {
 	f.Var(ageValue{&bf.olderThan}, "older-than", "instead of an ID: rotate every key created longer ago than this, such as 90d, 12w, 12h")
 	f.BoolVar(&bf.onlyHeld, "only-held", false, "with --older-than: leave out the keys no destination holds instead of listing them as skipped")
@@ -55,7 +52,7 @@ func (a *app) rotateOneOrMany(cmd *cobra.Command, args []string, fl rotateFlags,
 	case len(args) == 1 && bulk:
 		return usageErr("give a key ID or --older-than, not both; nothing was done")
 	case len(args) == 1:
-		for _, name := range bulkFlagNames {
+		for _, name := range []string{"only-held", "include-unheld", "out-dir"} {
 			if flagSet(fs, name) {
 				return usageErr("--%s only applies with --older-than (a rotation of every key older than that); nothing was done", name)
 			}
@@ -74,13 +71,13 @@ func (a *app) rotateOneOrMany(cmd *cobra.Command, args []string, fl rotateFlags,
 // do: a name, --to or --out fit one key (each key gets its own name and
 // goes to the destinations that hold it).
 func checkBulkFlags(fs *pflag.FlagSet, bf bulkFlags) error {
-	for flag, why := range map[string]string{
-		"name": "each key's replacement is named <old>-rotated-<UTC time>",
-		"to":   "each key goes to the destinations that hold it (holds: in the destinations config)",
-		"out":  "the tokens of keys no destination holds go to --out-dir with --include-unheld",
+	for _, f := range []struct{ flag, why string }{
+		{"name", "each key's replacement is named <old>-rotated-<UTC time>"},
+		{"to", "each key goes to the destinations that hold it (holds: in the destinations config)"},
+		{"out", "the tokens of keys no destination holds go to --out-dir with --include-unheld"},
 	} {
-		if flagSet(fs, flag) {
-			return usageErr("--%s cannot be combined with --older-than: %s; nothing was done", flag, why)
+		if flagSet(fs, f.flag) {
+			return usageErr("--%s cannot be combined with --older-than: %s; nothing was done", f.flag, f.why)
 		}
 	}
 	switch {
@@ -209,24 +206,40 @@ func keyGaps(gaps []audit.Gap) []audit.Gap {
 
 // credentialLast moves the key neonkeys runs with (keys.Locate tells, as
 // for a single rotation) to the end: once it is revoked, every later call
-// would get 401. Only a personal key can be a personal credential, so only
-// those are looked up.
+// would get 401. Only a personal key can be a personal credential, and
+// only the most recently used one (the listing just used the credential),
+// so one key at most is looked up.
 func (a *app) credentialLast(ctx context.Context, svc *keys.Service, cred keys.Credential, items []handoff.BatchItem) ([]handoff.BatchItem, *keys.Target) {
 	if cred.KeyType != keys.KeyTypePersonal {
 		return items, nil
 	}
+	last := -1
 	for i, it := range items {
-		if it.Skip != "" || it.Key.OrgID != "" {
-			continue
+		if it.Skip == "" && it.Key.OrgID == "" && (last < 0 || usedAfter(it.Key, items[last].Key)) {
+			last = i
 		}
-		t, err := svc.Locate(ctx, it.Key.ID, "")
-		if err != nil || t.Self == keys.NotSelf {
-			continue
-		}
-		rest := append(append([]handoff.BatchItem{}, items[:i]...), items[i+1:]...)
-		return append(rest, it), t
 	}
-	return items, nil
+	if last < 0 {
+		return items, nil
+	}
+	t, err := svc.Locate(ctx, items[last].Key.ID, "")
+	if err != nil || t.Self == keys.NotSelf {
+		return items, nil
+	}
+	rest := append(append([]handoff.BatchItem{}, items[:last]...), items[last+1:]...)
+	return append(rest, items[last]), t
+}
+
+// usedAfter reports whether k was used more recently than than (never
+// used is the oldest).
+func usedAfter(k, than keys.Key) bool {
+	switch {
+	case k.LastUsedAt == nil:
+		return false
+	case than.LastUsedAt == nil:
+		return true
+	}
+	return k.LastUsedAt.After(*than.LastUsedAt)
 }
 
 // checkBulk runs every planned rotation's destination checks before the
@@ -265,8 +278,8 @@ func (a *app) showBulkPlan(p *bulkPlan, bf bulkFlags, fl rotateFlags) {
 	if len(p.items) == 0 {
 		return
 	}
-	a.say("%s (older than %s)", a.heading(fl.yes, fmt.Sprintf("Rotate these %d key(s)?", n), fmt.Sprintf("Rotating %d key(s):", n),
-		fmt.Sprintf("Would rotate %d key(s):", n)), audit.FormatAge(bf.olderThan))
+	what := fmt.Sprintf("%d key(s) older than %s", n, audit.FormatAge(bf.olderThan))
+	a.say("%s", a.heading(fl.yes, "Rotate these "+what+"?", "Rotating "+what+":", "Would rotate "+what+":"))
 	tw := tabwriter.NewWriter(a.stderr, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tNAME\tSCOPE\tNEW NAME\tDESTINATIONS")
 	for i, it := range p.items {

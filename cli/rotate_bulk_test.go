@@ -158,7 +158,7 @@ func TestBulkRotatePlanThenOneQuestion(t *testing.T) {
 				t.Fatalf("prompt missing or repeated wrongly:\n%s", r.stderr)
 			}
 			plan := r.stderr[:prompt]
-			for _, want := range []string{"Rotate these 3 key(s)? (older than 90d)", "svc-a-rotated-", "a-env", "b-file", "c-ci", "skipped: no destination holds it"} {
+			for _, want := range []string{"Rotate these 3 key(s) older than 90d?", "svc-a-rotated-", "a-env", "b-file", "c-ci", "skipped: no destination holds it"} {
 				if !strings.Contains(plan, want) {
 					t.Errorf("the plan before the prompt lacks %q:\n%s", want, plan)
 				}
@@ -253,13 +253,21 @@ func TestBulkRotateUnheld(t *testing.T) {
 
 // TestBulkRotateCredentialKeyLast: the personal key neonkeys runs with is
 // listed first, yet rotated last: rotated first, its revoke would make
-// every later rotation fail with 401.
+// every later rotation fail with 401. Another personal key (spare, used an
+// hour ago) is not mistaken for it.
 func TestBulkRotateCredentialKeyLast(t *testing.T) {
 	w := newBulkWorld(t)
-	w.writeConfig(bulkConfig + "  own:\n    file: {path: ~/own.token}\n    holds: laptop\n")
-	w.srv.SetKeyCreatedAt(w.fx.AdminKeyID, time.Now().Add(-100*24*time.Hour))
+	w.writeConfig(bulkConfig + "  own:\n    file: {path: ~/own.token}\n    holds: laptop\n  spare-file:\n    file: {path: ~/spare.token}\n    holds: spare\n")
+	_, spare := w.srv.AddPersonalKey(w.fx.Admin.ID, "spare")
+	w.srv.SetKeyLastUsed(spare, time.Now().Add(-time.Hour), "203.0.113.7")
+	for _, id := range []int64{w.fx.AdminKeyID, spare} {
+		w.srv.SetKeyCreatedAt(id, time.Now().Add(-100*24*time.Hour))
+	}
 	r := w.run("rotate", "--older-than", "90d", "--only-held", "--yes")
 	wantCode(t, r, ExitOK)
+	if w.live(spare) || !w.works(w.homeFile("spare.token")) {
+		t.Error("spare was not rotated into spare.token")
+	}
 	if w.live(w.fx.AdminKeyID) || !w.works(w.homeFile("own.token")) {
 		t.Error("laptop was not rotated into own.token")
 	}
@@ -267,7 +275,7 @@ func TestBulkRotateCredentialKeyLast(t *testing.T) {
 	if last := strings.Fields(rows[len(rows)-1]); last[1] != "laptop" {
 		t.Errorf("laptop is not the last row:\n%s", r.stdout)
 	}
-	for _, want := range []string{"is rotated last: this is the key neonkeys is using", "Note: neonkeys was using this key"} {
+	for _, want := range []string{"is rotated last: this looks like the key neonkeys is using", "Note: if neonkeys was using this key"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
