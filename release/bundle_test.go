@@ -194,6 +194,35 @@ func checkTools(t *testing.T, served, listed []string, readOnly bool) {
 	}
 }
 
+// checkPromptTexts: a client that fills a manifest prompt's placeholders
+// with a user's values gets the text the server itself renders for them.
+func checkPromptTexts(t *testing.T, cs *mcp.ClientSession, prompts []Prompt) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	defer cancel()
+	for _, p := range prompts {
+		args := map[string]string{}
+		want := p.Text
+		for _, a := range p.Arguments {
+			args[a] = "userchose" + lettersOf(a)
+			want = strings.ReplaceAll(want, "${arguments."+a+"}", args[a])
+		}
+		res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: p.Name, Arguments: args})
+		if err != nil {
+			t.Fatalf("prompts/get %s: %v", p.Name, err)
+		}
+		var got []string
+		for _, m := range res.Messages {
+			if c, ok := m.Content.(*mcp.TextContent); ok {
+				got = append(got, c.Text)
+			}
+		}
+		if strings.Join(got, "\n\n") != want {
+			t.Errorf("prompt %s with %v: the server renders\n%s\nthe manifest's text gives\n%s", p.Name, args, strings.Join(got, "\n\n"), want)
+		}
+	}
+}
+
 func promptNames(t *testing.T, cs *mcp.ClientSession) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -285,6 +314,7 @@ func driveAsInstalled(t *testing.T, m Manifest, dir, wantVersion string) {
 				if got := promptNames(t, cs); !slices.Equal(got, manifestPrompts) {
 					t.Errorf("prompts/list: %v, the manifest lists %v", got, manifestPrompts)
 				}
+				checkPromptTexts(t, cs, m.Prompts)
 			}
 			var list struct {
 				Keys []struct {

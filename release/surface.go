@@ -88,27 +88,65 @@ func Probe(ctx context.Context, bin string) (Surface, error) {
 	return s, nil
 }
 
-// promptText renders p with each argument set to the manifest's
-// placeholder for it, which a client replaces with the user's value.
+// promptText is p's text with a ${arguments.NAME} placeholder, which a
+// client fills with the user's value, where each argument goes. A server
+// may check an argument (an organization id, say) before using it, so the
+// placeholder itself is not sent: p is rendered twice with two made-up
+// values that pass any such check, and each is put back as the
+// placeholder. Both must give the same text, or p is no plain template.
 func promptText(ctx context.Context, cs *mcp.ClientSession, p *mcp.Prompt) (Prompt, error) {
 	out := Prompt{Name: p.Name, Description: p.Description}
-	args := map[string]string{}
 	for _, a := range p.Arguments {
 		out.Arguments = append(out.Arguments, a.Name)
-		args[a.Name] = "${arguments." + a.Name + "}"
+	}
+	var texts []string
+	for _, variant := range []string{"a", "b"} {
+		text, err := renderWith(ctx, cs, p, func(arg string) string { return "zqx" + variant + lettersOf(arg) })
+		if err != nil {
+			return Prompt{}, err
+		}
+		texts = append(texts, text)
+	}
+	if texts[0] != texts[1] {
+		return Prompt{}, fmt.Errorf("prompts/get %s: its text changes with its arguments beyond inserting them; a manifest can hold only a template", p.Name)
+	}
+	out.Text = texts[0]
+	return out, nil
+}
+
+// renderWith gets p with each argument set to value(name), then puts the
+// placeholder back where each value appears.
+func renderWith(ctx context.Context, cs *mcp.ClientSession, p *mcp.Prompt, value func(string) string) (string, error) {
+	args := map[string]string{}
+	for _, a := range p.Arguments {
+		args[a.Name] = value(a.Name)
 	}
 	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: p.Name, Arguments: args})
 	if err != nil {
-		return Prompt{}, fmt.Errorf("prompts/get %s: %w", p.Name, err)
+		return "", fmt.Errorf("prompts/get %s: %w", p.Name, err)
 	}
-	var text []string
+	var parts []string
 	for _, m := range res.Messages {
 		c, ok := m.Content.(*mcp.TextContent)
 		if !ok {
-			return Prompt{}, fmt.Errorf("prompts/get %s: a %T message; a manifest holds text only", p.Name, m.Content)
+			return "", fmt.Errorf("prompts/get %s: a %T message; a manifest holds text only", p.Name, m.Content)
 		}
-		text = append(text, c.Text)
+		parts = append(parts, c.Text)
 	}
-	out.Text = strings.Join(text, "\n\n")
-	return out, nil
+	text := strings.Join(parts, "\n\n")
+	for name, v := range args {
+		text = strings.ReplaceAll(text, v, "${arguments."+name+"}")
+	}
+	return text, nil
+}
+
+// lettersOf keeps the lowercase letters of an argument's name: the made-up
+// values are then valid ids, names and search text alike.
+func lettersOf(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, strings.ToLower(name))
 }
