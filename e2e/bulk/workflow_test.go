@@ -119,7 +119,9 @@ func readWorkflow(t *testing.T) job {
 func newRunner(t *testing.T, version string) *runner {
 	t.Helper()
 	arch := runnerArch(t)
-	w := harness.NewCLIWorld(t, harness.Binary(t))
+	// The plain build: the steps are about what the program users install
+	// does, and a -race build is several times bigger to pack and slower.
+	w := harness.NewCLIWorld(t, harness.PlainBinary(t))
 	r := &runner{t: t, world: w, gh: githubtest.New(t, workflowGitHubCred), workspace: t.TempDir(), temp: t.TempDir(), release: t.TempDir()}
 	home := t.TempDir()
 	r.summary = filepath.Join(r.temp, "step_summary.md")
@@ -201,7 +203,7 @@ func (r *runner) writeRelease(version, arch string) {
 		r.t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
+	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed) // a valid level: no error
 	tw := tar.NewWriter(gz)
 	for _, f := range []struct {
 		name string
