@@ -361,7 +361,9 @@ type bulkOut struct {
 	Keys      []bulkKeyOut `json:"keys"`
 	Rotated   int          `json:"rotated"`
 	Failed    int          `json:"failed"`
-	Skipped   int          `json:"skipped"`
+	// Interrupted counts the keys not tried: the run was stopped first.
+	Interrupted int `json:"interrupted"`
+	Skipped     int `json:"skipped"`
 	// NotListed are the places whose keys could not be listed.
 	NotListed []audit.Gap `json:"not_listed"`
 	Complete  bool        `json:"complete"`
@@ -407,12 +409,14 @@ func (a *app) bulkAnswer(p *bulkPlan, results []handoff.BatchResult, bf bulkFlag
 			out.Rotated++
 		case bulkSkipped:
 			out.Skipped++
+		case bulkInterrupted:
+			out.Interrupted++
 		default:
 			out.Failed++
 		}
 		out.Keys = append(out.Keys, k)
 	}
-	out.Complete = out.Failed == 0
+	out.Complete = out.Failed == 0 && out.Interrupted == 0
 	return out
 }
 
@@ -445,9 +449,13 @@ func (a *app) finishBulk(p *bulkPlan, results []handoff.BatchResult, bf bulkFlag
 		}
 	}
 	if len(p.items) > 0 {
-		a.say("Rotated %d of %d key(s); %d failed, %d skipped.", out.Rotated, out.Rotated+out.Failed, out.Failed, out.Skipped)
+		stopped := ""
+		if out.Interrupted > 0 {
+			stopped = fmt.Sprintf(", %d interrupted before their turn (run the command again)", out.Interrupted)
+		}
+		a.say("Rotated %d of %d key(s); %d failed%s, %d skipped.", out.Rotated, out.Rotated+out.Failed+out.Interrupted, out.Failed, stopped, out.Skipped)
 	}
-	if out.Failed > 0 {
+	if !out.Complete {
 		return &exitError{code: ExitFailed}
 	}
 	return nil
@@ -456,7 +464,7 @@ func (a *app) finishBulk(p *bulkPlan, results []handoff.BatchResult, bf bulkFlag
 // sayBulkProblems explains a failed key and gives its next steps, as a
 // single rotation does.
 func (a *app) sayBulkProblems(r handoff.BatchResult) {
-	if !r.Failed() {
+	if !r.Failed() || bulkStatus(r) == bulkInterrupted {
 		return
 	}
 	a.say("")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -298,4 +299,49 @@ func TestGoldenBulkRotate(t *testing.T) {
 	wantCode(t, r, ExitFailed)
 	noTokenIn(t, r)
 	checkGolden(t, "rotate_bulk", rotatedSuffixRe.ReplaceAllString(stable(r.stdout, w.fx, w.home), "-rotated-<time>"))
+}
+
+// TestBulkRotateInterrupted: Ctrl-C while the first key's destination
+// runs stops the run there: that key keeps its old key, the keys after it
+// are not touched (no key created for them) and say so, and the exit code
+// is 1.
+func TestBulkRotateInterrupted(t *testing.T) {
+	w := newBulkWorld(t)
+	marker := filepath.Join(w.home, "delivering")
+	w.writeConfig(strings.Replace(bulkConfig, "    dotenv: {path: ~/a.env, var: NEON_API_KEY}\n",
+		"    command: {argv: [sh, -c, 'touch \"$1\"; cat >/dev/null; sleep 60', sh, "+marker+"], timeout: 120s}\n", 1))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		// Ctrl-C once svc-a's program has started: an event, not a delay.
+		for {
+			if _, err := os.Stat(marker); err == nil {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	r := runCLI(t, runOpts{env: w.env, ctx: ctx}, "rotate", "--older-than", "90d", "--yes")
+	wantCode(t, r, ExitFailed)
+	if got := mutations(w.srv, http.MethodPost); got != 1 {
+		t.Errorf("%d keys created, want 1 (svc-a's only)", got)
+	}
+	for _, name := range []string{"svc-a", "svc-b", "svc-c"} {
+		if !w.live(w.ids[name]) {
+			t.Errorf("%s lost its old key", name)
+		}
+	}
+	if !strings.Contains(r.stderr, "Rotated 0 of 3 key(s); 1 failed, 2 interrupted before their turn (run the command again), 1 skipped.") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+	for name, status := range map[string]string{"svc-a": "failed", "svc-b": "interrupted", "svc-c": "interrupted"} {
+		if got := row(t, r.stdout, name)[4]; got != status {
+			t.Errorf("%s: status %q, want %q\n%s", name, got, status, r.stdout)
+		}
+	}
 }
