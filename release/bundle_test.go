@@ -171,9 +171,6 @@ func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
 	return names
 }
 
-// mutatingTools change keys: read-only mode must not serve them.
-var mutatingTools = []string{"create_project_scoped_key", "revoke_api_key", "rotate_api_key"}
-
 // checkTools: every tool the manifest lists is served (no drift); read-only,
 // a part of them without the mutating ones.
 func checkTools(t *testing.T, served, listed []string, readOnly bool) {
@@ -184,8 +181,10 @@ func checkTools(t *testing.T, served, listed []string, readOnly bool) {
 		}
 		return
 	}
+	// These change keys: read-only mode must not serve them.
+	mutating := []string{"create_project_scoped_key", "revoke_api_key", "rotate_api_key"}
 	for _, name := range served {
-		if !slices.Contains(listed, name) || slices.Contains(mutatingTools, name) {
+		if !slices.Contains(listed, name) || slices.Contains(mutating, name) {
 			t.Errorf("read-only tools/list serves %s (all: %v)", name, served)
 		}
 	}
