@@ -108,7 +108,9 @@ type bulkPlan struct {
 	// self is the planned key that is (or looks like) the credential,
 	// rotated last; nil when none is.
 	self *keys.Target
-	gaps []audit.Gap
+	// gaps and orgsLeftOut are what was not listed, so not considered.
+	gaps        []audit.Gap
+	orgsLeftOut int
 }
 
 func (p *bulkPlan) toRotate() int {
@@ -186,7 +188,7 @@ func (a *app) planBulk(ctx context.Context, svc *keys.Service, cfg *destination.
 	items := handoff.PlanBatch(listed, cfg, svc, handoff.BatchOptions{
 		OlderThan: bf.olderThan, Now: svc.Now(), OnlyHeld: bf.onlyHeld, OutDir: outDir,
 	})
-	plan := &bulkPlan{gaps: keyGaps(inv.Gaps)}
+	plan := &bulkPlan{gaps: keyGaps(inv.Gaps), orgsLeftOut: inv.OrgsLeftOut}
 	plan.items, plan.self = a.credentialLast(ctx, svc, cred, items)
 	plan.checks = a.checkBulk(ctx, plan.items)
 	return plan, nil
@@ -274,6 +276,9 @@ func (a *app) showBulkPlan(p *bulkPlan, bf bulkFlags, fl rotateFlags) {
 	n := p.toRotate()
 	for _, g := range p.gaps {
 		a.say("Not considered: %s: %s.", g.What, g.Reason)
+	}
+	if p.orgsLeftOut > 0 {
+		a.say("Not considered: %d organization(s) beyond the first %d: rotate their keys with --org-id.", p.orgsLeftOut, keys.MaxOrgsWalked)
 	}
 	if len(p.items) == 0 {
 		return
@@ -364,9 +369,12 @@ type bulkOut struct {
 	// Interrupted counts the keys not tried: the run was stopped first.
 	Interrupted int `json:"interrupted"`
 	Skipped     int `json:"skipped"`
-	// NotListed are the places whose keys could not be listed.
-	NotListed []audit.Gap `json:"not_listed"`
-	Complete  bool        `json:"complete"`
+	// NotListed are the places whose keys could not be listed, and
+	// OrgsLeftOut the organizations beyond keys.MaxOrgsWalked: their keys
+	// were not considered.
+	NotListed   []audit.Gap `json:"not_listed"`
+	OrgsLeftOut int         `json:"organizations_left_out,omitempty"`
+	Complete    bool        `json:"complete"`
 }
 
 // bulkKeyOut is one key: its status, and the run's answer (as a single
@@ -382,7 +390,7 @@ type bulkKeyOut struct {
 }
 
 func (a *app) bulkAnswer(p *bulkPlan, results []handoff.BatchResult, bf bulkFlags) *bulkOut {
-	out := &bulkOut{OlderThan: audit.FormatAge(bf.olderThan), Keys: []bulkKeyOut{}, NotListed: p.gaps}
+	out := &bulkOut{OlderThan: audit.FormatAge(bf.olderThan), Keys: []bulkKeyOut{}, NotListed: p.gaps, OrgsLeftOut: p.orgsLeftOut}
 	if results == nil {
 		// Nothing ran: the plan's skipped keys are the whole answer.
 		for _, it := range p.items {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -343,5 +344,26 @@ func TestBulkRotateInterrupted(t *testing.T) {
 		if got := row(t, r.stdout, name)[4]; got != status {
 			t.Errorf("%s: status %q, want %q\n%s", name, got, status, r.stdout)
 		}
+	}
+}
+
+// TestBulkRotateNotListed: an organization whose keys cannot be listed is
+// named as not considered, on stderr and in the JSON; the keys that were
+// listed still rotate.
+func TestBulkRotateNotListed(t *testing.T) {
+	w := newBulkWorld(t)
+	other := w.srv.AddOrg("Globex", w.fx.Admin.ID)
+	w.srv.Inject(neontest.Fault{Method: http.MethodGet, Path: "/organizations/" + other.ID + "/api_keys", Status: http.StatusForbidden, Count: 10})
+	r := w.run("rotate", "--older-than", "90d", "--only-held", "--yes", "-o", "json")
+	wantCode(t, r, ExitOK)
+	var out bulkOut
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.NotListed) != 1 || out.NotListed[0].OrgID != other.ID || out.Rotated != 3 {
+		t.Errorf("not_listed %+v, rotated %d", out.NotListed, out.Rotated)
+	}
+	if !strings.Contains(r.stderr, "Not considered: the keys of organization "+other.ID) {
+		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
