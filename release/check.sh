@@ -18,6 +18,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
 
+# goreleaser builds the work tree as it is: say so when it is not a commit.
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  echo "note: the work tree has uncommitted changes; they are in this build (a clean clone builds just the commit)"
+fi
+
 gobin=${GORELEASER_GOBIN:-}
 if [ -z "$gobin" ]; then
   gobin=$(mktemp -d)
