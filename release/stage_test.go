@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,9 +11,16 @@ import (
 	"testing"
 )
 
-// testVersion is what the binary built here is stamped with, as the
-// release build stamps a tag.
-const testVersion = "9.9.9-test"
+// What the binary built here is stamped with, as the release build stamps
+// a tag, its commit and the commit's date.
+const (
+	testVersion = "9.9.9-test"
+	testCommit  = "0123456789abcdef0123456789abcdef01234567"
+	testDate    = "2026-12-02T01:54:21Z"
+	// testVersionLine is how `neonkeys version` and the MCP serverInfo
+	// say it.
+	testVersionLine = "v" + testVersion + " (commit 0123456789ab, built " + testDate + ")"
+)
 
 // mcpbCLI is the pinned mcpb tool (npm ci --prefix release/mcpb); without
 // it the test skips, except in CI.
@@ -34,8 +42,9 @@ func mcpbCLI(t *testing.T) string {
 func buildStamped(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), Host().Executable())
+	const pkg = "github.com/neonkeys/neonkeys/internal/buildinfo."
 	cmd := exec.Command("go", "build",
-		"-ldflags", "-X github.com/neonkeys/neonkeys/internal/buildinfo.version=v"+testVersion,
+		"-ldflags", "-X "+pkg+"version=v"+testVersion+" -X "+pkg+"commit="+testCommit+" -X "+pkg+"date="+testDate,
 		"-o", bin, ".")
 	cmd.Dir = moduleRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -52,6 +61,7 @@ func buildStamped(t *testing.T) string {
 func TestBundlesFromTheCurrentSource(t *testing.T) {
 	mcpb := mcpbCLI(t)
 	bin := buildStamped(t)
+	t.Run("version", func(t *testing.T) { checkStampedVersion(t, bin) })
 	s, err := Probe(context.Background(), bin)
 	if err != nil {
 		t.Fatal(err)
@@ -79,5 +89,31 @@ func TestBundlesFromTheCurrentSource(t *testing.T) {
 		t.Skipf("the bundles are driven on linux; this is %s", runtime.GOOS)
 	}
 	dir := staged[Host()]
-	driveAsInstalled(t, readManifest(t, dir), dir, "v"+testVersion)
+	driveAsInstalled(t, readManifest(t, dir), dir, testVersionLine)
+}
+
+// checkStampedVersion: what the release build stamps is what `neonkeys
+// version`, --version and version -o json say.
+func checkStampedVersion(t *testing.T, bin string) {
+	t.Helper()
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		if want := "neonkeys " + testVersionLine + "\n"; string(out) != want {
+			t.Errorf("%v printed %q, want %q", args, out, want)
+		}
+	}
+	out, err := exec.Command(bin, "version", "-o", "json").Output()
+	if err != nil {
+		t.Fatalf("version -o json: %v", err)
+	}
+	var v struct{ Version, Commit, Date string }
+	if err := json.Unmarshal(out, &v); err != nil {
+		t.Fatalf("version -o json printed %s: %v", out, err)
+	}
+	if v.Version != "v"+testVersion || v.Commit != testCommit || v.Date != testDate {
+		t.Errorf("version -o json: %+v", v)
+	}
 }
