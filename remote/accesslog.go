@@ -11,7 +11,7 @@ import (
 type accessRecord struct {
 	status int
 	bytes  int64
-	kind   string // credential kind: none, bearer, server ("" before guard ran)
+	kind   string // credential kind: none, header, server ("" before guard ran)
 }
 
 type accessKey struct{}

@@ -3,6 +3,7 @@ package remote_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -58,7 +59,7 @@ func runInProcess(b *testing.B, n int) {
 	var backends []*url.URL
 	for range n {
 		h, err := remote.New(e.config(func(c *remote.Config) {
-			c.Rate, c.Burst, c.AccessLog, c.Server.Log = 1e9, 1<<30, nil, nil
+			c.Rate, c.Burst, c.AccessLog, c.Server.Log = 1e9, 1<<30, io.Discard, io.Discard
 			c.API.HTTPClient = &http.Client{Transport: pooled()}
 		}))
 		if err != nil {

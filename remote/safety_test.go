@@ -158,7 +158,7 @@ func TestAccessLog(t *testing.T) {
 	e.call(c, "list_api_keys", `{}`)
 	post(t, url, initialize, map[string]string{"Authorization": "Basic " + e.fx.MemberToken})
 	log := e.access.String()
-	for _, want := range []string{`"path":"/mcp"`, `"status":200`, `"credential":"bearer"`, `"status":400`} {
+	for _, want := range []string{`"path":"/mcp"`, `"status":200`, `"credential":"header"`, `"status":400`} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("access log lacks %s:\n%s", want, log)
 		}

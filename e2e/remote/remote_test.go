@@ -50,7 +50,7 @@ func TestServesWithTheRequestsKey(t *testing.T) {
 			t.Fatalf("a key reached the server's log:\n%s", in.stderr.String())
 		}
 	}
-	if !strings.Contains(in.stderr.String(), `"credential":"bearer"`) {
+	if !strings.Contains(in.stderr.String(), `"credential":"header"`) {
 		t.Fatalf("no access log line for the call:\n%s", in.stderr.String())
 	}
 }
