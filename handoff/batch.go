@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/neonkeys/neonkeys/destination"
@@ -63,7 +64,35 @@ func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, op
 		}
 		items = append(items, item)
 	}
+	skipShared(items)
 	return items
+}
+
+// skipShared skips every key whose destination also holds another planned
+// key (svc and the svc-rotated-… a --keep-old rotation left live): a
+// destination keeps one token, so rotating both would overwrite the first
+// replacement with the second and leave a live key nobody holds.
+func skipShared(items []BatchItem) {
+	holders := map[string][]string{}
+	for _, it := range items {
+		if it.Skip != "" {
+			continue
+		}
+		for _, d := range it.Destinations {
+			holders[d.Name] = append(holders[d.Name], it.Key.Name)
+		}
+	}
+	for i, it := range items {
+		if it.Skip != "" {
+			continue
+		}
+		for _, d := range it.Destinations {
+			if names := holders[d.Name]; len(names) > 1 {
+				items[i].Skip = fmt.Sprintf("the destination %s holds %d of the keys planned (%s) and can keep one token: rotate the one it uses by ID, revoke the other", d.Name, len(names), strings.Join(names, ", "))
+				break
+			}
+		}
+	}
 }
 
 // BatchResult is one key's outcome: Outcome, or Err (nothing was minted
