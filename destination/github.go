@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -204,7 +205,30 @@ func (d *githubDest) publicKey(ctx context.Context, c *github.Client) (*github.P
 	if pk.GetKeyID() == "" || pk.GetKey() == "" {
 		return nil, fmt.Errorf("read the Actions public key of %s: GitHub's answer holds no key", d.scope())
 	}
+	// Checked here, not only when sealing: a key the delivery cannot use
+	// must fail the preflight, before anything is minted.
+	if !keyIDRe.MatchString(pk.GetKeyID()) {
+		return nil, fmt.Errorf("read the Actions public key of %s: GitHub's key_id is not an id (letters, digits, at most 128)", d.scope())
+	}
+	if _, err := publicKeyBytes(pk.GetKey()); err != nil {
+		return nil, fmt.Errorf("read the Actions public key of %s: %w", d.scope(), err)
+	}
 	return pk, nil
+}
+
+// keyIDRe is what a public key's id may hold (GitHub sends digits); it is
+// sent back with the secret, so control characters are refused.
+var keyIDRe = regexp.MustCompile(`^[A-Za-z0-9_.=+/-]{1,128}$`)
+
+// publicKeyBytes decodes a sealed box's public key: 32 bytes of base64.
+func publicKeyBytes(publicKey string) (*[32]byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(publicKey)
+	if err != nil || len(raw) != 32 {
+		return nil, errors.New("the public key is not 32 bytes of base64")
+	}
+	var pk [32]byte
+	copy(pk[:], raw)
+	return &pk, nil
 }
 
 // githubError says what GitHub answered in words of our own, plus its
@@ -288,13 +312,11 @@ func (d *githubDest) putError(err error) error {
 // seal encrypts token for GitHub: a libsodium sealed box (an anonymous
 // sender) to the base64 public key, base64 encoded.
 func seal(publicKey, token string) (string, error) {
-	raw, err := base64.StdEncoding.DecodeString(publicKey)
-	if err != nil || len(raw) != 32 {
-		return "", errors.New("the public key is not 32 bytes of base64")
+	pk, err := publicKeyBytes(publicKey)
+	if err != nil {
+		return "", err
 	}
-	var pk [32]byte
-	copy(pk[:], raw)
-	out, err := box.SealAnonymous(nil, []byte(token), &pk, rand.Reader)
+	out, err := box.SealAnonymous(nil, []byte(token), pk, rand.Reader)
 	if err != nil {
 		return "", err
 	}
