@@ -68,10 +68,15 @@ func (g *githubAPI) connect(ctx context.Context) (*github.Client, error) {
 		return nil, err
 	}
 	g.env.Redactor.Add(token)
-	hc := g.env.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: githubTimeout}
+	hc := &http.Client{Timeout: githubTimeout}
+	if g.env.HTTPClient != nil {
+		copied := *g.env.HTTPClient
+		hc = &copied
 	}
+	// No redirect is followed, as for Neon (neonapi): a 307 would replay the
+	// sealed token to the origin Location names, whose 201 would count as
+	// delivered, and a 302 would let another origin pick the sealing key.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c, err := github.NewClient(
 		github.WithHTTPClient(hc),
 		github.WithAuthToken(token),

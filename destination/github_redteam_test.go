@@ -1,9 +1,16 @@
 package destination
 
 import (
+	"crypto/rand"
 	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"golang.org/x/crypto/nacl/box"
 
 	"github.com/neonkeys/neonkeys/destination/githubtest"
 )
@@ -32,6 +39,63 @@ func TestGitHubPreflightRefusesAMalformedPublicKey(t *testing.T) {
 			}
 			if strings.ContainsAny(err.Error(), "\x1b\n") {
 				t.Errorf("the refusal quotes control characters: %q", err)
+			}
+		})
+	}
+}
+
+// TestGitHubRedirectsAreNotFollowed: a 3xx from the GitHub API is an error,
+// never followed. Followed, a 307 on the PUT replayed the sealed token to
+// whatever origin Location named, and that origin's 201 counted as
+// delivered (the old key then revoked while GitHub kept it); a 302 on the
+// public key let another origin choose the key the token is sealed to.
+func TestGitHubRedirectsAreNotFollowed(t *testing.T) {
+	var sinkHits atomic.Int32
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sinkHits.Add(1)
+		if r.Method == http.MethodGet {
+			fmt.Fprintf(w, `{"key_id":"1","key":"%s"}`, base64.StdEncoding.EncodeToString(make([]byte, 32)))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(sink.Close)
+	pub, _, err := box.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, redirect := range []string{http.MethodGet, http.MethodPut} {
+		t.Run(redirect, func(t *testing.T) {
+			sinkHits.Store(0)
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == redirect:
+					http.Redirect(w, r, sink.URL+r.URL.Path, http.StatusTemporaryRedirect)
+				case r.Method == http.MethodGet:
+					fmt.Fprintf(w, `{"key_id":"1","key":"%s"}`, base64.StdEncoding.EncodeToString(pub[:]))
+				default:
+					w.WriteHeader(http.StatusNoContent)
+				}
+			}))
+			t.Cleanup(api.Close)
+			env := testEnv(t, nil)
+			getenv := env.Getenv
+			env.Getenv = func(k string) string {
+				if k == EnvGitHubAPI {
+					return api.URL
+				}
+				return getenv(k)
+			}
+			d := mustOpen(t, env, githubConfig, "repo")[0]
+			err := d.Preflight(t.Context())
+			if err == nil {
+				_, err = d.Deliver(t.Context(), testToken)
+			}
+			if err == nil {
+				t.Error("a redirected request counted as answered")
+			}
+			if n := sinkHits.Load(); n != 0 {
+				t.Errorf("the redirect target got %d request(s), want none", n)
 			}
 		})
 	}
