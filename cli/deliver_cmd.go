@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/destination"
+	"github.com/neonkeys/neonkeys/handoff"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/secret"
 )
@@ -113,10 +114,10 @@ func deliverSteps(rep destination.Report, tokenFile string, getenv func(string) 
 	missing := rep.Names(destination.Failed, destination.Uncertain, destination.NotTried)
 	if len(missing) > 0 && tokenFile != "-" {
 		steps = append(steps, fmt.Sprintf("fix %s, then: neonkeys deliver --token-file %s%s",
-			strings.Join(missing, ", "), absPath(tokenFile), " --to "+strings.Join(missing, " --to ")))
+			strings.Join(missing, ", "), handoff.ShellQuote(absPath(tokenFile)), " --to "+strings.Join(missing, " --to ")))
 	}
 	if dir, err := destination.RescueDir(getenv); err == nil && tokenFile != "-" && filepath.Dir(absPath(tokenFile)) == dir {
-		steps = append(steps, "once every system uses the new key and the old key is revoked: rm "+absPath(tokenFile))
+		steps = append(steps, "once every system uses the new key and the old key is revoked: rm "+handoff.ShellQuote(absPath(tokenFile)))
 	}
 	return steps
 }

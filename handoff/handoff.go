@@ -208,7 +208,7 @@ func (o *Outcome) NextSteps() []string {
 	missing := o.Report.Names(destination.Failed, destination.Uncertain, destination.NotTried)
 	if len(missing) > 0 {
 		if o.RescuePath != "" {
-			steps = append(steps, fmt.Sprintf("fix %s, then: neonkeys deliver --token-file %s%s", strings.Join(missing, ", "), o.RescuePath, toFlags(missing)))
+			steps = append(steps, fmt.Sprintf("fix %s, then: neonkeys deliver --token-file %s%s", strings.Join(missing, ", "), ShellQuote(o.RescuePath), toFlags(missing)))
 		} else {
 			steps = append(steps, fmt.Sprintf("the rescue file could not be written, so the new token is only in %s: rotate again once %s work",
 				strings.Join(o.Report.Names(destination.Delivered), ", "), strings.Join(missing, ", ")))
@@ -218,9 +218,19 @@ func (o *Outcome) NextSteps() []string {
 		steps = append(steps, "once every system uses the new key: "+RevokeCommand(*o.Old))
 	}
 	if o.RescuePath != "" {
-		steps = append(steps, "then delete the rescue file: rm "+o.RescuePath)
+		steps = append(steps, "then delete the rescue file: rm "+ShellQuote(o.RescuePath))
 	}
 	return steps
+}
+
+// ShellQuote makes s one word for a POSIX shell, so a printed command is
+// safe to paste: the rescue folder comes from XDG_STATE_HOME or HOME, which
+// may hold blanks, quotes or $(...). Plain words are left as they are.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./@%+=:,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func toFlags(names []string) string {
