@@ -167,7 +167,7 @@ func checkConfigFile(path string, info fs.FileInfo) error {
 	}
 	if perm := info.Mode().Perm(); perm&0o022 != 0 {
 		return fmt.Errorf("destinations config %s is writable by group or others (mode %04o): refusing it, since a command destination runs a program; run chmod go-w %s",
-			path, perm, path)
+			path, perm, ShellQuote(path))
 	}
 	if uid, ok := fileOwner(info); ok && uid != os.Getuid() && uid != 0 {
 		return fmt.Errorf("destinations config %s belongs to another user (uid %d): refusing it, since a command destination runs a program", path, uid)
@@ -554,4 +554,15 @@ func Holds(holds, keyName string) bool {
 	}
 	limit := keys.MaxNameLen - utf8.RuneCountInString(marker+rotatedLayout)
 	return utf8.RuneCountInString(base) == limit && strings.HasPrefix(holds, base)
+}
+
+// ShellQuote makes s one word for a POSIX shell, so a printed command is
+// safe to paste: a path from the environment (XDG_STATE_HOME, HOME,
+// NEONKEYS_CONFIG) or a flag may hold blanks, quotes or $(...). Plain words
+// are left as they are.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./@%+=:,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -223,15 +223,8 @@ func (o *Outcome) NextSteps() []string {
 	return steps
 }
 
-// ShellQuote makes s one word for a POSIX shell, so a printed command is
-// safe to paste: the rescue folder comes from XDG_STATE_HOME or HOME, which
-// may hold blanks, quotes or $(...). Plain words are left as they are.
-func ShellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./@%+=:,-") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// ShellQuote is destination.ShellQuote, for the commands this package prints.
+func ShellQuote(s string) string { return destination.ShellQuote(s) }
 
 func toFlags(names []string) string {
 	var b strings.Builder
