@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -137,7 +138,9 @@ func (a *app) readTokenFile(path string) (string, error) {
 		}
 		r, name = a.env.io.Stdin, "stdin"
 	} else {
-		f, err := os.Open(path)
+		// O_NONBLOCK: opening a named pipe returns at once (it would wait
+		// for a writer), and the Stat below refuses it.
+		f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			return "", usageErr("--token-file: %v; nothing was delivered", unwrapPath(err))
 		}

@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestDeliverNextStepIsSafeToPaste: a token file whose path holds a blank
@@ -48,5 +50,34 @@ func TestDeliverNextStepIsSafeToPaste(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(work, "pwned")); err == nil {
 		t.Errorf("pasting %q ran the command its path spells", step)
+	}
+}
+
+// TestDeliverRefusesAFIFOTokenFile: --token-file naming a named pipe is
+// refused at once (exit 2), like a key file that is not regular; the open
+// used to wait for a writer, forever.
+func TestDeliverRefusesAFIFOTokenFile(t *testing.T) {
+	w := newDestWorld(t)
+	w.writeConfig(w.threeDestinations())
+	fifo := filepath.Join(w.home, "token.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan result, 1)
+	go func() {
+		done <- runCLI(t, runOpts{env: w.env}, "deliver", "--token-file", fifo, "--to", "shop-env")
+	}()
+	select {
+	case r := <-done:
+		wantCode(t, r, 2)
+		if !strings.Contains(r.stderr, "not a regular file") {
+			t.Errorf("stderr lacks the reason:\n%s", r.stderr)
+		}
+	case <-time.After(30 * time.Second): // generous: the refusal is immediate; a hang never ends
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Close() // let the blocked open return, so the test ends
+		}
+		<-done
+		t.Fatal("deliver waited on the named pipe instead of refusing it")
 	}
 }
