@@ -28,8 +28,24 @@ func (d *dotenvDest) Preflight(ctx context.Context) error {
 		return err
 	}
 	// Delivery reads it to keep its other lines.
-	if _, err := os.ReadFile(d.spec.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	content, err := os.ReadFile(d.spec.Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", d.spec.Path, err)
+	}
+	if err := checkQuotesClose(parseDotenv(string(content))); err != nil {
+		return fmt.Errorf("%s: %w", d.spec.Path, err)
+	}
+	return nil
+}
+
+// checkQuotesClose refuses a file with a quoted value that never closes (a
+// typo such as FOO="bar): it swallows every later line, so a new
+// assignment would land inside it, and replacing it would drop them.
+func checkQuotesClose(entries []entry) error {
+	for _, e := range entries {
+		if e.open {
+			return fmt.Errorf("line %d opens a quote (%c) that never closes: fix the file first", e.line, e.quote)
+		}
 	}
 	return nil
 }
@@ -80,6 +96,8 @@ type entry struct {
 	name  string   // the variable assigned, or ""
 	quote byte     // the old value's quote, 0 for a bare value
 	value string   // the value, unquoted (the first line's part for multi-line)
+	line  int      // its first line, from 1
+	open  bool     // its quote never closes: it runs to the end of the file
 }
 
 // parseDotenv splits content into entries. It understands what the common
@@ -90,17 +108,19 @@ func parseDotenv(content string) []entry {
 	lines := strings.Split(content, "\n")
 	var out []entry
 	for i := 0; i < len(lines); i++ {
-		e := entry{lines: []string{lines[i]}}
+		e := entry{lines: []string{lines[i]}, line: i + 1}
 		m := dotenvAssign.FindStringSubmatch(strings.TrimSuffix(lines[i], "\r"))
 		if m != nil {
 			e.name = m[2]
 			e.quote, e.value = unquoteDotenv(m[3])
 			if e.quote != 0 && !closesQuote(m[3][1:], e.quote) {
 				// A quoted value that goes on: take lines up to its closing quote.
+				e.open = true
 				for i+1 < len(lines) {
 					i++
 					e.lines = append(e.lines, lines[i])
 					if closesQuote(lines[i], e.quote) {
+						e.open = false
 						break
 					}
 				}
@@ -157,6 +177,9 @@ func dotenvValues(content []byte, name string) []string {
 // appended. Every other byte is kept.
 func setDotenv(content []byte, name, value string) ([]byte, error) {
 	entries := parseDotenv(string(content))
+	if err := checkQuotesClose(entries); err != nil {
+		return nil, err
+	}
 	found := false
 	var b strings.Builder
 	for i, e := range entries {
