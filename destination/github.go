@@ -133,7 +133,15 @@ func githubToken(ctx context.Context, env Env) (string, error) {
 	// gh finds its login through HOME, XDG_CONFIG_HOME, GH_CONFIG_DIR and the
 	// keyring; GH_HOST picks the Enterprise host.
 	cmd.Env = childEnv(env.Getenv, []string{"GH_CONFIG_DIR", "GH_HOST"}, env.Redactor)
+	// A gh (a wrapper, a shim) whose child keeps its output open after it
+	// exits must not hang the lookup: stop waiting for that output soon,
+	// and end its process group.
+	ownProcessGroup(cmd)
+	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
+	if cmd.Cancel != nil && cmd.Process != nil {
+		_ = cmd.Cancel()
+	}
 	token := strings.TrimSpace(string(out))
 	env.Redactor.Add(token)
 	if err != nil || token == "" {

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/nacl/box"
 
@@ -98,5 +101,40 @@ func TestGitHubRedirectsAreNotFollowed(t *testing.T) {
 				t.Errorf("the redirect target got %d request(s), want none", n)
 			}
 		})
+	}
+}
+
+// TestGitHubGhAuthTokenCannotHang: without GH_TOKEN the credential comes
+// from `gh auth token`. A gh (a wrapper, a shim) that leaves a child
+// holding its output after it exits used to hang the preflight until that
+// child ended; now the lookup ends soon after gh does.
+func TestGitHubGhAuthTokenCannotHang(t *testing.T) {
+	bin := t.TempDir()
+	script := "#!/bin/sh\nsleep 600 &\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(bin, "gh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gh := githubtest.New(t, githubCred)
+	env := testEnv(t, gh)
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		switch k {
+		case EnvGHToken, EnvGitHubToken:
+			return ""
+		case "PATH":
+			return bin + ":" + getenv("PATH")
+		}
+		return getenv(k)
+	}
+	d := mustOpen(t, env, githubConfig, "repo")[0]
+	done := make(chan error, 1)
+	go func() { done <- d.Preflight(t.Context()) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no GitHub credential") {
+			t.Fatalf("preflight: %v; want no GitHub credential", err)
+		}
+	case <-time.After(60 * time.Second): // generous for -race: the fix returns within about a second
+		t.Fatal("the preflight hung on gh's child")
 	}
 }
