@@ -116,6 +116,13 @@ func (d *commandDest) Deliver(ctx context.Context, token string) (string, error)
 		return "", fmt.Errorf("start %s: %w", prog, err)
 	}
 	err = cmd.Wait()
+	if errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success() {
+		// Exit 0 is a delivery; a child it left (an agent it started) kept
+		// the output open, and ends with the group below.
+		err = nil
+	}
+	// End what the program left running in its process group.
+	_ = cmd.Cancel()
 	out := d.output(&stdout, &stderr)
 	switch {
 	case parent.Err() != nil:
