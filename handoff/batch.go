@@ -3,12 +3,12 @@ package handoff
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/secret"
 )
 
 // BatchOptions choose which keys a bulk rotation replaces and where the
@@ -41,6 +41,7 @@ type BatchItem struct {
 func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, opts BatchOptions) []BatchItem {
 	cutoff := opts.Now.Add(-opts.OlderThan)
 	var items []BatchItem
+	outFiles := map[string]bool{}
 	for _, k := range listed {
 		if !k.CreatedAt.Before(cutoff) {
 			continue
@@ -54,9 +55,11 @@ func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, op
 			case opts.OnlyHeld:
 				continue
 			case opts.OutDir != "":
+				path := outFile(opts.OutDir, item, outFiles)
+				outFiles[path] = true
 				item.Destinations = []destination.Spec{{
 					Name: "out-dir", Kind: destination.KindFile,
-					File: &destination.FileSpec{Path: filepath.Join(opts.OutDir, item.NewName+".token")},
+					File: &destination.FileSpec{Path: path},
 				}}
 			default:
 				item.Skip = "no destination holds it (add holds: " + k.Name + " to one, or pass --include-unheld --out-dir DIR)"
@@ -66,6 +69,18 @@ func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, op
 	}
 	skipShared(items)
 	return items
+}
+
+// outFile is where --out-dir keeps item's token: <new name>.token, the
+// name made a plain file name (a key name is free text and may hold ../),
+// and the old key's id added when another planned key took that file
+// (names repeat: the second token would replace the first).
+func outFile(dir string, item BatchItem, taken map[string]bool) string {
+	path, _ := secret.TokenFileName(dir, item.NewName)
+	if taken[path] {
+		path, _ = secret.TokenFileName(dir, fmt.Sprintf("%s-%d", item.NewName, item.Key.ID))
+	}
+	return path
 }
 
 // skipShared skips every key whose destination also holds another planned
@@ -79,7 +94,7 @@ func skipShared(items []BatchItem) {
 			continue
 		}
 		for _, d := range it.Destinations {
-			holders[d.Name] = append(holders[d.Name], it.Key.Name)
+			holders[writes(d)] = append(holders[writes(d)], it.Key.Name)
 		}
 	}
 	for i, it := range items {
@@ -87,7 +102,7 @@ func skipShared(items []BatchItem) {
 			continue
 		}
 		for _, d := range it.Destinations {
-			if names := holders[d.Name]; len(names) > 1 {
+			if names := holders[writes(d)]; len(names) > 1 {
 				items[i].Skip = fmt.Sprintf("the destination %s holds %d of the keys planned (%s) and can keep one token: rotate the one it uses by ID, revoke the other", d.Name, len(names), strings.Join(names, ", "))
 				break
 			}
@@ -144,4 +159,13 @@ func (r Runner) rotateOne(ctx context.Context, item BatchItem, env destination.E
 		Destinations: dests,
 		KeepOld:      keepOld,
 	})
+}
+
+// writes is what a destination writes to: its name, or for a token file its
+// path (the --out-dir files share one name).
+func writes(d destination.Spec) string {
+	if d.Kind == destination.KindFile && d.File != nil {
+		return "file " + d.File.Path
+	}
+	return d.Name
 }
