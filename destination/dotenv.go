@@ -223,7 +223,38 @@ func dotenvLine(e entry, value string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return m[1] + m[2] + "=" + v + cr, nil
+	tail := ""
+	if len(e.lines) == 1 {
+		tail = inlineComment(m[3], e.quote)
+	}
+	return m[1] + m[2] + "=" + v + tail + cr, nil
+}
+
+// inlineComment is what follows an old value on its line, a " # note", so
+// that the rewrite keeps it; "" when there is none.
+func inlineComment(raw string, quote byte) string {
+	var i int
+	if quote == 0 {
+		// A bare value ends at " #" (unquoteDotenv): abc#def is one value.
+		i = strings.Index(raw, " #")
+	} else {
+		j := strings.IndexByte(raw[1:], quote)
+		if j < 0 {
+			return ""
+		}
+		rest := raw[j+2:]
+		if k := strings.IndexByte(rest, '#'); k >= 0 && strings.TrimSpace(rest[:k]) == "" {
+			return rest
+		}
+		return ""
+	}
+	if i < 0 {
+		return ""
+	}
+	for i > 0 && (raw[i-1] == ' ' || raw[i-1] == '\t') {
+		i--
+	}
+	return raw[i:]
 }
 
 var bareValue = regexp.MustCompile(`^[A-Za-z0-9_./+:@-]+$`)

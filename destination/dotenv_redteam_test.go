@@ -35,3 +35,31 @@ func TestDotenvPreflightRefusesAnUnclosedQuote(t *testing.T) {
 		})
 	}
 }
+
+// TestSetDotenvKeepsAnInlineComment: the README promises every other line
+// and comment kept; a comment after the old value on its own line (often
+// the note saying what the key is for) was dropped with the value.
+func TestSetDotenvKeepsAnInlineComment(t *testing.T) {
+	const tok = "napi_NEW0123456789abcdef"
+	cases := map[string]struct{ in, want string }{
+		"bare":          {"NEON_API_KEY=napi_old # ci key, see wiki\n", "NEON_API_KEY=" + tok + " # ci key, see wiki\n"},
+		"double quoted": {"NEON_API_KEY=\"napi_old\"  # ci\r\n", "NEON_API_KEY=\"" + tok + "\"  # ci\r\n"},
+		"single quoted": {"export NEON_API_KEY='napi_old' #ci\n", "export NEON_API_KEY='" + tok + "' #ci\n"},
+		"no comment":    {"NEON_API_KEY=napi_old\n", "NEON_API_KEY=" + tok + "\n"},
+		"hash in value": {"NEON_API_KEY=old#x # note\n", "NEON_API_KEY=" + tok + " # note\n"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := setDotenv([]byte(c.in), "NEON_API_KEY", tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != c.want {
+				t.Fatalf("got %q, want %q", got, c.want)
+			}
+			if vals := dotenvValues(got, "NEON_API_KEY"); len(vals) != 1 || vals[0] != tok {
+				t.Fatalf("read back %q", vals)
+			}
+		})
+	}
+}
