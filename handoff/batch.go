@@ -67,8 +67,24 @@ func PlanBatch(listed []keys.Key, cfg *destination.Config, svc *keys.Service, op
 		}
 		items = append(items, item)
 	}
-	skipShared(items)
+	skipShared(items, heldKeys(listed, cfg))
 	return items
+}
+
+// heldKeys maps each configured destination to the names of the listed
+// keys it holds, young ones included: a destination holding a key that is
+// not planned (the replacement a --keep-old rotation left) still holds it.
+func heldKeys(listed []keys.Key, cfg *destination.Config) map[string][]string {
+	held := map[string][]string{}
+	if cfg == nil {
+		return held
+	}
+	for _, k := range listed {
+		for _, d := range cfg.HeldBy(k.Name) {
+			held[writes(d)] = append(held[writes(d)], k.Name)
+		}
+	}
+	return held
 }
 
 // outFile is where --out-dir keeps item's token: <new name>.token, the
@@ -83,18 +99,17 @@ func outFile(dir string, item BatchItem, taken map[string]bool) string {
 	return path
 }
 
-// skipShared skips every key whose destination also holds another planned
-// key (svc and the svc-rotated-… a --keep-old rotation left live): a
-// destination keeps one token, so rotating both would overwrite the first
-// replacement with the second and leave a live key nobody holds.
-func skipShared(items []BatchItem) {
-	holders := map[string][]string{}
+// skipShared skips every key whose destination also holds another live
+// key (svc and the svc-rotated-… a --keep-old rotation left): a
+// destination keeps one token, so rotating into it would leave the other
+// key live and held by nobody. held is heldKeys of every listed key; the
+// --out-dir files are counted among the planned items.
+func skipShared(items []BatchItem, held map[string][]string) {
 	for _, it := range items {
-		if it.Skip != "" {
-			continue
-		}
 		for _, d := range it.Destinations {
-			holders[writes(d)] = append(holders[writes(d)], it.Key.Name)
+			if d.Name == "out-dir" && it.Skip == "" {
+				held[writes(d)] = append(held[writes(d)], it.Key.Name)
+			}
 		}
 	}
 	for i, it := range items {
@@ -102,8 +117,8 @@ func skipShared(items []BatchItem) {
 			continue
 		}
 		for _, d := range it.Destinations {
-			if names := holders[writes(d)]; len(names) > 1 {
-				items[i].Skip = fmt.Sprintf("the destination %s holds %d of the keys planned (%s) and can keep one token: rotate the one it uses by ID, revoke the other", d.Name, len(names), strings.Join(names, ", "))
+			if names := held[writes(d)]; len(names) > 1 {
+				items[i].Skip = fmt.Sprintf("the destination %s holds %d live keys (%s) and can keep one token: revoke the one no longer in use, then rotate", d.Name, len(names), strings.Join(names, ", "))
 				break
 			}
 		}

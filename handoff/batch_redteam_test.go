@@ -62,3 +62,40 @@ func TestBatchSkipsKeysThatShareADestination(t *testing.T) {
 		t.Errorf("%d live keys after the batch, want %d (no replacement minted)", live, before)
 	}
 }
+
+// TestBatchSkipsAKeyWhoseDestinationHoldsAYoungerKey: after a --keep-old
+// rotation both svc (old) and its young replacement are live, and the
+// destination holds the replacement. A later bulk run selected only the old
+// svc, rotated it into the destination and so left the replacement live
+// and held by nobody. The old key must be skipped, naming the other key.
+func TestBatchSkipsAKeyWhoseDestinationHoldsAYoungerKey(t *testing.T) {
+	w := newWorld(t)
+	_, oldID := w.srv.AddOrgKey(w.fx.Org.ID, "svc", "")
+	w.srv.SetKeyCreatedAt(oldID, time.Now().Add(-100*24*time.Hour))
+	_, youngID := w.srv.AddOrgKey(w.fx.Org.ID, "svc-rotated-20260101T000000Z", "")
+	cfg, err := destination.Parse([]byte("destinations:\n  svc-env:\n    dotenv: {path: ~/svc.env, var: NEON_API_KEY}\n    holds: svc\n"),
+		filepath.Join(w.home, "config.yaml"), w.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := w.runner()
+	listed, err := r.Keys.List(context.Background(), keys.ListOptions{OrgID: w.fx.Org.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(w.srv.LiveKeys())
+	items := handoff.PlanBatch(listed.Keys, cfg, r.Keys, handoff.BatchOptions{OlderThan: 90 * 24 * time.Hour, Now: time.Now()})
+	results := r.RunBatch(context.Background(), items, destination.Env{Getenv: w.getenv, Redactor: w.red}, false, nil)
+	var svc *handoff.BatchResult
+	for i := range results {
+		if results[i].Key.ID == oldID {
+			svc = &results[i]
+		}
+	}
+	if svc == nil || svc.Outcome != nil || !strings.Contains(svc.Skip, "svc-rotated-20260101T000000Z") {
+		t.Fatalf("the old svc: %+v; want skipped, naming the younger key its destination holds", svc)
+	}
+	if !w.live(oldID) || !w.live(youngID) || len(w.srv.LiveKeys()) != before {
+		t.Error("a key was revoked or minted")
+	}
+}
