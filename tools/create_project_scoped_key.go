@@ -108,7 +108,8 @@ func (d Deps) createToDestinations(ctx context.Context, req mcp.CallToolRequest,
 	if failures := d.preflight(ctx, dests); failures != "" {
 		return preflightRefusal(refused, failures)
 	}
-	preview := fmt.Sprintf("create a key named %q scoped to %s; %s", clean(plan.Name), plan.ScopeText(), deliveryPreview(dests))
+	preview := fmt.Sprintf("create a key named %q scoped to %s; %s", clean(plan.Name), plan.ScopeText(), deliveryPreview(dests)) +
+		d.heldElsewhere("", dests)
 	// deliver_to is among the arguments the confirmation is sealed to.
 	if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: refused, preview: preview}); res != nil {
 		return res

@@ -192,6 +192,31 @@ func (d Deps) leftOut(keyName string, dests []destination.Destination) []string 
 	return out
 }
 
+// heldElsewhere warns about the destinations among dests whose holds:
+// names another key than keyName ("" for a create): the delivery replaces
+// that key's token there, and nothing holds that key afterwards. "" when
+// none does.
+func (d Deps) heldElsewhere(keyName string, dests []destination.Destination) string {
+	if d.Destinations == nil {
+		return ""
+	}
+	specs, err := d.Destinations.Lookup(destinationNames(dests)...)
+	if err != nil {
+		return ""
+	}
+	var parts []string
+	for _, s := range specs {
+		if s.Holds != "" && (keyName == "" || !destination.Holds(s.Holds, keyName)) {
+			parts = append(parts, fmt.Sprintf("%s holds the key %s", s.Name, s.Holds))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ". WARNING: " + strings.Join(parts, "; ") +
+		": this replaces that key's token there, and nothing then holds that key (it stays live)"
+}
+
 // deliveryView is one destination's outcome in an answer.
 type deliveryView struct {
 	Name   string `json:"name" jsonschema_description:"The destination's name in the config file."`

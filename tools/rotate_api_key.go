@@ -195,6 +195,7 @@ func (d Deps) rotateToDestinations(ctx context.Context, req mcp.CallToolRequest,
 		preview += fmt.Sprintf(". WARNING: %s also hold%s this key and %s not in deliver_to: %s the old key, which stops working once revoked",
 			strings.Join(missing, ", "), plural(len(missing), "s", ""), plural(len(missing), "is", "are"), plural(len(missing), "it keeps", "they keep"))
 	}
+	preview += d.heldElsewhere(old.Name, dests)
 	binding := rotateBinding{Args: args, To: destinationNames(dests)}
 	res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: binding, refused: refused, preview: preview, plan: plan.Name})
 	if res != nil {
