@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 )
 
 // dotenvDest sets one variable in a .env file, keeping every other line,
@@ -28,7 +30,7 @@ func (d *dotenvDest) Preflight(ctx context.Context) error {
 		return err
 	}
 	// Delivery reads it to keep its other lines.
-	content, err := os.ReadFile(d.spec.Path)
+	content, err := readDotenv(d.spec.Path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", d.spec.Path, err)
 	}
@@ -56,7 +58,7 @@ func (d *dotenvDest) Deliver(ctx context.Context, token string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	old, err := os.ReadFile(path)
+	old, err := readDotenv(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
@@ -67,7 +69,7 @@ func (d *dotenvDest) Deliver(ctx context.Context, token string) (string, error) 
 	if err := writeAtomic(path, updated, mode); err != nil {
 		return "", err
 	}
-	back, err := os.ReadFile(path)
+	back, err := readDotenv(path)
 	if err != nil {
 		return "", mayBeWritten(fmt.Errorf("read %s back: %w", path, err))
 	}
@@ -75,6 +77,29 @@ func (d *dotenvDest) Deliver(ctx context.Context, token string) (string, error) 
 		return "", mayBeWritten(fmt.Errorf("%s does not hold the new %s after writing it (another program changed it?)", path, d.spec.Var))
 	}
 	return "written and read back", nil
+}
+
+// maxDotenv is the largest .env neonkeys rewrites. A .env is a few
+// hundred bytes; a bigger file is a path pointing at the wrong thing (a
+// log, a dump), which must not be read whole and rewritten.
+const maxDotenv = 1 << 20
+
+// readDotenv reads a .env file of at most maxDotenv bytes. O_NONBLOCK: a
+// named pipe swapped in after the checks cannot make the open wait.
+func readDotenv(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxDotenv+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxDotenv {
+		return nil, fmt.Errorf("it is larger than %d KiB, so it is not a .env file (check the path in the config)", maxDotenv>>10)
+	}
+	return data, nil
 }
 
 func allEqual(vals []string, want string) bool {

@@ -1,6 +1,7 @@
 package destination
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,5 +62,27 @@ func TestSetDotenvKeepsAnInlineComment(t *testing.T) {
 				t.Fatalf("read back %q", vals)
 			}
 		})
+	}
+}
+
+// TestDotenvPreflightRefusesAHugeFile: a dotenv path pointing at a huge
+// file (a log, a dump: a slip in the config) was read whole, three times,
+// and rewritten. A .env is small; over the limit the preflight refuses it,
+// before anything is minted, and the file is left alone.
+func TestDotenvPreflightRefusesAHugeFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	writeFile(t, path, "NEON_API_KEY=napi_old\n", 0o600)
+	if err := os.Truncate(path, 64<<20); err != nil { // sparse: no 64 MiB written
+		t.Fatal(err)
+	}
+	d := mustOpen(t, testEnv(t, nil), dotenvConfig(path), "env")[0]
+	if err := d.Preflight(t.Context()); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("preflight: %v; want a refusal of the file's size", err)
+	}
+	if _, err := d.Deliver(t.Context(), testToken); err == nil {
+		t.Error("the delivery rewrote the huge file")
+	}
+	if info, err := os.Stat(path); err != nil || info.Size() != 64<<20 {
+		t.Errorf("the file changed: %v, %v", info.Size(), err)
 	}
 }
