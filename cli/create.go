@@ -110,6 +110,7 @@ func (a *app) createTo(cmd *cobra.Command, req keys.CreateRequest, outPath strin
 	if err != nil {
 		return err
 	}
+	a.warnHeldElsewhere(cfg, "", to)
 	if err := a.preflight(ctx, dests, "nothing was created"); err != nil {
 		return err
 	}

@@ -74,6 +74,14 @@ func (a *app) credentialFile() {
 	a.credFile = a.env.getenv(config.EnvAPIKeyFile)
 }
 
+// warnHeldElsewhere warns, before a confirmation, about the destinations
+// of names whose holds: is another key than keyName ("" for a create).
+func (a *app) warnHeldElsewhere(cfg *destination.Config, keyName string, names []string) {
+	for _, w := range cfg.HeldElsewhere(keyName, names...) {
+		a.say("WARNING: %s: this replaces that key's token there, and nothing then holds that key (it stays live).", w)
+	}
+}
+
 // openNamed opens the destinations named (in that order) from cfg.
 func (a *app) openNamed(cfg *destination.Config, names []string) ([]destination.Destination, error) {
 	specs, err := cfg.Lookup(names...)

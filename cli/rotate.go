@@ -138,7 +138,11 @@ func outWithDestinations() error {
 // the key (holds:), opened; none when the config has none for it.
 func (a *app) rotationDestinations(cfg *destination.Config, fl rotateFlags, old keys.Key) ([]destination.Destination, error) {
 	if len(fl.to) > 0 {
-		return a.openNamed(cfg, fl.to)
+		dests, err := a.openNamed(cfg, fl.to)
+		if err == nil {
+			a.warnHeldElsewhere(cfg, old.Name, fl.to)
+		}
+		return dests, err
 	}
 	if cfg == nil {
 		return nil, nil

@@ -525,6 +525,21 @@ func (c *Config) HeldBy(keyName string) []Spec {
 	return out
 }
 
+// HeldElsewhere says, for each named destination whose holds: is another
+// key than keyName ("" for a new key), "NAME holds the key HOLDS": writing
+// to it replaces that key's token, which then leaves that key held by
+// nothing. Unknown names are left out (Lookup reports them).
+func (c *Config) HeldElsewhere(keyName string, names ...string) []string {
+	var out []string
+	for _, s := range c.Destinations {
+		if s.Holds == "" || !slices.Contains(names, s.Name) || (keyName != "" && Holds(s.Holds, keyName)) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s holds the key %s", s.Name, s.Holds))
+	}
+	return out
+}
+
 // rotatedLayout is the UTC time keys.RotatedName appends (keys/mutate.go).
 const rotatedLayout = "20060102T150405Z"
 

@@ -200,16 +200,7 @@ func (d Deps) heldElsewhere(keyName string, dests []destination.Destination) str
 	if d.Destinations == nil {
 		return ""
 	}
-	specs, err := d.Destinations.Lookup(destinationNames(dests)...)
-	if err != nil {
-		return ""
-	}
-	var parts []string
-	for _, s := range specs {
-		if s.Holds != "" && (keyName == "" || !destination.Holds(s.Holds, keyName)) {
-			parts = append(parts, fmt.Sprintf("%s holds the key %s", s.Name, s.Holds))
-		}
-	}
+	parts := d.Destinations.HeldElsewhere(keyName, destinationNames(dests)...)
 	if len(parts) == 0 {
 		return ""
 	}
