@@ -20,7 +20,7 @@ func TestInspectorCLI(t *testing.T) {
 	bin, _ := filepath.Abs(filepath.Join(conformanceDir, "node_modules", ".bin", "mcp-inspector"))
 	node, _ := filepath.Abs(filepath.Join(conformanceDir, "node_modules", "node", "bin"))
 	if _, err := os.Stat(bin); err != nil {
-		t.Skip("the MCP Inspector is not installed: cd e2e/remote/conformance && npm ci")
+		skipOutsideCI(t, "the MCP Inspector is not installed: cd e2e/remote/conformance && npm ci")
 	}
 	fake := neontest.New(t)
 	fx := fake.Seed()
