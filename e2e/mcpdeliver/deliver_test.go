@@ -1,7 +1,6 @@
 package mcpdeliver
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -10,13 +9,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/neonkeys/neonkeys/destination/githubtest"
+	"github.com/neonkeys/neonkeys/e2e/internal/harness"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -31,22 +31,7 @@ const ghToken = "ghp_mcpdelivere2etoken000000000000000"
 var notFingerprint = regexp.MustCompile(`napi_[^…]`)
 
 // syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testkit.SyncBuffer
 
 // world is the fakes a session runs against, and the files of its
 // destinations.
@@ -88,16 +73,16 @@ type session struct {
 // world's fakes and config, nothing inherited but PATH.
 func (w *world) start(t *testing.T, cred ...string) *session {
 	t.Helper()
-	cmd := exec.Command(binPath, "mcp")
-	cmd.Env = append([]string{
-		"NEON_API_HOST=" + w.neon.URL(),
-		"NEONKEYS_CONFIG=" + w.config,
-		"GITHUB_API_URL=" + w.gh.URL,
-		"GH_TOKEN=" + ghToken,
-		"HOME=" + w.dir,
-		"XDG_STATE_HOME=" + filepath.Join(w.dir, "state"),
-		"PATH=" + os.Getenv("PATH"),
-	}, cred...)
+	cmd := exec.Command(harness.Binary(t), "mcp")
+	cmd.Env = harness.Env(
+		"NEON_API_HOST="+w.neon.URL(),
+		"NEONKEYS_CONFIG="+w.config,
+		"GITHUB_API_URL="+w.gh.URL,
+		"GH_TOKEN="+ghToken,
+		"HOME="+w.dir,
+		"XDG_STATE_HOME="+filepath.Join(w.dir, "state"),
+	)
+	cmd.Env = append(cmd.Env, cred...)
 	s := &session{stderr: &syncBuffer{}, transcript: &syncBuffer{}}
 	cmd.Stderr = s.stderr
 	client := mcp.NewClient(&mcp.Implementation{Name: "neonkeys-mcpdeliver", Version: "0.0.1"}, nil)
