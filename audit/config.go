@@ -3,7 +3,6 @@ package audit
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -72,18 +71,14 @@ func FormatAge(d time.Duration) string {
 var configFields = []string{"never_used", "unused", "max_age"}
 
 // ReadConfig returns the thresholds of the audit: section of the config
-// file cfg was loaded from (destination.Load checked the file's owner and
-// mode), over Defaults. A nil cfg (no config file) gives Defaults.
+// file cfg was loaded from, over Defaults. It parses the content
+// destination.Load read once, after checking the file's owner and mode; it
+// never reads the file again. A nil cfg (no config file) gives Defaults.
 func ReadConfig(cfg *destination.Config) (Thresholds, error) {
-	th := Defaults()
-	if cfg == nil || cfg.Path == "" {
-		return th, nil
+	if cfg == nil {
+		return Defaults(), nil
 	}
-	data, err := os.ReadFile(cfg.Path)
-	if err != nil {
-		return th, fmt.Errorf("audit config: %w", err)
-	}
-	return ParseConfig(data, cfg.Path, th)
+	return ParseConfig(cfg.Data, cfg.Path, Defaults())
 }
 
 // ParseConfig reads the audit: section of a config file's content into

@@ -69,8 +69,9 @@ func TestConfigAuditSection(t *testing.T) {
 	}
 }
 
-// TestReadConfigFromTheLoadedFile: ReadConfig reads the file
-// destination.Load found; without one, the defaults.
+// TestReadConfigFromTheLoadedFile: ReadConfig reads the content
+// destination.Load found and checked, not the file again (a file changed or
+// swapped after the checks is not read); without one, the defaults.
 func TestReadConfigFromTheLoadedFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.yaml")
@@ -85,6 +86,9 @@ func TestReadConfigFromTheLoadedFile(t *testing.T) {
 	}
 	cfg, err := destination.Load(getenv)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("audit:\n  unused: 10d\n"), 0o666); err != nil {
 		t.Fatal(err)
 	}
 	th, err := audit.ReadConfig(cfg)

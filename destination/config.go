@@ -44,6 +44,10 @@ var ErrNoConfig = errors.New("no destinations config file")
 type Config struct {
 	Path         string // the file it was read from
 	Destinations []Spec // sorted by name
+	// Data is the file's content as Load read and checked it: another
+	// section (audit:) is parsed from it, so the file is never read again
+	// past those checks.
+	Data []byte
 }
 
 // Spec is one named destination as the config file gives it. Exactly one of
@@ -180,7 +184,7 @@ func checkConfigFile(path string, info fs.FileInfo) error {
 // expands a leading ~. Every malformed field is reported, each with its line.
 func Parse(data []byte, path, home string) (*Config, error) {
 	p := parser{path: path, dir: filepath.Dir(path), home: home}
-	cfg := &Config{Path: path}
+	cfg := &Config{Path: path, Data: data}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
