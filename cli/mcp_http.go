@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/neonkeys/neonkeys/internal/buildinfo"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,7 @@ func (a *app) serveHTTP(cmd *cobra.Command, opts server.Options, h *httpFlags) e
 	}
 	ctx := cmd.Context()
 	opts.Redactor, opts.Log = a.red, a.stderr
+	opts.Version = buildinfo.Read().String()
 	if h.sealKeyFile != "" {
 		key, err := remote.ReadSealKey(h.sealKeyFile)
 		if err != nil {
@@ -78,8 +80,9 @@ func (a *app) serveHTTP(cmd *cobra.Command, opts server.Options, h *httpFlags) e
 		a.say("neonkeys mcp: no --seal-key-file: a confirmation asked by this instance is refused by any other; give all instances the same key")
 	}
 	if h.serverCredential {
-		if a.env.getenv(config.EnvAPIKeyFile) == "" {
-			return usageErr("--server-credential needs %s (the key in a file, never on the command line)", config.EnvAPIKeyFile)
+		if a.env.getenv(config.EnvAPIKeyFile) == "" || a.env.getenv(config.EnvAPIKey) != "" {
+			// NEON_API_KEY would win over the file (LoadCredential prefers it).
+			return usageErr("--server-credential needs %s (the key in a file, never on the command line) and %s unset", config.EnvAPIKeyFile, config.EnvAPIKey)
 		}
 		cred, err := config.LoadCredential(ctx, a.env.getenv, nil, "", a.stderr)
 		if err != nil {

@@ -2,6 +2,7 @@ package remote_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -119,10 +120,26 @@ func TestEveryToolUsesTheRequestsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Well-formed arguments without confirm, so each mutating tool gets past
+	// its argument checks to the preview, which needs the credential.
+	args := map[string]string{
+		"revoke_api_key":            fmt.Sprintf(`{"key_id": %d}`, e.fx.ProjectKeyID),
+		"rotate_api_key":            fmt.Sprintf(`{"key_id": %d}`, e.fx.ProjectKeyID),
+		"create_project_scoped_key": fmt.Sprintf(`{"project_id": %q, "key_name": "probe"}`, e.fx.OrgProject.ID),
+	}
 	for _, tool := range list.Tools {
 		t.Run(tool.Name, func(t *testing.T) {
-			if got := text(e.call(c, tool.Name, `{}`)); strings.Contains(got, "No Neon credential") {
+			raw, ok := args[tool.Name]
+			if !ok {
+				raw = `{}`
+			}
+			before := len(e.fake.Requests())
+			if got := text(e.call(c, tool.Name, raw)); strings.Contains(got, "No Neon credential") {
 				t.Fatalf("%s with a key in the request answered %q", tool.Name, got)
+			}
+			// list_destinations asks Neon nothing (remote mode has none).
+			if tool.Name != "list_destinations" && len(e.fake.Requests()) == before {
+				t.Fatalf("%s sent Neon no request: the call never reached the credential", tool.Name)
 			}
 		})
 	}

@@ -95,7 +95,9 @@ func (r *Redactor) Add(values ...string) {
 			}
 		}
 		r.mu.RUnlock()
-		r.parent.Add(rest...)
+		if len(rest) > 0 {
+			r.parent.Add(rest...)
+		}
 		return
 	}
 	r.addOwn(values)
@@ -105,6 +107,7 @@ func (r *Redactor) Add(values ...string) {
 func (r *Redactor) addOwn(values []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	added := false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
 		// A value inside Mask itself would be re-masked on every pass.
@@ -113,6 +116,10 @@ func (r *Redactor) addOwn(values []string) {
 		}
 		r.values = append(r.values, v)
 		r.pieces.add(v)
+		added = true
+	}
+	if !added {
+		return // nothing new: keep the order, and hold the lock no longer
 	}
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
 }

@@ -52,7 +52,13 @@ const servingPrefix = "neonkeys mcp: serving MCP at "
 // waits until it says where it listens.
 func start(t *testing.T, fake *neontest.Server, env []string, args ...string) *instance {
 	t.Helper()
-	cmd := exec.Command(harness.Binary(t), append([]string{"mcp", "--http", "127.0.0.1:0"}, args...)...)
+	return startBinary(t, harness.Binary(t), fake, env, args...)
+}
+
+// startBinary is start with the binary bin.
+func startBinary(t *testing.T, bin string, fake *neontest.Server, env []string, args ...string) *instance {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"mcp", "--http", "127.0.0.1:0"}, args...)...)
 	cmd.Env = harness.Env(append([]string{"NEON_API_HOST=" + fake.URL(), "HOME=" + t.TempDir()}, env...)...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {

@@ -87,21 +87,29 @@ func TestRefusesUnsafeSetups(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = os.Chmod(open, 0o644)
+	keyFile := filepath.Join(dir, "neon.key")
+	if err := os.WriteFile(keyFile, []byte("napi_serverfilekey0123456789abcdefghijklmnopqrstu\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		want string
+		env  []string
 	}{
-		{"plain HTTP on every interface", []string{"--http", "0.0.0.0:0"}, "not a loopback address"},
-		{"seal key readable by others", []string{"--http", "127.0.0.1:0", "--seal-key-file", open}, "chmod 600"},
-		{"server credential without a key file", []string{"--http", "127.0.0.1:0", "--server-credential"}, "NEON_API_KEY_FILE"},
-		{"a certificate without its key", []string{"--http", "0.0.0.0:0", "--tls-cert", open}, "go together"},
-		{"a secrets folder", []string{"--http", "127.0.0.1:0", "--secrets-dir", dir}, "does not apply to --http"},
+		{"plain HTTP on every interface", []string{"--http", "0.0.0.0:0"}, "not a loopback address", nil},
+		{"seal key readable by others", []string{"--http", "127.0.0.1:0", "--seal-key-file", open}, "chmod 600", nil},
+		{"server credential without a key file", []string{"--http", "127.0.0.1:0", "--server-credential"}, "NEON_API_KEY_FILE", nil},
+		{"a certificate without its key", []string{"--http", "0.0.0.0:0", "--tls-cert", open}, "go together", nil},
+		{"a secrets folder", []string{"--http", "127.0.0.1:0", "--secrets-dir", dir}, "does not apply to --http", nil},
+		// NEON_API_KEY would win over the file, so the file rule would not hold.
+		{"server credential with NEON_API_KEY set too", []string{"--http", "127.0.0.1:0", "--server-credential"}, "NEON_API_KEY unset",
+			[]string{"NEON_API_KEY_FILE=" + keyFile, "NEON_API_KEY=napi_fromtheenvironment0123456789abcdefghijklmn"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(harness.Binary(t), append([]string{"mcp"}, tt.args...)...)
-			cmd.Env = harness.Env("HOME=" + t.TempDir())
+			cmd.Env = harness.Env(append([]string{"HOME=" + t.TempDir()}, tt.env...)...)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), tt.want) {
@@ -199,5 +207,39 @@ func TestAddressForms(t *testing.T) {
 				t.Fatalf("stderr = %q, want it to serve on 127.0.0.1", stderr.String())
 			}
 		})
+	}
+}
+
+// TestServerInfoIsTheStampedVersion: a release build's remote mode
+// announces the version `neonkeys version` prints, as stdio does (it said
+// "dev"). The binary is stamped as .goreleaser.yaml stamps it.
+func TestServerInfoIsTheStampedVersion(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "neonkeys")
+	build := exec.Command("go", "build", "-o", bin,
+		"-ldflags", "-X github.com/neonkeys/neonkeys/internal/buildinfo.version=v9.8.7", ".")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimPrefix(strings.TrimSpace(string(out)), "neonkeys ")
+	if !strings.Contains(want, "v9.8.7") {
+		t.Fatalf("neonkeys version = %q: the stamp did not take", out)
+	}
+	fake := neontest.New(t)
+	fake.Seed()
+	in := startBinary(t, bin, fake, nil)
+	c := connect(t, in.url, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := c.Initialize(ctx, mcp.InitializeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.ServerInfo.Version; got != want {
+		t.Fatalf("serverInfo.version = %q, want %q (what neonkeys version prints)", got, want)
 	}
 }
