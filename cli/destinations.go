@@ -271,7 +271,7 @@ func (a *app) writeHandoff(out *handoff.Outcome) error {
 func newHandoffOut(out *handoff.Outcome) handoffOut {
 	v := handoffOut{
 		NewKey:          out.New.View(),
-		NewKeyWithdrawn: out.Withdrawn,
+		NewKeyWithdrawn: out.Withdrawn(),
 		Destinations:    deliveriesOut(out.Report.Results),
 		Next:            string(out.Next),
 		RescueFile:      out.RescuePath,

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -73,6 +75,20 @@ func TestRotateWithDestinationsBranches(t *testing.T) {
 			check: func(t *testing.T, w *destWorld, r result) {
 				if v := w.dotenvValue(); v != "napi_oldvalueoldvalueoldvalueoldvalue1234" {
 					t.Errorf(".env changed after the first delivery failed: %q…", prefix(v))
+				}
+			}},
+		{name: "first delivery fails and so does the withdrawal: not reported withdrawn", code: 1, oldLive: true, newLive: 1, minted: 1,
+			args: []string{"--to", "broken-cmd", "-o", "json"},
+			setup: func(w *destWorld) {
+				w.srv.Inject(neontest.Fault{Method: http.MethodDelete, Path: "/organizations/", Status: 403, Count: 100})
+			},
+			inStderr: []string{"broken-cmd", "may still work"},
+			check: func(t *testing.T, w *destWorld, r result) {
+				var got struct {
+					Withdrawn *bool `json:"new_key_withdrawn"`
+				}
+				if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || got.Withdrawn == nil || *got.Withdrawn {
+					t.Errorf("new_key_withdrawn = %v (%v), want false: the new key's revoke failed\n%s", got.Withdrawn, err, r.stdout)
 				}
 			}},
 		{name: "GitHub 500 on the second of three: both keys live, rescue", code: 1, oldLive: true, newLive: 1, minted: 1, rescue: true,

@@ -88,7 +88,7 @@ func TestBatchRotatesEachKeyToItsDestinationsAndGoesOnPastAFailure(t *testing.T)
 		t.Errorf("a.env = %q", w.read("a.env"))
 	}
 	c := byName["svc-c"]
-	if !c.Failed() || c.Outcome == nil || !c.Outcome.Withdrawn || !w.live(ids["svc-c"]) || w.live(c.Outcome.New.ID) {
+	if !c.Failed() || c.Outcome == nil || !c.Outcome.Withdrawn() || !w.live(ids["svc-c"]) || w.live(c.Outcome.New.ID) {
 		t.Errorf("svc-c: %+v, want failed with its new key withdrawn and the old one live", c)
 	}
 	d := byName["svc-d"]

@@ -47,9 +47,8 @@ type Outcome struct {
 	Report      destination.Report
 	Next        destination.Next
 
-	// Withdrawn: no destination holds the new key's token, so it was
-	// revoked (WithdrawErr: that revoke failed, the key may still work).
-	Withdrawn   bool
+	// WithdrawErr: when Next is Withdraw (no destination holds the new
+	// key's token), the revoke of the new key failed and it may still work.
 	WithdrawErr error
 
 	// RescuePath is the file (0600) holding the token when some
@@ -68,6 +67,12 @@ type Outcome struct {
 	// SwitchedCredential: a self destination received the token and this
 	// process now runs with it.
 	SwitchedCredential bool
+}
+
+// Withdrawn reports whether the new key was revoked again because no
+// destination received its token (and that revoke succeeded).
+func (o *Outcome) Withdrawn() bool {
+	return o.Next == destination.Withdraw && o.WithdrawErr == nil
 }
 
 // Complete reports whether the run did everything it set out to do: every
@@ -120,7 +125,6 @@ func (r Runner) Run(ctx context.Context, plan Plan) (*Outcome, error) {
 	}
 	switch out.Next {
 	case destination.Withdraw:
-		out.Withdrawn = true
 		out.WithdrawErr = r.Keys.Withdraw(created.ID, created.OrgID)
 	case destination.Rescue:
 		out.RescuePath, out.RescueErr = destination.WriteRescue(r.Getenv, created.ID, created.Name, token)

@@ -224,7 +224,7 @@ func TestFirstDeliveryFailingWithdrawsTheNewKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	newID := w.newKeyID("shop-deploy-2")
-	if out.Next != destination.Withdraw || !out.Withdrawn || out.Complete() {
+	if out.Next != destination.Withdraw || !out.Withdrawn() || out.Complete() {
 		t.Fatalf("outcome %+v, want the new key withdrawn", out)
 	}
 	if newID == 0 || w.live(newID) || !w.live(w.fx.ProjectKeyID) {
