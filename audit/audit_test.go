@@ -356,36 +356,6 @@ func TestThresholdsChangeWhatFires(t *testing.T) {
 	}
 }
 
-// TestOlderThanSelectsForBulkRotation: the selection a bulk rotation
-// reuses is the too_old finding's.
-func TestOlderThanSelectsForBulkRotation(t *testing.T) {
-	srv, fx, svc := world(t)
-	srv.SetKeyCreatedAt(fx.OrgKeyID, now.Add(-91*day))
-	srv.SetKeyCreatedAt(fx.ProjectKeyID, now.Add(-89*day))
-	inv, err := audit.Collect(context.Background(), svc, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := audit.OlderThan(inv.Keys, now, 90*day)
-	if len(got) != 1 || got[0].ID != fx.OrgKeyID {
-		t.Fatalf("selected %v, want only key %d", got, fx.OrgKeyID)
-	}
-	// CollectKeys lists the same keys without asking for members.
-	srv.ResetRequests()
-	keysOnly, err := audit.CollectKeys(context.Background(), svc, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range srv.Requests() {
-		if strings.HasSuffix(r.Path, "/members") {
-			t.Fatalf("CollectKeys asked for %s", r.Path)
-		}
-	}
-	if len(keysOnly.Keys) != len(inv.Keys) || len(keysOnly.Members) != 0 || len(keysOnly.Gaps) != 0 {
-		t.Fatalf("CollectKeys: %d keys, %d member lists, gaps %v; want %d keys, none, none", len(keysOnly.Keys), len(keysOnly.Members), keysOnly.Gaps, len(inv.Keys))
-	}
-}
-
 // TestNoTokenInAReport: a report holds no token, even when a key name is
 // token-shaped or holds the credential.
 func TestNoTokenInAReport(t *testing.T) {

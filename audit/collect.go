@@ -246,16 +246,3 @@ func containsOrg(orgs []neonapi.Organization, id string) bool {
 func reason(err error) string {
 	return keys.Explain(keys.OpList, err, keys.Words{OrgID: "org_id", MoreTime: "try again later"})
 }
-
-// OlderThan returns the keys of ks created longer than age before now: the
-// selection of a bulk rotation (rotate --older-than), the same as the
-// too_old finding's with age = Thresholds.MaxAge.
-func OlderThan(ks []keys.Key, now time.Time, age time.Duration) []keys.Key {
-	var out []keys.Key
-	for _, k := range ks {
-		if now.Sub(k.CreatedAt) > age {
-			out = append(out, k)
-		}
-	}
-	return out
-}

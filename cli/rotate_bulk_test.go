@@ -91,6 +91,11 @@ func TestBulkRotateMixedRun(t *testing.T) {
 	r := w.run("rotate", "--older-than", "90d", "--yes")
 	wantCode(t, r, ExitFailed)
 	noTokenIn(t, r)
+	for _, req := range w.srv.Requests() {
+		if strings.HasSuffix(req.Path, "/members") {
+			t.Errorf("a bulk rotation listed members (%s): it judges no creators", req.Path)
+		}
+	}
 
 	for name, status := range map[string]string{"svc-a": "rotated", "svc-b": "rotated", "svc-c": "failed", "svc-d": "skipped"} {
 		if got := row(t, r.stdout, name)[4]; got != status {
