@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/neonkeys/neonkeys/secret"
@@ -28,5 +29,17 @@ func TestReadOnlyIsWhatTheHintsSay(t *testing.T) {
 	}
 	if hinted == 0 || len(served) != hinted {
 		t.Fatalf("%d tools hinted read-only, %d served", hinted, len(served))
+	}
+	// ReadOnly is derived from the hints, so the loop above checks the
+	// derivation; this checks the hints themselves against the contract: a
+	// mutating tool wrongly hinted read-only would be served by --read-only.
+	want := []string{"audit_api_keys", "list_api_keys", "list_destinations", "list_projects", "whoami"}
+	var got []string
+	for _, st := range tools.ReadOnly(d) {
+		got = append(got, st.Tool.Name)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("--read-only serves %v, want exactly %v", got, want)
 	}
 }
