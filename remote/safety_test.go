@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"github.com/neonkeys/neonkeys/remote"
 )
@@ -250,15 +252,31 @@ func TestGracefulShutdown(t *testing.T) {
 	}()
 	url := "http://" + <-addr + remote.Path
 	c := e.connect(url, bearer(e.fx.AdminToken))
-	answer := make(chan string, 1)
-	go func() { answer <- text(e.call(c, "list_api_keys", `{}`)) }()
-	// Shut down once the call reached Neon: it is in flight.
-	for len(e.fake.Requests()) == 0 {
-		time.Sleep(5 * time.Millisecond)
+	// The call runs in a goroutine, which must not t.Fatal: its outcome
+	// comes back on a channel, so a failed call fails the test.
+	type outcome struct {
+		res *mcp.CallToolResult
+		err error
+	}
+	answer := make(chan outcome, 1)
+	go func() {
+		callCtx, callCancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer callCancel()
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "list_api_keys"
+		res, err := c.CallTool(callCtx, req)
+		answer <- outcome{res, err}
+	}()
+	// Shut down once the call reached Neon: it is in flight. The deadline
+	// only keeps a broken server from hanging the test.
+	for deadline := time.Now().Add(20 * time.Second); len(e.fake.Requests()) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the fake Neon API")
+		}
 	}
 	cancel()
-	if got := <-answer; !strings.Contains(got, "laptop") {
-		t.Fatalf("the call in flight got %q, want its answer", got)
+	if got := <-answer; got.err != nil || !strings.Contains(text(got.res), "laptop") {
+		t.Fatalf("the call in flight got %v, %v; want its answer", got.res, got.err)
 	}
 	if err := <-served; err != nil {
 		t.Fatalf("Serve = %v", err)

@@ -63,15 +63,26 @@ func TestSIGTERMLetsCallsFinish(t *testing.T) {
 	fake.Inject(neontest.Fault{Method: "GET", Path: "/api_keys", Delay: time.Second})
 	in := start(t, fake, nil)
 	c := connect(t, in.url, fx.AdminToken)
-	answer := make(chan string, 1)
-	go func() { answer <- text(call(t, c, "list_api_keys", `{}`)) }()
-	for len(fake.Requests()) == 0 { // the call reached Neon: it is in flight
-		time.Sleep(10 * time.Millisecond)
+	// The call runs in a goroutine, which must not t.Fatal: its outcome
+	// comes back on a channel, so a failed call fails the test.
+	type outcome struct {
+		res *mcp.CallToolResult
+		err error
 	}
+	answers := make(chan outcome, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "list_api_keys"
+		res, err := c.CallTool(ctx, req)
+		answers <- outcome{res, err}
+	}()
+	harness.WaitFor(t, "the call to reach Neon", func() bool { return len(fake.Requests()) > 0 })
 	stopped := make(chan error, 1)
 	go func() { stopped <- in.stop(t) }()
-	if got := <-answer; !strings.Contains(got, "laptop") {
-		t.Fatalf("the call in flight at SIGTERM got %q", got)
+	if got := <-answers; got.err != nil || !strings.Contains(text(got.res), "laptop") {
+		t.Fatalf("the call in flight at SIGTERM got %v, %v", got.res, got.err)
 	}
 	if err := <-stopped; err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, in.stderr.String())
