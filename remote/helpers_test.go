@@ -14,8 +14,8 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/internal/testkit"
+	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"github.com/neonkeys/neonkeys/remote"
 	"github.com/neonkeys/neonkeys/secret"
