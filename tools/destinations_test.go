@@ -17,14 +17,15 @@ import (
 
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/destination/githubtest"
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 	"github.com/neonkeys/neonkeys/server"
 	"github.com/neonkeys/neonkeys/tools"
 )
 
-// anyToken is a Neon token as the fake mints them: no answer of a
-// delivery to destinations may hold one.
-var anyToken = regexp.MustCompile(`napi_[A-Za-z0-9]{16,}`)
+// anyToken is a Neon token: no answer of a rotation with destinations
+// may hold one.
+var anyToken = testkit.AnyToken
 
 // destEnv is a server under test with three destinations that hold the
 // personal key "shop-deploy": a fake GitHub repository secret (shop-ci), a

@@ -27,6 +27,10 @@ func TestPreviewWarnsWhenADestinationHoldsAnotherKey(t *testing.T) {
 	}
 	// Rotating the key it holds needs no such warning.
 	own := text(e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"deliver_to":["shop-env"]}`, e.keyID)))
+	// A preview naming shop-env, so the check below is about a real preview.
+	if !strings.Contains(own, "shop-env") || !strings.Contains(own, "confirm") {
+		t.Fatalf("no preview of the rotation to shop-env: %s", own)
+	}
 	if strings.Contains(own, "holds the key shop-deploy") {
 		t.Errorf("warned about the key being rotated: %s", own)
 	}
