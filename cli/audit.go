@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/neonkeys/neonkeys/audit"
-	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/keys"
 )
 
@@ -136,12 +134,12 @@ file neonkeys refuses.`,
 // missing file is no destinations and the defaults; a file neonkeys
 // refuses is a usage error.
 func (a *app) auditOptions(cmd *cobra.Command, flags audit.Thresholds) (audit.Options, error) {
-	cfg, err := destination.Load(a.env.getenv)
-	if errors.Is(err, destination.ErrNoConfig) {
-		cfg, err = nil, nil
-	}
+	// The same config rules as every other command: no HOME nor config path
+	// is no config, and a refused file is a usage error, each problem on
+	// its line.
+	cfg, err := a.loadConfig(false)
 	if err != nil {
-		return audit.Options{}, usageErr("%v", err)
+		return audit.Options{}, err
 	}
 	th, err := audit.ReadConfig(cfg)
 	if err != nil {

@@ -227,3 +227,16 @@ func TestAuditHostileNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditWithoutAConfigPath: with neither NEONKEYS_CONFIG, XDG_CONFIG_HOME
+// nor HOME (a bare CI container), there is no config file to read: the
+// audit runs on its defaults, as every other command treats it, instead of
+// refusing.
+func TestAuditWithoutAConfigPath(t *testing.T) {
+	_, _, env, _ := auditWorld(t)
+	for _, k := range []string{"NEONKEYS_CONFIG", "XDG_CONFIG_HOME", "HOME"} {
+		delete(env, k)
+	}
+	r := runCLI(t, runOpts{env: env}, "audit")
+	wantCode(t, r, ExitOK)
+}

@@ -230,7 +230,7 @@ func (a *app) rotateToOutput(ctx context.Context, svc *keys.Service, target keys
 	}
 	if res.RevokeErr != nil {
 		return failErr("the new key %d is delivered, but revoking the old key %d failed: %s. Key %d is still live: revoke it with %s",
-			res.New.ID, old.ID, a.red.Redact(explain(keys.OpRevoke, res.RevokeErr)), old.ID, revokeHint(*old))
+			res.New.ID, old.ID, a.red.Redact(explain(keys.OpRevoke, res.RevokeErr)), old.ID, handoff.RevokeCommand(*old))
 	}
 	a.say("Revoked the old key %d.", old.ID)
 	if after := target.SelfAfter(keys.OpRotate); after != "" {
@@ -239,5 +239,3 @@ func (a *app) rotateToOutput(ctx context.Context, svc *keys.Service, target keys
 	return d.summaryErr
 }
 
-// revokeHint is the command that finishes a rotation by hand.
-func revokeHint(k keys.Key) string { return handoff.RevokeCommand(k) }

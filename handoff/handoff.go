@@ -195,7 +195,9 @@ func RevokeCommand(k keys.Key) string {
 	if k.OrgID == "" {
 		return fmt.Sprintf("neonkeys revoke %d", k.ID)
 	}
-	return fmt.Sprintf("neonkeys revoke %d --org-id %s", k.ID, k.OrgID)
+	// Quoted: the id comes from the API, and a printed step must be safe to
+	// paste even when a hostile answer put a blank or $(…) in it.
+	return fmt.Sprintf("neonkeys revoke %d --org-id %s", k.ID, destination.ShellQuote(k.OrgID))
 }
 
 // NextSteps are the commands that finish what the run left undone, for a

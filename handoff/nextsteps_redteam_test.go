@@ -11,6 +11,9 @@ import (
 
 	"github.com/neonkeys/neonkeys/destination"
 	"github.com/neonkeys/neonkeys/destination/githubtest"
+	"github.com/neonkeys/neonkeys/handoff"
+	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
 )
 
 // TestNextStepsAreSafeToPaste: the rescue file lives under XDG_STATE_HOME,
@@ -50,5 +53,30 @@ func TestNextStepsAreSafeToPaste(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(work, "pwned")); err == nil {
 		t.Errorf("pasting %q ran the command its path spells", rm)
+	}
+}
+
+// TestRevokeCommandIsSafeToPaste: the organization id in a printed revoke
+// comes from the API; pasted into a shell, a hostile one must reach
+// neonkeys as one argument and run nothing.
+func TestRevokeCommandIsSafeToPaste(t *testing.T) {
+	dir := t.TempDir()
+	orgID := "org-x $(touch pwned) ; touch pwned2"
+	cmd := handoff.RevokeCommand(keys.Key{APIKey: neonapi.APIKey{ID: 42}, OrgID: orgID})
+	// A stand-in neonkeys that prints its arguments one per line.
+	script := `neonkeys() { printf '%s\n' "$@"; }; ` + cmd
+	sh := exec.Command("sh", "-c", script)
+	sh.Dir = dir
+	out, err := sh.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	if got, want := string(out), "revoke\n42\n--org-id\n"+orgID+"\n"; got != want {
+		t.Errorf("pasted %q gave arguments %q, want %q", cmd, got, want)
+	}
+	for _, f := range []string{"pwned", "pwned2"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			t.Errorf("pasting ran a command (%s exists)", f)
+		}
 	}
 }
