@@ -238,4 +238,3 @@ func (a *app) rotateToOutput(ctx context.Context, svc *keys.Service, target keys
 	}
 	return d.summaryErr
 }
-
