@@ -35,12 +35,15 @@ const (
 )
 
 // githubAPI is the client every GitHub destination of one Open shares; the
-// credential is looked up at the first preflight or delivery, and again only
-// if that lookup failed.
+// credential is looked up once, at the first preflight or delivery. A
+// failed lookup is remembered too (each destination would otherwise run
+// `gh auth token` again, one after another), unless it failed because its
+// caller's ctx ended: the next caller then tries afresh.
 type githubAPI struct {
 	env Env
 	mu  sync.Mutex
 	c   *github.Client
+	err error
 }
 
 func newGitHubAPI(env Env) *githubAPI { return &githubAPI{env: env} }
@@ -48,12 +51,12 @@ func newGitHubAPI(env Env) *githubAPI { return &githubAPI{env: env} }
 func (g *githubAPI) client(ctx context.Context) (*github.Client, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.c != nil {
-		return g.c, nil
+	if g.c != nil || g.err != nil {
+		return g.c, g.err
 	}
 	c, err := g.connect(ctx)
-	if err == nil {
-		g.c = c
+	if err == nil || ctx.Err() == nil {
+		g.c, g.err = c, err
 	}
 	return c, err
 }

@@ -124,6 +124,22 @@ func TestGitHubCredential(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("a failed lookup runs gh once for every destination", func(t *testing.T) {
+		gh := githubtest.New(t, githubCred)
+		bin := t.TempDir()
+		runs := filepath.Join(bin, "runs")
+		writeFile(t, filepath.Join(bin, "gh"), "#!/bin/sh\necho run >> '"+runs+"'\nexit 1\n", 0o755)
+		env := withVars(testEnv(t, gh), map[string]string{"GH_TOKEN": "", "GITHUB_TOKEN": "", "PATH": bin + ":/usr/bin:/bin"})
+		errs := Deliverer{Redactor: env.Redactor}.PreflightEach(t.Context(), mustOpen(t, env, githubConfig, "repo", "env", "org"))
+		for i, err := range errs {
+			if err == nil || !strings.Contains(err.Error(), "no GitHub credential") {
+				t.Fatalf("destination %d: %v, want no GitHub credential", i, err)
+			}
+		}
+		if got := strings.Count(readFile(t, runs), "run"); got != 1 {
+			t.Fatalf("gh ran %d times for 3 destinations, want once", got)
+		}
+	})
 	t.Run("none", func(t *testing.T) {
 		gh := githubtest.New(t, githubCred)
 		env := withVars(testEnv(t, gh), map[string]string{"GH_TOKEN": "", "GITHUB_TOKEN": "", "PATH": t.TempDir()})
