@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,9 +211,16 @@ func TestReadSealKey(t *testing.T) {
 		}
 		return p
 	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, path, wantErr string
 	}{
+		// A named pipe is refused at once; opening it blocking waited for a
+		// writer and hung start-up (go test's timeout would end this test).
+		{"a named pipe", fifo, "not a regular file"},
 		{"owner only", write("ok", 32, 0o600), ""},
 		{"read-only owner", write("ro", 32, 0o400), ""},
 		{"readable by others", write("world", 32, 0o644), "chmod 600"},

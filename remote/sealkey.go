@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"syscall"
 
 	"github.com/neonkeys/neonkeys/sealed"
 )
@@ -13,7 +14,9 @@ import (
 // another. Whoever reads it can forge a confirmation, so a file that group
 // or others may read (or write) is refused.
 func ReadSealKey(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// Without blocking: a named pipe put there would hold start-up until
+	// someone wrote to it; the regular-file check below then refuses it.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("--seal-key-file: %w", err)
 	}
