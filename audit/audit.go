@@ -463,7 +463,7 @@ func replacements(ks []keys.Key) map[int64]keys.Key {
 	}
 	succ := map[nameScope][]rotated{}
 	for i := range ks {
-		if base, at, ok := splitRotated(ks[i].Name); ok {
+		if base, at, ok := keys.SplitRotated(ks[i].Name); ok {
 			s := scopeOf(&ks[i], base)
 			succ[s] = append(succ[s], rotated{ks[i], at})
 		}
@@ -473,7 +473,7 @@ func replacements(ks []keys.Key) map[int64]keys.Key {
 	}
 	for i := range ks {
 		old := &ks[i]
-		base, oldAt, isRotated := splitRotated(old.Name)
+		base, oldAt, isRotated := keys.SplitRotated(old.Name)
 		if !isRotated {
 			base = old.Name
 		}
@@ -504,30 +504,10 @@ func replacements(ks []keys.Key) map[int64]keys.Key {
 // cutSuccessors finds rotated keys whose base is old's base cut to fit
 // Neon's 64 characters (keys.RotatedName cuts a long name).
 func cutSuccessors[T any](old *keys.Key, base string, succ map[nameScope][]T) []T {
-	limit := keys.MaxNameLen - len(rotatedMarker+rotatedLayout)
-	if utf8.RuneCountInString(base) <= limit {
+	if utf8.RuneCountInString(base) <= keys.MaxRotatedBaseLen {
 		return nil
 	}
-	return succ[scopeOf(old, string([]rune(base)[:limit]))]
-}
-
-// The rotation suffix of keys.RotatedName: "-rotated-" and a UTC time.
-const (
-	rotatedMarker = "-rotated-"
-	rotatedLayout = "20060102T150405Z"
-)
-
-// splitRotated splits "<base>-rotated-<time>" into base and time.
-func splitRotated(name string) (string, time.Time, bool) {
-	i := strings.LastIndex(name, rotatedMarker)
-	if i < 0 {
-		return "", time.Time{}, false
-	}
-	at, err := time.Parse(rotatedLayout, name[i+len(rotatedMarker):])
-	if err != nil {
-		return "", time.Time{}, false
-	}
-	return name[:i], at, true
+	return succ[scopeOf(old, string([]rune(base)[:keys.MaxRotatedBaseLen]))]
 }
 
 // fixFor is the command and tool call that revoke or rotate k.

@@ -544,9 +544,6 @@ func (c *Config) HeldElsewhere(keyName string, names ...string) []string {
 	return out
 }
 
-// rotatedLayout is the UTC time keys.RotatedName appends (keys/mutate.go).
-const rotatedLayout = "20060102T150405Z"
-
 // Holds reports whether a destination with holds: holds holds the key named
 // keyName: the name itself, or that name plus a rotation suffix
 // "-rotated-<UTC time>", so the binding survives rotations. keys.RotatedName
@@ -559,20 +556,14 @@ func Holds(holds, keyName string) bool {
 	if keyName == holds {
 		return true
 	}
-	const marker = "-rotated-"
-	i := strings.LastIndex(keyName, marker)
-	if i < 0 {
+	base, _, ok := keys.SplitRotated(keyName)
+	if !ok {
 		return false
 	}
-	if _, err := time.Parse(rotatedLayout, keyName[i+len(marker):]); err != nil {
-		return false
-	}
-	base := keyName[:i]
 	if base == holds {
 		return true
 	}
-	limit := keys.MaxNameLen - utf8.RuneCountInString(marker+rotatedLayout)
-	return utf8.RuneCountInString(base) == limit && strings.HasPrefix(holds, base)
+	return utf8.RuneCountInString(base) == keys.MaxRotatedBaseLen && strings.HasPrefix(holds, base)
 }
 
 // ShellQuote makes s one word for a POSIX shell, so a printed command is

@@ -285,26 +285,42 @@ func (s *Service) Revoke(ctx context.Context, key Key) (*neonapi.RevokedAPIKey, 
 	return revoked, err
 }
 
-// rotatedLayout is the compact UTC time of a rotated key's name.
-const rotatedLayout = "20060102T150405Z"
+// The rotation suffix RotatedName appends: a marker and a compact UTC time.
+const (
+	rotatedMarker = "-rotated-"
+	rotatedLayout = "20060102T150405Z"
+)
+
+// MaxRotatedBaseLen is how many characters of the old name RotatedName
+// keeps: a longer one is cut to this length to fit Neon's limit.
+const MaxRotatedBaseLen = MaxNameLen - len(rotatedMarker+rotatedLayout)
 
 // RotatedName returns "<old>-rotated-<UTC time>", cut to Neon's 64
 // characters, replacing an earlier rotation suffix instead of stacking them.
 func RotatedName(old string, now time.Time) string {
-	const marker = "-rotated-"
 	old = secret.StripControl(old) // an old name from the API may hold them; a new one must not
-	if i := strings.LastIndex(old, marker); i >= 0 {
-		if _, err := time.Parse(rotatedLayout, old[i+len(marker):]); err == nil {
-			old = old[:i]
-		}
+	if base, _, ok := SplitRotated(old); ok {
+		old = base
 	}
-	suffix := marker + now.UTC().Format(rotatedLayout)
-	limit := MaxNameLen - utf8.RuneCountInString(suffix)
-	if utf8.RuneCountInString(old) > limit {
-		old = string([]rune(old)[:limit])
+	if utf8.RuneCountInString(old) > MaxRotatedBaseLen {
+		old = string([]rune(old)[:MaxRotatedBaseLen])
 	}
 	if old == "" {
 		old = "neon-api-key"
 	}
-	return old + suffix
+	return old + rotatedMarker + now.UTC().Format(rotatedLayout)
+}
+
+// SplitRotated splits a name RotatedName made, "<base>-rotated-<UTC time>",
+// into base and time; ok is false when name has no such suffix.
+func SplitRotated(name string) (base string, at time.Time, ok bool) {
+	i := strings.LastIndex(name, rotatedMarker)
+	if i < 0 {
+		return "", time.Time{}, false
+	}
+	at, err := time.Parse(rotatedLayout, name[i+len(rotatedMarker):])
+	if err != nil {
+		return "", time.Time{}, false
+	}
+	return name[:i], at, true
 }
