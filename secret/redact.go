@@ -63,6 +63,10 @@ type Redactor struct {
 	// parent, set by Scoped, masks everything else, and learns what Add
 	// registers: only the values given to Scoped die with this redactor.
 	parent *Redactor
+	// limit, set by Limit, bounds learned: the values added since, oldest
+	// first. 0: no limit, and learned stays empty.
+	limit   int
+	learned []string
 }
 
 // NewRedactor returns a redactor that knows the given secret values.
@@ -81,6 +85,49 @@ func (r *Redactor) Scoped(values ...string) *Redactor {
 	s := &Redactor{parent: r}
 	s.addOwn(values)
 	return s
+}
+
+// Limit makes r remember at most n of the values added from now on,
+// forgetting the oldest first; the values it holds now (the process's own
+// credential) stay for as long as r lives. A server that runs for months
+// and mints keys for its callers (remote mode) would otherwise keep every
+// token it ever minted, and check each in every text. A forgotten Neon
+// token is still masked by its shape (napi_); only its exact value and its
+// pieces are no longer known. A later call changes n only; n below 1 counts
+// as 1. Meant for a process redactor: a Scoped one passes what Add gets to
+// its parent.
+func (r *Redactor) Limit(n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.limit = max(n, 1)
+	r.forgetOldest()
+}
+
+// forgetOldest drops the oldest learned values once there are more than
+// the limit, down to three quarters of it, and rebuilds the piece index
+// from the values left: the index cannot drop one value, and rebuilding it
+// once per quarter of the limit keeps the cost of an Add flat. The caller
+// holds r.mu.
+func (r *Redactor) forgetOldest() {
+	if r.limit == 0 || len(r.learned) <= r.limit {
+		return
+	}
+	drop := len(r.learned) - (r.limit - r.limit/4)
+	gone := make(map[string]bool, drop)
+	for _, v := range r.learned[:drop] {
+		gone[v] = true
+	}
+	r.learned = append([]string(nil), r.learned[drop:]...)
+	kept := r.values[:0]
+	r.pieces = pieceIndex{}
+	for _, v := range r.values {
+		if !gone[v] {
+			kept = append(kept, v)
+			r.pieces.add(v)
+		}
+	}
+	clear(r.values[len(kept):]) // no reference to a forgotten value stays in the array
+	r.values = kept
 }
 
 // Add registers exact secret values. Values shorter than 8 bytes are ignored:
@@ -116,11 +163,15 @@ func (r *Redactor) addOwn(values []string) {
 		}
 		r.values = append(r.values, v)
 		r.pieces.add(v)
+		if r.limit > 0 {
+			r.learned = append(r.learned, v)
+		}
 		added = true
 	}
 	if !added {
 		return // nothing new: keep the order, and hold the lock no longer
 	}
+	r.forgetOldest()
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
 }
 
