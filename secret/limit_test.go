@@ -43,7 +43,7 @@ func TestLimitForgetsOldest(t *testing.T) {
 		want bool // masked
 	}{
 		{"the newest minted token", limited, "x " + minted(n+extra-1), true},
-		{"a piece of the newest minted token", limited, "x " + minted(n+extra-1)[3:25], true},
+		{"a piece of the newest minted token", limited, "x " + minted(n + extra - 1)[3:25], true},
 		{"the credential held before the limit", limited, "x " + own, true},
 		{"a piece of that credential", limited, "x " + own[4:24], true},
 		{"the oldest minted token, forgotten", limited, "x " + minted(0), false},
