@@ -1,8 +1,10 @@
 // Package sealed protects state that an MCP server hands to a client and gets
 // back later (the requestState of an elicitation round trip). A client can
 // forge or replay that state, so it is sealed with AES-GCM under a key that
-// lives only in this process, expires after a few minutes, is bound to the
-// tool and its exact arguments, and opens at most once.
+// lives only in this process (or is shared by the instances of one
+// deployment), expires after a few minutes, is bound to the tool and its
+// exact arguments, and opens at most once in each process. A state also
+// carries Terms the caller checks again once it opens (see Terms.World).
 package sealed
 
 import (
@@ -34,6 +36,7 @@ type payload struct {
 	Tool    string `json:"t"`
 	Binding string `json:"b"`
 	Plan    string `json:"p,omitempty"`
+	World   string `json:"w,omitempty"`
 	Nonce   string `json:"n"`
 	Expires int64  `json:"e"` // unix nanoseconds
 }
@@ -85,18 +88,30 @@ func NewWithKey(key []byte, ttl time.Duration, now func() time.Time) (*Sealer, e
 	return &Sealer{aead: aead, ttl: ttl, now: now, used: map[string]time.Time{}}, nil
 }
 
+// Terms is what a state carries besides its binding; Open returns them.
+// Both are opaque here.
+type Terms struct {
+	// Plan is what the server promised the human beyond the arguments (say,
+	// the name it chose for a new key), so the action done is the one
+	// approved even if it would be planned differently now.
+	Plan string
+	// World is what the caller read, when it asked, of the world the action
+	// changes (say, the keys already bearing the name it will mint). The
+	// caller reads it again once the state opens and refuses when it
+	// changed. Processes sharing a key do not share which states they
+	// opened: this is what stops a used state replayed on another one.
+	World string
+}
+
 // Seal returns an opaque state bound to tool and binding (e.g. the canonical
-// JSON of the tool's arguments). plan is what the server promised the human
-// beyond the arguments (say, the name it chose for a new key); Open returns
-// it, so the action done is the one approved even if it would be planned
-// differently now.
-func (s *Sealer) Seal(tool, binding, plan string) (string, error) {
+// JSON of the tool's arguments), carrying terms.
+func (s *Sealer) Seal(tool, binding string, terms Terms) (string, error) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("sealed: random nonce: %w", err)
 	}
 	plain, err := json.Marshal(payload{
-		Tool: tool, Binding: binding, Plan: plan,
+		Tool: tool, Binding: binding, Plan: terms.Plan, World: terms.World,
 		Nonce:   base64.RawURLEncoding.EncodeToString(nonce),
 		Expires: s.now().Add(s.ttl).UnixNano(),
 	})
@@ -114,31 +129,41 @@ func (s *Sealer) Seal(tool, binding, plan string) (string, error) {
 }
 
 // Open checks state and consumes it: it must have been sealed by this Sealer
-// for tool and binding, not be expired, and not have been opened before. It
-// returns the plan sealed with it.
-func (s *Sealer) Open(tool, binding, state string) (plan string, err error) {
+// for tool and binding, not be expired, and not have been opened before by
+// this Sealer. It returns the terms sealed with it; a refused state carries
+// none.
+func (s *Sealer) Open(tool, binding, state string) (Terms, error) {
+	p, err := s.open(tool, binding, state)
+	if err != nil {
+		return Terms{}, err
+	}
+	return Terms{Plan: p.Plan, World: p.World}, nil
+}
+
+// open is Open returning the whole payload.
+func (s *Sealer) open(tool, binding, state string) (payload, error) {
 	box, decErr := base64.RawURLEncoding.DecodeString(state)
 	if decErr != nil || len(box) < s.aead.NonceSize()+s.aead.Overhead() {
-		return "", ErrInvalid
+		return payload{}, ErrInvalid
 	}
 	iv, sealedText := box[:s.aead.NonceSize()], box[s.aead.NonceSize():]
 	plain, openErr := s.aead.Open(nil, iv, sealedText, []byte(tool))
 	if openErr != nil {
 		// A wrong tool name fails here too; it is indistinguishable from a
 		// forgery, and both are refused.
-		return "", ErrInvalid
+		return payload{}, ErrInvalid
 	}
 	var p payload
 	if json.Unmarshal(plain, &p) != nil || p.Nonce == "" {
-		return "", ErrInvalid
+		return payload{}, ErrInvalid
 	}
 	now := s.now()
 	if p.Tool != tool || p.Binding != binding {
-		return "", ErrMismatch
+		return payload{}, ErrMismatch
 	}
 	expires := time.Unix(0, p.Expires)
 	if !now.Before(expires) {
-		return "", ErrExpired
+		return payload{}, ErrExpired
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -148,8 +173,8 @@ func (s *Sealer) Open(tool, binding, state string) (plan string, err error) {
 		}
 	}
 	if _, seen := s.used[p.Nonce]; seen {
-		return "", ErrReplayed
+		return payload{}, ErrReplayed
 	}
 	s.used[p.Nonce] = expires
-	return p.Plan, nil
+	return p, nil
 }

@@ -52,7 +52,7 @@ func TestOpen(t *testing.T) {
 		{"garbage", "revoke_api_key", `{"key_id":1}`, func(string, *Sealer) string { return "not-a-state!" }, 0, ErrInvalid},
 		{"empty", "revoke_api_key", `{"key_id":1}`, func(string, *Sealer) string { return "" }, 0, ErrInvalid},
 		{"other process key", "revoke_api_key", `{"key_id":1}`, func(_ string, o *Sealer) string {
-			st, _ := o.Seal("revoke_api_key", `{"key_id":1}`, "")
+			st, _ := o.Seal("revoke_api_key", `{"key_id":1}`, Terms{})
 			return st
 		}, 0, ErrInvalid},
 		{"wrong tool", "rotate_api_key", `{"key_id":1}`, func(g string, _ *Sealer) string { return g }, 0, ErrInvalid},
@@ -64,7 +64,7 @@ func TestOpen(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s, c := newSealer(t)
 			other, _ := newSealer(t)
-			good, err := s.Seal("revoke_api_key", `{"key_id":1}`, "")
+			good, err := s.Seal("revoke_api_key", `{"key_id":1}`, Terms{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestOpen(t *testing.T) {
 
 func TestOpenRefusesReplay(t *testing.T) {
 	s, _ := newSealer(t)
-	st, err := s.Seal("revoke_api_key", "b", "")
+	st, err := s.Seal("revoke_api_key", "b", Terms{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestOpenRefusesReplay(t *testing.T) {
 		t.Fatalf("second Open = %v, want ErrReplayed", err)
 	}
 	// A fresh state for the same call still works: replay protection is per state.
-	st2, _ := s.Seal("revoke_api_key", "b", "")
+	st2, _ := s.Seal("revoke_api_key", "b", Terms{})
 	if _, err := s.Open("revoke_api_key", "b", st2); err != nil {
 		t.Fatalf("fresh state Open = %v", err)
 	}
@@ -97,7 +97,7 @@ func TestOpenRefusesReplay(t *testing.T) {
 
 func TestOpenConcurrentReplayOpensOnce(t *testing.T) {
 	s, _ := newSealer(t)
-	st, _ := s.Seal("t", "b", "")
+	st, _ := s.Seal("t", "b", Terms{})
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ok := 0
@@ -116,11 +116,12 @@ func TestOpenConcurrentReplayOpensOnce(t *testing.T) {
 	}
 }
 
-// The plan sealed with a state comes back when it opens, and a refused
-// state (tampered, for other arguments, expired, replayed) carries none: a
-// caller that forgot to check the error must still not get a plan to act on.
-func TestPlanComesBack(t *testing.T) {
-	const plan = "ci-rotated-20261201T120000Z"
+// The terms sealed with a state (plan and world) come back when it opens,
+// and a refused state (tampered, for other arguments, expired, replayed)
+// carries none: a caller that forgot to check the error must still not get
+// a plan to act on, nor a world to compare with.
+func TestTermsComeBack(t *testing.T) {
+	terms := Terms{Plan: "ci-rotated-20261201T120000Z", World: "[101,205]"}
 	tests := []struct {
 		name    string
 		binding string
@@ -138,7 +139,7 @@ func TestPlanComesBack(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, c := newSealer(t)
-			st, err := s.Seal("rotate_api_key", `{"key_id":1}`, plan)
+			st, err := s.Seal("rotate_api_key", `{"key_id":1}`, terms)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,12 +153,12 @@ func TestPlanComesBack(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Open error = %v, want %v", err, tt.want)
 			}
-			want := plan
+			want := terms
 			if tt.want != nil {
-				want = ""
+				want = Terms{}
 			}
 			if got != want {
-				t.Errorf("Open plan = %q, want %q", got, want)
+				t.Errorf("Open terms = %+v, want %+v", got, want)
 			}
 		})
 	}
@@ -175,4 +176,54 @@ func tamperState(s string) string {
 		b[len(b)-3] = 'A'
 	}
 	return string(b)
+}
+
+// Every character of a state is authenticated, the world's among them: a
+// state changed anywhere opens nowhere, and the genuine one still opens
+// with its world.
+func TestWorldIsAuthenticated(t *testing.T) {
+	s, _ := newSealer(t)
+	terms := Terms{Plan: "ci", World: "[7]"}
+	st, err := s.Seal("create_project_scoped_key", "b", terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The last character is left out: its low bits may be padding.
+	for i := range len(st) - 1 {
+		b := []byte(st)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		if got, err := s.Open("create_project_scoped_key", "b", string(b)); !errors.Is(err, ErrInvalid) || got != (Terms{}) {
+			t.Fatalf("state changed at %d: Open = %+v, %v; want ErrInvalid", i, got, err)
+		}
+	}
+	if got, err := s.Open("create_project_scoped_key", "b", st); err != nil || got != terms {
+		t.Fatalf("genuine state: Open = %+v, %v; want %+v", got, err, terms)
+	}
+}
+
+// Sealers sharing a key (the instances of a remote deployment) each open a
+// state once: the second instance opens what the first already did, and the
+// world comes back for the caller to check again (tools/guard.go).
+func TestSharedKeyOpensOncePerSealer(t *testing.T) {
+	key := make([]byte, KeySize)
+	a, err := NewWithKey(key, time.Minute, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewWithKey(key, time.Minute, nil)
+	terms := Terms{Plan: "ci", World: "[]"}
+	st, _ := a.Seal("t", "b", terms)
+	if _, err := a.Open("t", "b", st); err != nil {
+		t.Fatalf("first Open on a = %v", err)
+	}
+	if _, err := a.Open("t", "b", st); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("second Open on a = %v, want ErrReplayed", err)
+	}
+	if got, err := b.Open("t", "b", st); err != nil || got != terms {
+		t.Fatalf("Open on b = %+v, %v; want %+v", got, err, terms)
+	}
 }

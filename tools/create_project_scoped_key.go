@@ -72,7 +72,8 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 			return errorResult("Not created: " + err.Error() + ".")
 		}
 		preview := fmt.Sprintf("create a key named %q scoped to %s", clean(plan.Name), plan.ScopeText())
-		if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: "Not created", preview: preview}); res != nil {
+		if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: "Not created", preview: preview,
+			plan: plan.Name, world: d.namedWorld(plan)}); res != nil {
 			return res
 		}
 		var out keys.NewKeyView
@@ -111,7 +112,8 @@ func (d Deps) createToDestinations(ctx context.Context, req mcp.CallToolRequest,
 	preview := fmt.Sprintf("create a key named %q scoped to %s; %s", clean(plan.Name), plan.ScopeText(), deliveryPreview(dests)) +
 		d.heldElsewhere("", dests)
 	// deliver_to is among the arguments the confirmation is sealed to.
-	if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: refused, preview: preview}); res != nil {
+	if res, _ := d.guard(ctx, req, confirmed, action{tool: NameCreateProject, args: args, refused: refused, preview: preview,
+		plan: plan.Name, world: d.namedWorld(plan)}); res != nil {
 		return res
 	}
 	o, err := d.runner().Run(ctx, handoff.Plan{Request: plan, Destinations: dests})

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/sealed"
 	"github.com/neonkeys/neonkeys/secret"
 )
@@ -26,6 +27,29 @@ type action struct {
 	// replacement's name). It is sealed into the state, and guard returns the
 	// sealed one, so the human's yes is for exactly what gets done.
 	plan string
+	// world, when set, reads what the action changes, for the plan it will
+	// carry out (see namedWorld). It is read when the human is asked and
+	// sealed with the question, and read again once the answer comes back:
+	// a change refuses. Instances sharing a seal key do not share which
+	// states they opened, so this is what refuses a used state replayed on
+	// another instance. A revoke needs none: its key must still exist.
+	world func(ctx context.Context, plan string) (string, error)
+}
+
+// namedWorld is an action's world when it mints a key named like its plan
+// at scope's scope: the ids of the keys that already bear that name, so a
+// yes mints one key, not one per instance it is replayed on.
+func (d Deps) namedWorld(scope keys.CreateRequest) func(ctx context.Context, plan string) (string, error) {
+	return func(ctx context.Context, plan string) (string, error) {
+		scope.Name = plan
+		ids, err := d.Keys.NamedIDs(ctx, scope)
+		if err != nil {
+			return "", err
+		}
+		// Never "": a state sealed without a world matches no world.
+		b, err := json.Marshal(ids)
+		return "keys named: " + string(b), err
+	}
 }
 
 // guard decides whether a mutation may run. It returns a nil result to
@@ -53,7 +77,14 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 	binding = append([]byte(principal(ctx)), binding...)
 	state := req.Params.RequestState
 	if state == "" && len(req.Params.InputResponses) == 0 {
-		sealedState, err := d.Sealer.Seal(a.tool, string(binding), a.plan)
+		terms := sealed.Terms{Plan: a.plan}
+		if a.world != nil {
+			if terms.World, err = a.world(ctx, a.plan); err != nil {
+				logFailure(d, a.tool, err)
+				return refuse(fmt.Sprintf("%s: could not prepare the confirmation request: %s.", a.refused, explain(keys.OpList, err)))
+			}
+		}
+		sealedState, err := d.Sealer.Seal(a.tool, string(binding), terms)
 		if err != nil {
 			return refuse(a.refused + ": could not prepare the confirmation request.")
 		}
@@ -75,7 +106,7 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 			},
 		}).ToolResult(), ""
 	}
-	plan, err := d.Sealer.Open(a.tool, string(binding), state)
+	terms, err := d.Sealer.Open(a.tool, string(binding), state)
 	if err != nil {
 		reason := "the confirmation state is invalid"
 		switch {
@@ -103,7 +134,31 @@ func (d Deps) guard(ctx context.Context, req mcp.CallToolRequest, confirmed bool
 	if ok, _ := content["confirm"].(bool); !ok {
 		return refuse(a.refused + ": the user did not tick the confirmation.")
 	}
-	return nil, plan
+	if res := d.checkWorld(ctx, a, terms); res != nil {
+		return res, ""
+	}
+	return nil, terms.Plan
+}
+
+// checkWorld reads a's world again for the plan the human approved (not a
+// fresh one: a rotation's default name holds the time) and answers a
+// refusal when it is not the one sealed with the question, or cannot be
+// read: nothing is minted on a world nobody looked at.
+func (d Deps) checkWorld(ctx context.Context, a action, terms sealed.Terms) *mcp.CallToolResult {
+	if a.world == nil {
+		return nil
+	}
+	now, err := a.world(ctx, terms.Plan)
+	if err != nil {
+		logFailure(d, a.tool, err)
+		return errorResult(fmt.Sprintf("%s: could not check that nothing changed since the user was asked: %s. "+
+			"Call again with confirm: true to ask the user afresh.", a.refused, explain(keys.OpList, err)))
+	}
+	if now != terms.World {
+		return errorResult(fmt.Sprintf("%s: the confirmation was already used, or keys named %q were created or revoked since the user was asked. "+
+			"Call again with confirm: true to ask the user afresh.", a.refused, clean(terms.Plan)))
+	}
+	return nil
 }
 
 // refuse is guard's answer that nothing happens.

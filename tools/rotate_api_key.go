@@ -31,7 +31,7 @@ type rotateResult struct {
 	OldRevoked bool            `json:"old_revoked" jsonschema_description:"True when the old key was revoked before this answer; false with old_revoke_pending: it is revoked once this answer is delivered; false otherwise: it still works and must be revoked (revoke_api_key)."`
 	// OldRevokePending: the token travels in this answer, so the old key is
 	// revoked only once the answer was written (keys.RotateAfterHandover).
-	OldRevokePending bool   `json:"old_revoke_pending,omitempty" jsonschema_description:"True when the old key will be revoked as soon as this answer is delivered; the outcome follows in a notifications/message log message."`
+	OldRevokePending bool   `json:"old_revoke_pending,omitempty" jsonschema_description:"True when the old key will be revoked as soon as this answer is delivered (list_api_keys then shows it gone); over stdio a notifications/message log message also says the outcome."`
 	Warning          string `json:"warning,omitempty" jsonschema_description:"Why the old key could not be revoked, when old_revoked is false."`
 	handoffView
 }
@@ -43,7 +43,8 @@ const updateAdvice = "Update the secret wherever it was used (CI secrets, .env f
 // key is revoked only once the answer was written in full, so a client
 // that is gone by then loses neither key (the replacement is withdrawn and
 // the old key keeps working). The answer says what is known when written;
-// the revoke's outcome follows in the log and a notifications/message.
+// the revoke's outcome follows in the server log, and on stdio in a
+// notifications/message too (see afterwards).
 func (d Deps) rotateAfterHandover(ctx context.Context, old keys.Key, plan keys.CreateRequest) *mcp.CallToolResult {
 	var newOut keys.NewKeyView
 	var where string
@@ -56,9 +57,19 @@ func (d Deps) rotateAfterHandover(ctx context.Context, old keys.Key, plan keys.C
 	}
 	out := rotateResult{NewKey: newOut, OldKey: newKeyView(old), OldRevokePending: true}
 	summary := fmt.Sprintf("Rotated: new key %d %q (%s).\n%s\n"+
-		"The old key %d %q will be revoked as soon as this answer is delivered; the outcome follows in a log message (notifications/message). %s",
-		newOut.ID, newOut.Name, created.ScopeText(), where, old.ID, clean(old.Name), updateAdvice)
+		"The old key %d %q will be revoked as soon as this answer is delivered; %s %s",
+		newOut.ID, newOut.Name, created.ScopeText(), where, old.ID, clean(old.Name), afterwards(ctx), updateAdvice)
 	return structured(out, summary)
+}
+
+// afterwards says where a client learns the outcome of a revoke that runs
+// after its answer. Remote mode (neonkeys mcp --http) is stateless: the
+// exchange ends with the answer, so no log message can follow it there.
+func afterwards(ctx context.Context) string {
+	if _, remote := ctx.Value(requestKey{}).(*Request); remote {
+		return "list_api_keys shows the outcome: the old key is gone from it once revoked."
+	}
+	return "the outcome follows in a log message (notifications/message), and list_api_keys shows the old key gone once revoked."
 }
 
 // RotateAPIKey is the rotate_api_key tool.
@@ -118,7 +129,8 @@ func RotateAPIKey(d Deps) server.ServerTool {
 		// The new key's scope is the old key's, which describeKey names.
 		preview := fmt.Sprintf("create %q to replace %s, at the same scope, then revoke the old key", clean(plan.Name), describeKey(*old)) +
 			aboutTarget(*target, keys.OpRotate) + d.selfHint(*target, nil)
-		res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview, plan: plan.Name})
+		res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: args, refused: "Not rotated", preview: preview,
+			plan: plan.Name, world: d.namedWorld(plan)})
 		if res != nil {
 			return res
 		}
@@ -197,7 +209,8 @@ func (d Deps) rotateToDestinations(ctx context.Context, req mcp.CallToolRequest,
 	}
 	preview += d.heldElsewhere(old.Name, dests)
 	binding := rotateBinding{Args: args, To: destinationNames(dests)}
-	res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: binding, refused: refused, preview: preview, plan: plan.Name})
+	res, approvedName := d.guard(ctx, req, confirmed, action{tool: NameRotate, args: binding, refused: refused, preview: preview,
+		plan: plan.Name, world: d.namedWorld(plan)})
 	if res != nil {
 		return res
 	}
