@@ -1,24 +1,22 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
 // go test ./cli/ -run TestGolden -update rewrites the golden files; review
 // the diff.
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+var update = testkit.UpdateFlag()
 
 // goldenClock is the fake's fixed clock: created_at and last_used_at stay
 // the same from run to run.
@@ -33,46 +31,16 @@ func goldenEnv(t *testing.T) (*neontest.Server, *neontest.Fixture, map[string]st
 	return srv, fx, map[string]string{"NEON_API_KEY": fx.AdminToken, "NEON_API_HOST": srv.URL()}
 }
 
-// tokenRe matches a token; fingerprintRe a fingerprint (napi_…abcd).
-var (
-	tokenRe       = regexp.MustCompile(`napi_[a-z0-9]{20,}`)
-	fingerprintRe = regexp.MustCompile(`napi_…[a-z0-9]{4}`)
-)
-
 // stable replaces what differs from run to run (random fixture ids,
 // tokens, temporary folders) with named placeholders.
 func stable(s string, fx *neontest.Fixture, dir string) string {
-	s = strings.NewReplacer(
-		fx.Admin.ID, "<admin-id>", fx.Member.ID, "<member-id>", fx.Org.ID, "<org-id>",
-		fx.OrgProject.ID, "<project-id>", fx.PersonalProject.ID, "<personal-project-id>",
-	).Replace(s)
-	if dir != "" {
-		s = strings.ReplaceAll(s, dir, "<dir>")
-	}
-	s = tokenRe.ReplaceAllString(s, "<token>")
-	return fingerprintRe.ReplaceAllString(s, "<fingerprint>")
+	return testkit.Stable(s, fx, dir)
 }
 
 // checkGolden compares got with testdata/name.golden (or rewrites it).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no golden file (run go test ./cli/ -run TestGolden -update and review it): %v", err)
-	}
-	if !bytes.Equal([]byte(got), want) {
-		t.Errorf("%s changed; review, then run go test ./cli/ -run TestGolden -update\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	testkit.CheckGolden(t, filepath.Join("testdata", name+".golden"), got, *update, "go test ./cli/ -run TestGolden -update")
 }
 
 // TestGoldenJSON pins each command's -o json (and -o yaml once): the names

@@ -3,10 +3,11 @@ package tools_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/neonkeys/neonkeys/internal/testkit"
 )
 
 // destGoldenDir holds the golden files of the tools with destinations
@@ -41,21 +42,5 @@ func TestDestinationSnapshots(t *testing.T) {
 
 func checkDestGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join(destGoldenDir, name)
-	if *update || updateSnaps {
-		if err := os.MkdirAll(destGoldenDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no golden file (run go test ./tools/ -run TestDestinationSnapshots -update and review it): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s changed; review, then run go test ./tools/ -run TestDestinationSnapshots -update\ngot:\n%s", path, got)
-	}
+	testkit.CheckGolden(t, filepath.Join(destGoldenDir, name), got, *update || updateSnaps, "go test ./tools/ -run TestDestinationSnapshots -update")
 }

@@ -1,17 +1,15 @@
 package tools_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
@@ -22,7 +20,7 @@ import (
 // go test ./tools/ -run TestGolden -update rewrites the golden files of
 // structuredContent; review the diff. (UPDATE_TOOLSNAPS rewrites the
 // tools/list snapshots.)
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+var update = testkit.UpdateFlag()
 
 // goldenClock is the fake's and the server's fixed clock.
 var goldenClock = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
@@ -58,11 +56,6 @@ func newClockEnv(t *testing.T, fakeNow, keysNow func() time.Time, o ...envOption
 	return e
 }
 
-var (
-	goldenTokenRe       = regexp.MustCompile(`napi_[a-z0-9]{20,}`)
-	goldenFingerprintRe = regexp.MustCompile(`napi_…[a-z0-9]{4}`)
-)
-
 // stableJSON is v as indented JSON, with what differs from run to run
 // (random fixture ids, tokens, temporary folders) named instead.
 func stableJSON(t *testing.T, v any, fx *neontest.Fixture, dir string) string {
@@ -71,34 +64,13 @@ func stableJSON(t *testing.T, v any, fx *neontest.Fixture, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := strings.NewReplacer(
-		fx.Admin.ID, "<admin-id>", fx.Member.ID, "<member-id>", fx.Org.ID, "<org-id>",
-		fx.OrgProject.ID, "<project-id>", fx.PersonalProject.ID, "<personal-project-id>",
-	).Replace(string(b) + "\n")
-	if dir != "" {
-		s = strings.ReplaceAll(s, dir, "<dir>")
-	}
-	s = goldenTokenRe.ReplaceAllString(s, "<token>")
-	return goldenFingerprintRe.ReplaceAllString(s, "<fingerprint>")
+	return testkit.Stable(string(b)+"\n", fx, dir)
 }
 
 // checkGolden compares got with testdir/name.golden (or rewrites it).
 func checkGolden(t *testing.T, testdir, name, got string) {
 	t.Helper()
-	path := filepath.Join(testdir, name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no golden file (run go test ./tools/ -run TestGolden -update and review it): %v", err)
-	}
-	if !bytes.Equal([]byte(got), want) {
-		t.Errorf("%s changed; review, then run go test ./tools/ -run TestGolden -update\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	testkit.CheckGolden(t, filepath.Join(testdir, name+".golden"), got, *update, "go test ./tools/ -run TestGolden -update")
 }
 
 // TestGoldenStructuredContent pins each tool's structuredContent: the
