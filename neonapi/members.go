@@ -2,7 +2,6 @@ package neonapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,24 +71,10 @@ func (c *Client) ListOrgMembers(ctx context.Context, orgID string) ([]OrgMember,
 		if len(page.Members) == 0 || page.Pagination == nil || page.Pagination.Next == "" || seen[page.Pagination.Next] {
 			return all, nil
 		}
-		if limit := membersBound(pages, bytesRead, len(all)); limit != "" {
-			return nil, &LimitError{Method: http.MethodGet, Path: path, Limit: limit}
+		if err := checkListBounds(path, "members", "", pages, bytesRead, len(all)); err != nil {
+			return nil, err
 		}
 		cursor = page.Pagination.Next
 		seen[cursor] = true
 	}
-}
-
-// membersBound names the bound a walk through member pages went past
-// (the bounds of ListProjects: checkListBounds), or "".
-func membersBound(pages, bytesRead, items int) string {
-	switch {
-	case items >= maxListItems:
-		return fmt.Sprintf("the list goes on past %d members in %d pages, the most neonkeys reads", maxListItems, pages)
-	case pages >= maxListPages:
-		return fmt.Sprintf("the list goes on past %d pages, the most neonkeys reads", maxListPages)
-	case bytesRead >= maxListBytes:
-		return fmt.Sprintf("the list goes on past %d MiB in %d pages, the most neonkeys reads", maxListBytes>>20, pages)
-	}
-	return ""
 }

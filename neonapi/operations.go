@@ -163,7 +163,7 @@ func (c *Client) ListProjects(ctx context.Context, opts ListProjectsOptions) ([]
 		if len(page.Projects) == 0 || page.Pagination == nil || page.Pagination.Cursor == "" || seen[page.Pagination.Cursor] {
 			return all, nil
 		}
-		if err := checkListBounds(pages, bytesRead, len(all)); err != nil {
+		if err := checkListBounds("/projects", "projects", "narrow it with a search", pages, bytesRead, len(all)); err != nil {
 			return nil, err
 		}
 		cursor = page.Pagination.Cursor
@@ -181,21 +181,25 @@ const (
 	maxListBytes = 32 << 20
 )
 
-// checkListBounds refuses to fetch another page after pages pages,
-// bytesRead bytes and items projects.
-func checkListBounds(pages, bytesRead, items int) error {
+// checkListBounds refuses to fetch another page of the list at path after
+// pages pages, bytesRead bytes and items items, named by noun ("projects");
+// hint, when not "", says how to narrow the list.
+func checkListBounds(path, noun, hint string, pages, bytesRead, items int) error {
+	var limit string
 	switch {
 	case items >= maxListItems:
-		return &LimitError{Method: http.MethodGet, Path: "/projects",
-			Limit: fmt.Sprintf("the list goes on past %d projects in %d pages, the most neonkeys reads (narrow it with a search)", maxListItems, pages)}
+		limit = fmt.Sprintf("the list goes on past %d %s in %d pages, the most neonkeys reads", maxListItems, noun, pages)
 	case pages >= maxListPages:
-		return &LimitError{Method: http.MethodGet, Path: "/projects",
-			Limit: fmt.Sprintf("the list goes on past %d pages, the most neonkeys reads (narrow it with a search)", maxListPages)}
+		limit = fmt.Sprintf("the list goes on past %d pages, the most neonkeys reads", maxListPages)
 	case bytesRead >= maxListBytes:
-		return &LimitError{Method: http.MethodGet, Path: "/projects",
-			Limit: fmt.Sprintf("the list goes on past %d MiB in %d pages, the most neonkeys reads (narrow it with a search)", maxListBytes>>20, pages)}
+		limit = fmt.Sprintf("the list goes on past %d MiB in %d pages, the most neonkeys reads", maxListBytes>>20, pages)
+	default:
+		return nil
 	}
-	return nil
+	if hint != "" {
+		limit += " (" + hint + ")"
+	}
+	return &LimitError{Method: http.MethodGet, Path: path, Limit: limit}
 }
 
 // GetAuthDetails tells who the credential belongs to (GET /auth).
