@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/go-github/v93/github"
 	"golang.org/x/crypto/nacl/box"
 
+	"github.com/neonkeys/neonkeys/internal/netx"
 	"github.com/neonkeys/neonkeys/secret"
 )
 
@@ -102,19 +102,11 @@ func githubBaseURL(raw string) (string, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", fmt.Errorf("%s %q: want https://host/path", EnvGitHubAPI, secret.StripControl(raw))
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !netx.IsLoopbackHost(u.Hostname()) {
 		return "", fmt.Errorf("refusing %s %q: plain http would send the GitHub credential in clear (http is accepted only for localhost, 127.0.0.0/8 and ::1)",
 			EnvGitHubAPI, secret.StripControl(u.Redacted()))
 	}
 	return strings.TrimRight(u.String(), "/") + "/", nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // githubToken finds the GitHub credential: GH_TOKEN, else GITHUB_TOKEN (gh's

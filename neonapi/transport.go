@@ -3,10 +3,11 @@ package neonapi
 import (
 	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/neonkeys/neonkeys/internal/netx"
 )
 
 // parseBaseURL checks the API base URL. Plain http is refused unless the
@@ -17,22 +18,11 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("invalid Neon API URL %q: want https://host/path", cleanText(nil, raw, maxURLLen))
 	}
-	if base.Scheme == "http" && !isLoopback(base.Hostname()) {
+	if base.Scheme == "http" && !netx.IsLoopbackHost(base.Hostname()) {
 		return nil, fmt.Errorf("refusing the Neon API URL %q: plain http would send the credential in clear; use https:// (http is accepted only for localhost, 127.0.0.0/8 and ::1)",
 			cleanText(nil, base.Redacted(), maxURLLen))
 	}
 	return base, nil
-}
-
-// isLoopback reports whether host names this machine: "localhost" or a
-// loopback address (127.0.0.0/8, ::1). Other names are not resolved: DNS
-// could point them anywhere.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // guardedHTTPClient returns a copy of hc (or a new client) that never
