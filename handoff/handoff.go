@@ -90,14 +90,6 @@ type Runner struct {
 	Getenv func(string) string
 }
 
-// Preflight checks every destination without writing; a caller runs it
-// before the confirmation too, so a person is not asked about a rotation
-// that cannot deliver. Run checks again: a destination may have changed
-// while the person read the preview.
-func (r Runner) Preflight(ctx context.Context, dests []destination.Destination) error {
-	return r.Deliverer.Preflight(ctx, dests)
-}
-
 // Run carries out plan. An error means nothing was minted (a failed
 // preflight, a refused create); otherwise the Outcome says what happened,
 // and Complete whether it all did.
@@ -105,7 +97,10 @@ func (r Runner) Run(ctx context.Context, plan Plan) (*Outcome, error) {
 	if len(plan.Destinations) == 0 {
 		return nil, errors.New("handoff: a plan needs at least one destination")
 	}
-	if err := r.Preflight(ctx, plan.Destinations); err != nil {
+	// Callers preflight before their confirmation too (so nobody is asked
+	// about a rotation that cannot deliver); this checks again, as a
+	// destination may have changed while the person read the preview.
+	if err := r.Deliverer.Preflight(ctx, plan.Destinations); err != nil {
 		return nil, err
 	}
 	created, err := r.Keys.Create(ctx, plan.Request)
