@@ -17,13 +17,10 @@ type OrgMember struct {
 	User   MemberUser `json:"user"`
 }
 
-// MemberInfo is the API's Member.
+// MemberInfo is the part of the API's Member neonkeys reads: whose
+// membership it is (audit/collect.go). What is not read is not decoded.
 type MemberInfo struct {
-	ID       string     `json:"id" neon:"id"`
-	UserID   string     `json:"user_id" neon:"id"`
-	OrgID    string     `json:"org_id" neon:"id"`
-	Role     string     `json:"role"` // admin, member, editor, viewer, collaborator
-	JoinedAt *time.Time `json:"joined_at,omitempty"`
+	UserID string `json:"user_id" neon:"id"`
 }
 
 // MemberUser is the part of the API's MemberUserInfo neonkeys reads.
