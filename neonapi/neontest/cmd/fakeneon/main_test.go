@@ -2,37 +2,18 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
-
-// syncBuffer is a goroutine-safe bytes.Buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func parseEnv(t *testing.T, s string) map[string]string {
 	t.Helper()
@@ -52,7 +33,7 @@ func TestServeSeeded(t *testing.T) {
 	envFile := filepath.Join(t.TempDir(), "fake.env")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	ready := make(chan *neontest.Server, 1)
 	code := make(chan int, 1)
 	go func() {
@@ -112,7 +93,7 @@ func TestServeSeeded(t *testing.T) {
 func TestRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:8080", "example.com:80", "127.0.0.1", "127.0.0.1:http"} {
 		t.Run(addr, func(t *testing.T) {
-			var stdout, stderr syncBuffer
+			var stdout, stderr testkit.SyncBuffer
 			if c := run(context.Background(), []string{"-addr", addr}, &stdout, &stderr, nil); c != 2 {
 				t.Errorf("exit %d, want 2", c)
 			}
