@@ -150,7 +150,7 @@ func (a *app) rotateBulk(ctx context.Context, fl rotateFlags, bf bulkFlags) erro
 	}
 	runner := handoff.Runner{Keys: svc, Deliverer: a.deliverer(), Getenv: a.env.getenv}
 	done := 0
-	results := runner.RunBatch(ctx, plan.items, a.destEnv(), fl.keepOld, func(r handoff.BatchResult) {
+	results := runner.RunBatch(ctx, plan.items, fl.keepOld, func(r handoff.BatchResult) {
 		if r.Skip == "" {
 			done++
 			a.step("Key %d %s (%d of %d): %s.", r.Key.ID, previewName(r.Key.Name), done, n, bulkStatus(r))
@@ -190,6 +190,7 @@ func (a *app) planBulk(ctx context.Context, svc *keys.Service, cfg *destination.
 	})
 	plan := &bulkPlan{gaps: keyGaps(inv.Gaps), orgsLeftOut: inv.OrgsLeftOut}
 	plan.items, plan.self = a.credentialLast(ctx, svc, cred, items)
+	handoff.OpenBatch(plan.items, a.destEnv())
 	plan.checks = a.checkBulk(ctx, plan.items)
 	return plan, nil
 }
@@ -254,13 +255,12 @@ func (a *app) checkBulk(ctx context.Context, items []handoff.BatchItem) []string
 		if it.Skip != "" {
 			continue
 		}
-		dests, err := destination.Open(it.Destinations, a.destEnv())
-		if err != nil {
-			checks[i] = a.red.Redact(err.Error())
+		if it.OpenErr != nil {
+			checks[i] = a.red.Redact(it.OpenErr.Error())
 			continue
 		}
 		var failed []string
-		for _, err := range d.PreflightEach(ctx, dests) {
+		for _, err := range d.PreflightEach(ctx, it.Opened) {
 			if err != nil {
 				failed = append(failed, a.red.Redact(err.Error()))
 			}

@@ -372,3 +372,34 @@ func TestBulkRotateNotListed(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
+
+// TestBulkRotateLooksUpGitHubCredentialOnce: with the GitHub credential
+// from `gh auth token`, a bulk rotation runs gh once for a key's GitHub
+// destination: the checks before the question and the rotation share the
+// destinations they open (a slow or prompting gh is waited for once).
+func TestBulkRotateLooksUpGitHubCredentialOnce(t *testing.T) {
+	w := newBulkWorld(t)
+	bin := t.TempDir()
+	runs := filepath.Join(bin, "runs")
+	script := "#!/bin/sh\necho run >> '" + runs + "'\n[ \"$1 $2\" = 'auth token' ] && echo " + destGitHubCred + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "gh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	w.env["GH_TOKEN"] = ""
+	w.env["PATH"] = bin + ":/usr/bin:/bin"
+	r := w.run("rotate", "--older-than", "90d", "--yes")
+	wantCode(t, r, ExitOK)
+	if got := row(t, r.stdout, "svc-c")[4]; got != "rotated" {
+		t.Fatalf("svc-c: status %q, want rotated\n%s\n%s", got, r.stdout, r.stderr)
+	}
+	if s, _ := w.gh.RepoSecret("acme/c", "NEON_API_KEY"); !w.works(s.Value) {
+		t.Error("the GitHub secret does not hold a working key")
+	}
+	b, err := os.ReadFile(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), "run"); got != 1 {
+		t.Errorf("gh ran %d times for one GitHub destination, want once", got)
+	}
+}

@@ -33,6 +33,11 @@ type BatchItem struct {
 	NewName      string
 	Destinations []destination.Spec
 	Skip         string
+	// Opened are Destinations opened by OpenBatch, or OpenErr why they
+	// could not be: the checks before the question and the rotation use
+	// the same ones, so a GitHub credential is looked up once.
+	Opened  []destination.Destination
+	OpenErr error
 }
 
 // PlanBatch selects, among listed, the keys older than opts.OlderThan and
@@ -125,6 +130,16 @@ func skipShared(items []BatchItem, held map[string][]string) {
 	}
 }
 
+// OpenBatch opens the destinations of each planned rotation not skipped,
+// into its Opened (or OpenErr), for the checks and the run.
+func OpenBatch(items []BatchItem, env destination.Env) {
+	for i := range items {
+		if items[i].Skip == "" {
+			items[i].Opened, items[i].OpenErr = destination.Open(items[i].Destinations, env)
+		}
+	}
+}
+
 // BatchResult is one key's outcome: Outcome, or Err (nothing was minted
 // for it), or skipped.
 type BatchResult struct {
@@ -141,9 +156,9 @@ func (b BatchResult) Failed() bool {
 // RunBatch rotates the planned keys one at a time, each to its own
 // destinations, and goes on past a failed key: one broken destination must
 // not leave every other key unrotated. It stops before the next key when ctx
-// ends. env opens the destinations; done (may be nil) sees each result as
-// it is known.
-func (r Runner) RunBatch(ctx context.Context, items []BatchItem, env destination.Env, keepOld bool, done func(BatchResult)) []BatchResult {
+// ends. items come from OpenBatch; done (may be nil) sees each result as it
+// is known.
+func (r Runner) RunBatch(ctx context.Context, items []BatchItem, keepOld bool, done func(BatchResult)) []BatchResult {
 	results := make([]BatchResult, 0, len(items))
 	for _, item := range items {
 		res := BatchResult{BatchItem: item}
@@ -152,7 +167,7 @@ func (r Runner) RunBatch(ctx context.Context, items []BatchItem, env destination
 		case ctx.Err() != nil:
 			res.Err = fmt.Errorf("not started: %w", ctx.Err())
 		default:
-			res.Outcome, res.Err = r.rotateOne(ctx, item, env, keepOld)
+			res.Outcome, res.Err = r.rotateOne(ctx, item, keepOld)
 		}
 		results = append(results, res)
 		if done != nil {
@@ -162,16 +177,15 @@ func (r Runner) RunBatch(ctx context.Context, items []BatchItem, env destination
 	return results
 }
 
-func (r Runner) rotateOne(ctx context.Context, item BatchItem, env destination.Env, keepOld bool) (*Outcome, error) {
-	dests, err := destination.Open(item.Destinations, env)
-	if err != nil {
-		return nil, err
+func (r Runner) rotateOne(ctx context.Context, item BatchItem, keepOld bool) (*Outcome, error) {
+	if item.OpenErr != nil {
+		return nil, item.OpenErr
 	}
 	old := item.Key
 	return r.Run(ctx, Plan{
 		Request:      r.Keys.RotateRequest(old, item.NewName),
 		Old:          &old,
-		Destinations: dests,
+		Destinations: item.Opened,
 		KeepOld:      keepOld,
 	})
 }

@@ -44,7 +44,8 @@ func TestBatchSkipsKeysThatShareADestination(t *testing.T) {
 	}
 	before := len(w.srv.LiveKeys())
 	items := handoff.PlanBatch(batch, cfg, r.Keys, handoff.BatchOptions{OlderThan: 90 * 24 * time.Hour, Now: time.Now()})
-	results := r.RunBatch(context.Background(), items, destination.Env{Getenv: w.getenv, Redactor: w.red}, false, nil)
+	handoff.OpenBatch(items, destination.Env{Getenv: w.getenv, Redactor: w.red})
+	results := r.RunBatch(context.Background(), items, false, nil)
 	if len(results) != 2 {
 		t.Fatalf("%d results, want 2", len(results))
 	}
@@ -85,7 +86,8 @@ func TestBatchSkipsAKeyWhoseDestinationHoldsAYoungerKey(t *testing.T) {
 	}
 	before := len(w.srv.LiveKeys())
 	items := handoff.PlanBatch(listed.Keys, cfg, r.Keys, handoff.BatchOptions{OlderThan: 90 * 24 * time.Hour, Now: time.Now()})
-	results := r.RunBatch(context.Background(), items, destination.Env{Getenv: w.getenv, Redactor: w.red}, false, nil)
+	handoff.OpenBatch(items, destination.Env{Getenv: w.getenv, Redactor: w.red})
+	results := r.RunBatch(context.Background(), items, false, nil)
 	var svc *handoff.BatchResult
 	for i := range results {
 		if results[i].Key.ID == oldID {

@@ -64,7 +64,8 @@ func TestBatchRotatesEachKeyToItsDestinationsAndGoesOnPastAFailure(t *testing.T)
 	}
 	items := handoff.PlanBatch(mine, cfg, r.Keys, handoff.BatchOptions{OlderThan: 90 * 24 * time.Hour, Now: now})
 	var seen []string
-	results := r.RunBatch(context.Background(), items, destination.Env{Getenv: w.getenv, Redactor: w.red}, false, func(b handoff.BatchResult) {
+	handoff.OpenBatch(items, destination.Env{Getenv: w.getenv, Redactor: w.red})
+	results := r.RunBatch(context.Background(), items, false, func(b handoff.BatchResult) {
 		seen = append(seen, b.Key.Name)
 	})
 
@@ -121,7 +122,8 @@ func TestBatchOutDirTakesTheUnheldKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := handoff.PlanBatch(lonely, nil, r.Keys, handoff.BatchOptions{Now: time.Now().Add(time.Hour), OutDir: outDir})
-	results := r.RunBatch(context.Background(), items, destination.Env{Getenv: w.getenv, Redactor: w.red}, false, nil)
+	handoff.OpenBatch(items, destination.Env{Getenv: w.getenv, Redactor: w.red})
+	results := r.RunBatch(context.Background(), items, false, nil)
 	if len(results) != 1 || results[0].Failed() {
 		t.Fatalf("results %+v", results)
 	}

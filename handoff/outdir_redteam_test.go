@@ -53,7 +53,8 @@ func TestBatchOutDirKeepsEveryTokenInsideAndApart(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := handoff.PlanBatch(batch, nil, r.Keys, handoff.BatchOptions{Now: time.Now().Add(time.Hour), OutDir: outDir})
-	results := r.RunBatch(context.Background(), items, destination.Env{Getenv: w.getenv, Redactor: w.red}, false, nil)
+	handoff.OpenBatch(items, destination.Env{Getenv: w.getenv, Redactor: w.red})
+	results := r.RunBatch(context.Background(), items, false, nil)
 	fingerprints := map[string]bool{}
 	for _, res := range results {
 		if res.Failed() || res.Outcome == nil {
