@@ -15,14 +15,30 @@ import (
 )
 
 // guard checks a /mcp request before mcp-go sees it: its Origin (DNS
-// rebinding), its body size, its credential and its rate; then it passes
-// the request on with the credential in its context.
+// rebinding), its credential, its rate and its body size; then it passes
+// the request on with the credential in its context. The body is read last:
+// a client refused for its origin, its credential or its rate must not make
+// the server read a megabyte first.
 func (h *Handler) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !h.originAllowed(origin) {
 			// A page of another site (perhaps one whose name now resolves
 			// to this machine) must not drive the tools.
-			writeText(w, http.StatusForbidden, "Forbidden: origin not allowed (see --allowed-origin)")
+			refuseUnread(w, r, http.StatusForbidden, "Forbidden: origin not allowed (see --allowed-origin)")
+			return
+		}
+		ctx, c, err := h.creds.resolve(r) // headers only: the body is not read yet
+		if err != nil {
+			status := http.StatusInternalServerError
+			if errors.As(err, new(badRequest)) {
+				status = http.StatusBadRequest
+			}
+			refuseUnread(w, r, status, err.Error())
+			return
+		}
+		if wait, ok := h.limiter.allow(c.limitKey); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			refuseUnread(w, r, http.StatusTooManyRequests, "Too many requests with this credential: retry after "+w.Header().Get("Retry-After")+" s")
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -33,23 +49,22 @@ func (h *Handler) guard(next http.Handler) http.Handler {
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
-		ctx, c, err := h.creds.resolve(r)
-		if err != nil {
-			status := http.StatusInternalServerError
-			if errors.As(err, new(badRequest)) {
-				status = http.StatusBadRequest
-			}
-			writeText(w, status, err.Error())
-			return
-		}
-		if wait, ok := h.limiter.allow(c.limitKey); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			writeText(w, http.StatusTooManyRequests, "Too many requests with this credential: retry after "+w.Header().Get("Retry-After")+" s")
-			return
-		}
 		markKind(r, c.kind)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
 	})
+}
+
+// refuseUnread answers a request refused before its body was read. If one
+// was announced, the connection closes after the answer: net/http would
+// otherwise read up to 256 KiB of it before answering, to reuse the
+// connection. Closing, it answers at once; then it drains at most 256 KiB
+// (none of a larger body, which it drops at once) without keeping it, so
+// that a client still sending does not get a reset that loses the answer.
+func refuseUnread(w http.ResponseWriter, r *http.Request, status int, text string) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	writeText(w, status, text)
 }
 
 // readBody reads a request body of at most limit bytes, or says why not.

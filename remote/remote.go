@@ -41,9 +41,21 @@ const (
 	// an assistant makes a few calls a second at most.
 	DefaultRate  = 20
 	DefaultBurst = 40
-	// DefaultShutdownGrace is how long in-flight calls may run after
-	// SIGTERM: within Kubernetes' default 30 s termination grace.
-	DefaultShutdownGrace = 20 * time.Second
+	// DefaultDrainDelay is how long, after SIGTERM, the server goes on
+	// serving while /readyz fails: a load balancer routes new requests to
+	// it for a few seconds more (Kubernetes removes the endpoint while the
+	// signal is sent, and every proxy learns of it a moment later).
+	DefaultDrainDelay = 5 * time.Second
+	// DefaultShutdownGrace is how long the calls in flight may still run
+	// once the drain delay is over and the server stopped accepting. With
+	// the drain delay and closeGrace it fits Kubernetes' default 30 s
+	// termination grace (shutdownBudget).
+	DefaultShutdownGrace = 12 * time.Second
+	// maxMintedRemembered is how many minted tokens the process redactor
+	// keeps masking by their exact value and pieces: far more than the
+	// tokens any answer or log line of the moment can hold; older Neon
+	// tokens are still masked by their shape.
+	maxMintedRemembered = 4096
 	// callTimeout bounds one request's handling: longer than a key search
 	// across organizations (keys.orgWalkTimeout, 2 minutes).
 	callTimeout = 150 * time.Second
@@ -70,10 +82,18 @@ type Config struct {
 	// that opens connections and sends nothing holds none for long); 10 s
 	// when 0.
 	ReadHeaderTimeout time.Duration
-	MaxBodyBytes      int64   // DefaultMaxBodyBytes when 0
-	Rate              float64 // calls per second per credential; DefaultRate when 0
-	Burst             int     // DefaultBurst when 0
-	ShutdownGrace     time.Duration
+	MaxBodyBytes      int64         // DefaultMaxBodyBytes when 0
+	Rate              float64       // calls per second per credential; DefaultRate when 0
+	Burst             int           // DefaultBurst when 0
+	ShutdownGrace     time.Duration // DefaultShutdownGrace when 0
+	// DrainDelay is how long, after Serve's ctx ended, the server goes on
+	// serving while /readyz fails, before it stops accepting. When 0:
+	// DefaultDrainDelay beyond loopback or behind a proxy (a load balancer
+	// may route to it), none on a loopback address (a local client only:
+	// Ctrl-C stops at once). Negative: none.
+	DrainDelay time.Duration
+	// After is the drain delay's timer; nil means time.After (tests set it).
+	After func(time.Duration) <-chan time.Time
 	// AccessLog receives one JSON line per HTTP request (no header, body or
 	// credential); nil discards.
 	AccessLog io.Writer
@@ -100,6 +120,12 @@ func (c *Config) setDefaults() {
 	if c.ShutdownGrace <= 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
 	}
+	if c.DrainDelay == 0 && (c.BehindProxy || !onLoopback(c.Addr)) {
+		c.DrainDelay = DefaultDrainDelay
+	}
+	if c.After == nil {
+		c.After = time.After
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -121,6 +147,9 @@ type Handler struct {
 // New builds the handler. It does not listen (see Serve).
 func New(cfg Config) (*Handler, error) {
 	cfg.setDefaults()
+	// The process redactor learns every token minted for a caller, for as
+	// long as the server runs: it keeps the newest only (secret.Redactor.Limit).
+	cfg.Server.Redactor.Limit(maxMintedRemembered)
 	if cfg.ServerCredential && cfg.Server.Keys == nil && cfg.Server.CredentialErr == nil {
 		return nil, errors.New("remote: --server-credential needs a credential (NEON_API_KEY_FILE)")
 	}
@@ -207,11 +236,15 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 // Drain makes /readyz fail, so that a load balancer stops sending requests.
 func (h *Handler) Drain() { h.draining.Store(true) }
 
-// Wait waits for the /mcp requests in flight, at most until ctx ends.
+// Wait waits for the /mcp requests in flight, and with a server credential
+// for the withdrawals its key service still runs, at most until ctx ends.
 func (h *Handler) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		h.inflight.Wait()
+		if h.cfg.ServerCredential && h.cfg.Server.Keys != nil {
+			h.cfg.Server.Keys.Settle()
+		}
 		close(done)
 	}()
 	select {
@@ -227,6 +260,12 @@ func writeText(w http.ResponseWriter, status int, text string) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, text+"\n")
+}
+
+// onLoopback reports whether addr (host:port) is on a loopback name.
+func onLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopbackName(host)
 }
 
 // listenerAddr is for messages: the address actually bound.

@@ -19,8 +19,14 @@ const (
 	idleTimeout       = 2 * time.Minute
 	// closeGrace is how long, after the shutdown grace ran out and the
 	// connections were closed, the calls cut short get to withdraw the keys
-	// they minted.
-	closeGrace = 15 * time.Second
+	// they minted (one revoke each).
+	closeGrace = 8 * time.Second
+	// terminationGrace is Kubernetes' default terminationGracePeriodSeconds:
+	// SIGKILL follows SIGTERM after it. shutdownBudget is the longest
+	// shutdown with the defaults; it stays well under terminationGrace so
+	// that no withdrawal is killed midway.
+	terminationGrace = 30 * time.Second
+	shutdownBudget   = DefaultDrainDelay + DefaultShutdownGrace + closeGrace
 )
 
 // CheckAddr refuses to serve plain HTTP beyond this machine: the credential
@@ -39,9 +45,11 @@ func CheckAddr(addr string, tls, behindProxy bool) error {
 }
 
 // Serve listens on cfg.Addr and serves until ctx ends, then shuts down
-// gracefully: /readyz fails at once, calls in flight get cfg.ShutdownGrace
-// to finish, and keys minted by calls cut short are withdrawn before it
-// returns. ready, if set, is told the address bound (":0" picks a port).
+// gracefully: /readyz fails at once while requests are still served for
+// cfg.DrainDelay, then the server stops accepting, calls in flight get
+// cfg.ShutdownGrace to finish, and keys minted by calls cut short are
+// withdrawn (for at most closeGrace) before it returns. ready, if set, is
+// told the address bound (":0" picks a port).
 func Serve(ctx context.Context, cfg Config, ready func(addr string)) error {
 	cfg.setDefaults()
 	useTLS := cfg.TLSCert != "" || cfg.TLSKey != ""
@@ -89,27 +97,31 @@ func Serve(ctx context.Context, cfg Config, ready func(addr string)) error {
 	case <-ctx.Done():
 	}
 	h.shutdown(srv, errLog)
-	if cfg.ServerCredential && cfg.Server.Keys != nil {
-		cfg.Server.Keys.Settle()
-	}
 	return nil
 }
 
-// shutdown stops accepting, lets the calls in flight finish within the
-// grace, then closes what is left and waits, bounded, for the calls cut
-// short to withdraw what they minted.
+// shutdown fails /readyz and serves on for the drain delay, then stops
+// accepting, lets the calls in flight finish within the grace, closes what
+// is left and waits, bounded, for the calls cut short to withdraw what they
+// minted.
 func (h *Handler) shutdown(srv *http.Server, errLog *log.Logger) {
 	h.Drain()
+	if h.cfg.DrainDelay > 0 {
+		// Each answer from now on closes its connection: a client's next
+		// request dials again and reaches an instance still in service,
+		// where one on a kept connection would come back here.
+		srv.SetKeepAlivesEnabled(false)
+		<-h.cfg.After(h.cfg.DrainDelay)
+	}
 	graceCtx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(graceCtx); err == nil {
-		return
+	if err := srv.Shutdown(graceCtx); err != nil {
+		errLog.Printf("calls still running after %s: cutting them short", h.cfg.ShutdownGrace)
+		_ = srv.Close() // cancels the requests' contexts
 	}
-	errLog.Printf("calls still running after %s: cutting them short", h.cfg.ShutdownGrace)
-	_ = srv.Close() // cancels the requests' contexts
 	closeCtx, cancelClose := context.WithTimeout(context.Background(), closeGrace)
 	defer cancelClose()
 	if err := h.Wait(closeCtx); err != nil {
-		errLog.Printf("calls still running after the connections closed: exiting anyway")
+		errLog.Printf("withdrawals still running after %s: exiting anyway", closeGrace)
 	}
 }
