@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"github.com/neonkeys/neonkeys/internal/buildinfo"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/neonkeys/neonkeys/config"
+	"github.com/neonkeys/neonkeys/internal/buildinfo"
 	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/remote"
 	"github.com/neonkeys/neonkeys/server"
@@ -102,6 +103,13 @@ func (a *app) serveHTTP(cmd *cobra.Command, opts server.Options, h *httpFlags) e
 		AllowedOrigins: h.allowedOrigins, Server: opts, ServerCredential: h.serverCredential,
 		API: api, Rate: h.rate, AccessLog: a.stderr,
 	}
+	if a.env.getenv("GOGC") == "" {
+		// A server answering thousands of small calls a second spends a
+		// sixth of its CPU in the collector at the default (100), for a
+		// heap of a few MB; 400 trades about 10 MB of memory for that
+		// CPU (bench/README.md, remote mode). GOGC still decides when set.
+		debug.SetGCPercent(remoteGCPercent)
+	}
 	scheme := "http"
 	if h.tlsCert != "" {
 		scheme = "https"
@@ -114,6 +122,9 @@ func (a *app) serveHTTP(cmd *cobra.Command, opts server.Options, h *httpFlags) e
 	}
 	return nil
 }
+
+// remoteGCPercent is the collector's target in remote mode (see serveHTTP).
+const remoteGCPercent = 400
 
 // httpUsage is the note mcp's help gives about remote mode.
 const httpUsage = `

@@ -24,6 +24,14 @@ func (c *courier) Expect(_ string, settle func(error)) {
 	c.pending = append(c.pending, settle)
 }
 
+// expecting reports whether the answer carries a token whose delivery
+// waits for it.
+func (c *courier) expecting() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.pending) > 0
+}
+
 // settle tells every token's delivery how the answer went (nil: written).
 func (c *courier) settle(err error) {
 	c.mu.Lock()

@@ -228,7 +228,10 @@ func (h *Handler) serveMCP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(ctx)
 	aw := &answerWriter{ResponseWriter: w}
 	h.mcp.ServeHTTP(aw, r)
-	if call.courier != nil {
+	// Only an answer carrying a token is flushed here, to learn whether it
+	// reached the connection; any other is written once, when the handler
+	// returns (a flush would cost a second write to the socket per call).
+	if call.courier != nil && call.courier.expecting() {
 		call.courier.settle(aw.delivered(r))
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -29,6 +31,9 @@ type config struct {
 	scaleRuns   int // cold runs per account size
 	out         string
 	workdir     string
+
+	remoteMode bool // -remote: measure neonkeys mcp --http only
+	remote     remoteConfig
 }
 
 func main() {
@@ -46,7 +51,21 @@ func main() {
 	flag.IntVar(&cfg.scaleRuns, "scale-runs", 7, "cold runs per account size")
 	flag.StringVar(&cfg.out, "out", "", "also write the Markdown report to this file")
 	flag.StringVar(&cfg.workdir, "workdir", "", "scratch folder (default: a new temporary one, removed at the end)")
+	flag.BoolVar(&cfg.remoteMode, "remote", false, "measure only remote mode (neonkeys mcp --http) under load; no peers")
+	flag.IntVar(&cfg.remote.clients, "remote-clients", 32, "with -remote: concurrent clients")
+	flag.IntVar(&cfg.remote.calls, "remote-calls", 100_000, "with -remote: measured list_api_keys calls per setup")
+	flag.IntVar(&cfg.remote.warm, "remote-warm", 5_000, "with -remote: calls before measuring")
+	instances := flag.String("remote-instances", "1,3", "with -remote: the setups, as numbers of instances (comma-separated)")
+	flag.BoolVar(&cfg.remote.pin, "remote-pin", false, "with -remote: also run one instance alone on CPU 1, clients and fake on CPU 0")
 	flag.Parse()
+	for _, f := range strings.Split(*instances, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "bench: -remote-instances: %q is not a number of instances\n", f)
+			os.Exit(2)
+		}
+		cfg.remote.instances = append(cfg.remote.instances, n)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -64,6 +83,9 @@ func run(ctx context.Context, cfg config) error {
 		}
 		defer os.RemoveAll(dir)
 		cfg.workdir = dir
+	}
+	if cfg.remoteMode {
+		return runRemote(ctx, cfg)
 	}
 	if err := buildAll(ctx, &cfg); err != nil {
 		return err
