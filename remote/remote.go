@@ -52,10 +52,12 @@ const (
 	// termination grace (shutdownBudget).
 	DefaultShutdownGrace = 12 * time.Second
 	// maxMintedRemembered is how many minted tokens the process redactor
-	// keeps masking by their exact value and pieces: far more than the
-	// tokens any answer or log line of the moment can hold; older Neon
-	// tokens are still masked by their shape.
-	maxMintedRemembered = 4096
+	// keeps masking by their exact value and pieces: the tokens of the
+	// calls of the last minutes, whose withdrawals and revokes may still
+	// log; older Neon tokens are still masked by their shape. Each one kept
+	// costs every answer a scan (secret.BenchmarkRedactHolding: a 25 KB
+	// listing takes over ten times as long holding 4,096 as holding 256).
+	maxMintedRemembered = 256
 	// callTimeout bounds one request's handling: longer than a key search
 	// across organizations (keys.orgWalkTimeout, 2 minutes).
 	callTimeout = 150 * time.Second

@@ -1,8 +1,14 @@
 package remote
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/neonkeys/neonkeys/secret"
+	"github.com/neonkeys/neonkeys/server"
 )
 
 // TestShutdownFitsKubernetesGrace: with the defaults, the longest shutdown
@@ -40,6 +46,38 @@ func TestDrainDelayDefault(t *testing.T) {
 		c.setDefaults()
 		if c.DrainDelay != tt.want {
 			t.Errorf("%s behind proxy %v, DrainDelay %s: %s, want %s", tt.addr, tt.behindProxy, tt.delay, c.DrainDelay, tt.want)
+		}
+	}
+}
+
+// TestProcessRedactorKeepsNewestMinted: the tokens minted for callers are
+// learned by the process redactor for as long as the server runs; it keeps
+// the newest maxMintedRemembered of them, so memory and the cost of every
+// redaction stop growing, and masks a forgotten Neon token by its shape.
+func TestProcessRedactorKeepsNewestMinted(t *testing.T) {
+	red := secret.NewRedactor()
+	if _, err := New(Config{Server: server.Options{Version: "test", Redactor: red}}); err != nil {
+		t.Fatal(err)
+	}
+	token := func(i int) string { // no two share a run of 16 characters
+		sum := sha256.Sum256([]byte(fmt.Sprint(i)))
+		return "minted-" + hex.EncodeToString(sum[:16])
+	}
+	const neonShaped = "napi_mintedlongagoAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	red.Scoped("request-credential-zxcvbnmlkj").Add(neonShaped) // as a request's API client does
+	for i := range 2 * maxMintedRemembered {
+		red.Scoped("request-credential-zxcvbnmlkj").Add(token(i))
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{token(2*maxMintedRemembered - 1), true},
+		{token(0), false},
+		{neonShaped, true},
+	} {
+		if got := red.Contains("x " + tt.in); got != tt.want {
+			t.Errorf("the process redactor masks %q: %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }

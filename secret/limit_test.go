@@ -89,3 +89,44 @@ func TestLimitKeepsAtMostN(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRedactHolding measures what each minted token a redactor keeps
+// costs every text it redacts (a 25 KB listing and a 1 KB answer): the
+// reason the process redactor of remote mode keeps a bounded number.
+func BenchmarkRedactHolding(b *testing.B) {
+	for _, size := range []int{4, 100} {
+		text := benchKeyListJSON(size, 0)
+		for _, held := range []int{0, 256, 1024, 4096} {
+			b.Run(fmt.Sprintf("%dKB/%d_tokens", len(text)>>10, held), func(b *testing.B) {
+				r := NewRedactor()
+				for i := range held {
+					r.Add(minted(i))
+				}
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					_ = r.Redact(text)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkAddAtLimit measures registering a minted token with a process
+// redactor that is at its limit: the oldest quarter is forgotten and the
+// piece index rebuilt once every limit/4 tokens, under the write lock.
+func BenchmarkAddAtLimit(b *testing.B) {
+	for _, limit := range []int{256, 1024, 4096} {
+		b.Run(fmt.Sprint(limit), func(b *testing.B) {
+			r := NewRedactor()
+			r.Limit(limit)
+			i := 0
+			for ; i < limit; i++ {
+				r.Add(minted(i))
+			}
+			for b.Loop() {
+				r.Add(minted(i))
+				i++
+			}
+		})
+	}
+}
