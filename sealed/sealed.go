@@ -66,7 +66,8 @@ const KeySize = 32
 
 // NewWithKey returns a Sealer with the given key, so that several processes
 // sharing it (remote mode behind a load balancer) open each other's states.
-// Each still refuses a replay only of the states it opened itself.
+// Each still refuses a replay only of the states it opened itself: the
+// caller's Terms.World is what refuses one spent on another process.
 func NewWithKey(key []byte, ttl time.Duration, now func() time.Time) (*Sealer, error) {
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("sealed: the key must be %d bytes, not %d", KeySize, len(key))

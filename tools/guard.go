@@ -38,7 +38,11 @@ type action struct {
 
 // namedWorld is an action's world when it mints a key named like its plan
 // at scope's scope: the ids of the keys that already bear that name, so a
-// yes mints one key, not one per instance it is replayed on.
+// yes mints one key, not one per instance it is replayed on. Its limits:
+// lists omit revoked keys, so once the key a yes minted is revoked the
+// world is again the one asked about, and a replay within the state's
+// expiry passes; two replays racing on two instances both read it before
+// either creates.
 func (d Deps) namedWorld(scope keys.CreateRequest) func(ctx context.Context, plan string) (string, error) {
 	return func(ctx context.Context, plan string) (string, error) {
 		scope.Name = plan
