@@ -96,7 +96,7 @@ func TestLimitKeepsAtMostN(t *testing.T) {
 func BenchmarkRedactHolding(b *testing.B) {
 	for _, size := range []int{4, 100} {
 		text := benchKeyListJSON(size, 0)
-		for _, held := range []int{0, 256, 1024, 4096} {
+		for _, held := range []int{0, 16, 64, 256, 1024, 4096} {
 			b.Run(fmt.Sprintf("%dKB/%d_tokens", len(text)>>10, held), func(b *testing.B) {
 				r := NewRedactor()
 				for i := range held {

@@ -60,6 +60,10 @@ type Redactor struct {
 	mu     sync.RWMutex
 	values []string // longest first, so a value containing another is masked whole
 	pieces pieceIndex
+	// uncovered counts the values the piece index cannot find on its own
+	// (see covered): only with one of them must the exact pass run on a
+	// text in which the index found nothing.
+	uncovered int
 	// parent, set by Scoped, masks everything else, and learns what Add
 	// registers: only the values given to Scoped die with this redactor.
 	parent *Redactor
@@ -120,10 +124,14 @@ func (r *Redactor) forgetOldest() {
 	r.learned = append([]string(nil), r.learned[drop:]...)
 	kept := r.values[:0]
 	r.pieces = pieceIndex{}
+	r.uncovered = 0
 	for _, v := range r.values {
 		if !gone[v] {
 			kept = append(kept, v)
 			r.pieces.add(v)
+			if !covered(v) {
+				r.uncovered++
+			}
 		}
 	}
 	clear(r.values[len(kept):]) // no reference to a forgotten value stays in the array
@@ -163,6 +171,9 @@ func (r *Redactor) addOwn(values []string) {
 		}
 		r.values = append(r.values, v)
 		r.pieces.add(v)
+		if !covered(v) {
+			r.uncovered++
+		}
 		if r.limit > 0 {
 			r.learned = append(r.learned, v)
 		}
@@ -173,6 +184,13 @@ func (r *Redactor) addOwn(values []string) {
 	}
 	r.forgetOldest()
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
+}
+
+// covered reports whether the piece index finds every occurrence of v on
+// its own: v's skeleton holds a whole window, and v holds no Mask (the
+// index reads the text on either side of a Mask apart).
+func covered(v string) bool {
+	return len(skeleton(v)) >= pieceLen && !strings.Contains(v, Mask)
 }
 
 // Known returns a redactor that knows the secret values r knows now and
@@ -229,12 +247,21 @@ func (r *Redactor) Redact(s string) string {
 // row or spelled out), shapes.
 func (r *Redactor) redact(s string) string {
 	r.mu.RLock()
-	for _, v := range r.values {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, Mask)
+	// The piece index finds every covered value wherever it stands, so the
+	// exact pass (a scan of the text per value: the cost of a redactor
+	// holding many tokens) runs only when the index found something, or
+	// when a value escapes it. It runs first then, so a value is masked
+	// whole, with its characters outside the skeleton's alphabet.
+	masked := r.pieces.mask(s)
+	if masked != s || r.uncovered > 0 {
+		for _, v := range r.values {
+			if strings.Contains(s, v) {
+				s = strings.ReplaceAll(s, v, Mask)
+			}
 		}
+		masked = r.pieces.mask(s)
 	}
-	s = r.pieces.mask(s)
+	s = masked
 	r.mu.RUnlock()
 	if r.parent != nil {
 		return r.parent.redact(s)
