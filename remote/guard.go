@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/neonkeys/neonkeys/internal/netx"
 )
 
 // guard checks a /mcp request before mcp-go sees it: its Origin (DNS
@@ -95,17 +97,7 @@ func (h *Handler) originAllowed(origin string) bool {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	return isLoopbackName(u.Hostname())
-}
-
-// isLoopbackName reports whether host (no port) names this machine's
-// loopback interface.
-func isLoopbackName(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return netx.IsLoopbackHost(u.Hostname())
 }
 
 // clientIP is the peer's address without its port, for the rate limit of

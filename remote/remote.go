@@ -19,6 +19,7 @@ import (
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/neonkeys/neonkeys/internal/netx"
 	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/server"
 )
@@ -270,7 +271,7 @@ func writeText(w http.ResponseWriter, status int, text string) {
 // onLoopback reports whether addr (host:port) is on a loopback name.
 func onLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
-	return err == nil && isLoopbackName(host)
+	return err == nil && netx.IsLoopbackHost(host)
 }
 
 // listenerAddr is for messages: the address actually bound.

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/neonkeys/neonkeys/internal/netx"
 )
 
 // Timeouts of the HTTP server: every phase of a request is bounded.
@@ -37,7 +39,7 @@ func CheckAddr(addr string, tls, behindProxy bool) error {
 	if err != nil {
 		return fmt.Errorf("--http %s: not host:port: %w", addr, err)
 	}
-	if tls || behindProxy || isLoopbackName(host) {
+	if tls || behindProxy || netx.IsLoopbackHost(host) {
 		return nil
 	}
 	return fmt.Errorf("--http %s is not a loopback address: Neon keys would cross the network in clear; "+

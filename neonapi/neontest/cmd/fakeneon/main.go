@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/neonkeys/neonkeys/internal/netx"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -114,11 +115,7 @@ func checkLoopback(addr string) error {
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
 		return fmt.Errorf("-addr %q: bad port", addr)
 	}
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
+	if !netx.IsLoopbackHost(host) {
 		return errors.New("-addr must be a loopback address (127.0.0.1, [::1] or localhost), got " + strconv.Quote(addr))
 	}
 	return nil
