@@ -60,7 +60,10 @@ func (p *pieceIndex) add(v string) {
 	skel := skeleton(v)
 	for i := 0; i+pieceLen <= len(skel); i++ {
 		if p.skel == nil {
-			p.initSkeleton()
+			// Sized for v's windows: a request's scoped redactor
+			// indexes one credential, and growing the map step by step
+			// was most of that cost.
+			p.initSkeleton(len(skel) - pieceLen + 1)
 		}
 		w := skel[i : i+pieceLen]
 		p.skel[w] = struct{}{}
@@ -93,8 +96,8 @@ func (p *pieceIndex) add(v string) {
 }
 
 // initSkeleton numbers the alphabet and makes the skeleton's tables.
-func (p *pieceIndex) initSkeleton() {
-	p.skel = map[string]struct{}{}
+func (p *pieceIndex) initSkeleton(windows int) {
+	p.skel = make(map[string]struct{}, windows)
 	p.code = new([256]byte)
 	p.pairs = new([64 * 64]byte)
 	next := byte(1)
@@ -109,6 +112,7 @@ func (p *pieceIndex) initSkeleton() {
 // skeleton returns the characters of v in the token alphabet.
 func skeleton(v string) string {
 	var b strings.Builder
+	b.Grow(len(v))
 	for i := 0; i < len(v); i++ {
 		if isAlphabet(v[i]) {
 			b.WriteByte(v[i])
