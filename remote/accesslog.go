@@ -5,16 +5,29 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/neonkeys/neonkeys/tools"
 )
 
 // accessRecord collects what the access log says of one request.
 type accessRecord struct {
 	status int
 	bytes  int64
-	kind   string // credential kind: none, header, server ("" before guard ran)
+	kind   string             // credential kind: none, header, server ("" before guard ran)
+	call   *tools.CallOutcome // the tool call the request made, if any
 }
 
 type accessKey struct{}
+
+// noteCall returns the tools.Request.Called of r: it notes a tool call's
+// outcome for r's access-log line.
+func noteCall(r *http.Request) func(tools.CallOutcome) {
+	rec, ok := r.Context().Value(accessKey{}).(*accessRecord)
+	if !ok {
+		return nil
+	}
+	return func(o tools.CallOutcome) { rec.call = &o }
+}
 
 // markKind notes the request's credential kind for the access log.
 func markKind(r *http.Request, kind string) {
@@ -43,7 +56,7 @@ func (h *Handler) logAccess(w http.ResponseWriter, r *http.Request, next http.Ha
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
-	h.access.LogAttrs(r.Context(), slog.LevelInfo, "http",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status),
@@ -51,7 +64,11 @@ func (h *Handler) logAccess(w http.ResponseWriter, r *http.Request, next http.Ha
 		slog.Int64("ms", time.Since(start).Milliseconds()),
 		slog.String("peer", clientIP(r)),
 		slog.String("credential", rec.kind),
-	)
+	}
+	if c := rec.call; c != nil {
+		attrs = append(attrs, slog.String("tool", c.Tool), slog.Bool("is_error", c.IsError), slog.Bool("input_required", c.InputRequired))
+	}
+	h.access.LogAttrs(r.Context(), slog.LevelInfo, "http", attrs...)
 }
 
 // recordingWriter records the status and size of an answer; it keeps

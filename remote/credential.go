@@ -112,7 +112,7 @@ func (c *credentials) resolve(r *http.Request) (context.Context, call, error) {
 	ctx := r.Context()
 	if c.cfg.ServerCredential {
 		out := &courier{}
-		ctx = tools.WithRequest(ctx, tools.Request{Keys: c.cfg.Server.Keys, CredentialErr: c.cfg.Server.CredentialErr, Courier: out})
+		ctx = tools.WithRequest(ctx, tools.Request{Keys: c.cfg.Server.Keys, CredentialErr: c.cfg.Server.CredentialErr, Courier: out, Called: noteCall(r)})
 		return ctx, call{kind: kindServer, svc: c.cfg.Server.Keys, courier: out, limitKey: kindServer}, nil
 	}
 	values := r.Header.Values("Authorization")
@@ -141,7 +141,7 @@ func (c *credentials) resolve(r *http.Request) (context.Context, call, error) {
 	sum := sha256.Sum256([]byte(token))
 	digest := hex.EncodeToString(sum[:16])
 	out := &courier{}
-	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red, Principal: digest, Courier: out})
+	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red, Principal: digest, Courier: out, Called: noteCall(r)})
 	return ctx, call{kind: kindBearer, svc: svc, courier: out, limitKey: "key:" + digest}, nil
 }
 

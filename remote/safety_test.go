@@ -152,24 +152,33 @@ func TestHealth(t *testing.T) {
 	}
 }
 
-// TestAccessLog: one JSON line per request with method, path, status and
-// credential kind, and no credential, header or body.
+// TestAccessLog: one JSON line per request with method, path, status,
+// credential kind and the tool called with its outcome, and no credential,
+// header, argument or result. The tool call makes no second line in the
+// server log.
 func TestAccessLog(t *testing.T) {
 	e := newEnv(t)
 	_, url := e.start(e.config())
 	c := e.connect(url, bearer(e.fx.AdminToken))
-	e.call(c, "list_api_keys", `{}`)
+	e.call(c, "list_api_keys", `{"name_contains":"zebra-marker"}`)
 	post(t, url, initialize, map[string]string{"Authorization": "Basic " + e.fx.MemberToken})
 	log := e.access.String()
-	for _, want := range []string{`"path":"/mcp"`, `"status":200`, `"credential":"header"`, `"status":400`} {
+	for _, want := range []string{`"path":"/mcp"`, `"status":200`, `"credential":"header"`, `"status":400`,
+		`"tool":"list_api_keys","is_error":false,"input_required":false`} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("access log lacks %s:\n%s", want, log)
 		}
 	}
-	for _, secret := range []string{e.fx.AdminToken, e.fx.MemberToken, "Bearer", "list_api_keys"} {
+	for _, secret := range []string{e.fx.AdminToken, e.fx.MemberToken, "Bearer", "zebra-marker", "personal key"} {
 		if strings.Contains(log, secret) {
 			t.Fatalf("access log holds %q:\n%s", secret, log)
 		}
+	}
+	if n := strings.Count(log, "\n"); n != 3 {
+		t.Fatalf("access log has %d lines for 3 requests:\n%s", n, log)
+	}
+	if strings.Contains(e.log.String(), "tool call") {
+		t.Fatalf("the server log repeats the access log's tool call:\n%s", e.log.String())
 	}
 }
 

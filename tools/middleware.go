@@ -33,7 +33,7 @@ func Middleware(d Deps) server.ToolHandlerMiddleware {
 					res, err = errorResult("Internal error in "+req.Params.Name+": the call failed unexpectedly. "+
 						"If it was meant to change a key, check the result with list_api_keys before trying again."), nil
 				}
-				if res != nil {
+				if res != nil && !reportCall(ctx, CallOutcome{Tool: req.Params.Name, IsError: res.IsError, InputRequired: res.NeedsInput()}) {
 					log.Info("tool call", "tool", req.Params.Name, "ms", time.Since(start).Milliseconds(),
 						"is_error", res.IsError, "input_required", res.NeedsInput())
 				}

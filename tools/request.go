@@ -23,6 +23,19 @@ type Request struct {
 	// Courier, when set, writes this request's answer: a token in it counts
 	// as delivered only once it was written (see Deps.Courier).
 	Courier Courier
+	// Called, when set, is told each tool call's outcome in place of the
+	// server log's "tool call" line: remote mode puts it into the request's
+	// access-log line, one line per call instead of two. Refusals,
+	// failures and panics are still logged.
+	Called func(CallOutcome)
+}
+
+// CallOutcome is what the log says of a tool call: never its arguments or
+// its result.
+type CallOutcome struct {
+	Tool          string
+	IsError       bool
+	InputRequired bool
 }
 
 type requestKey struct{}
@@ -49,6 +62,17 @@ func (d Deps) forRequest(ctx context.Context) Deps {
 		d.Courier = r.Courier
 	}
 	return d
+}
+
+// reportCall tells ctx's remote request how a tool call ended, if it asked
+// (Request.Called); it returns false on stdio, where the server log says it.
+func reportCall(ctx context.Context, o CallOutcome) bool {
+	r, ok := ctx.Value(requestKey{}).(*Request)
+	if !ok || r.Called == nil {
+		return false
+	}
+	r.Called(o)
+	return true
 }
 
 // principal is the bound prefix of a confirmation state for ctx's remote
