@@ -102,12 +102,9 @@ func CreateProjectScopedKey(d Deps) server.ServerTool {
 func (d Deps) createToDestinations(ctx context.Context, req mcp.CallToolRequest, confirmed bool, args createArgs,
 	plan keys.CreateRequest, specs []destination.Spec) *mcp.CallToolResult {
 	const refused = "Not created"
-	dests, err := d.openDestinations(specs)
-	if err != nil {
-		return errorResult(refused + ": " + err.Error() + ".")
-	}
-	if failures := d.preflight(ctx, dests); failures != "" {
-		return preflightRefusal(refused, failures)
+	dests, res := d.openChecked(ctx, refused, specs)
+	if res != nil {
+		return res
 	}
 	preview := fmt.Sprintf("create a key named %q scoped to %s; %s", clean(plan.Name), plan.ScopeText(), deliveryPreview(dests)) +
 		d.heldElsewhere("", dests)
@@ -116,24 +113,15 @@ func (d Deps) createToDestinations(ctx context.Context, req mcp.CallToolRequest,
 		plan: plan.Name, world: d.namedWorld(plan)}); res != nil {
 		return res
 	}
-	o, err := d.runner().Run(ctx, handoff.Plan{Request: plan, Destinations: dests})
-	if err != nil {
-		return runFailed(d, NameCreateProject, refused, keys.OpCreate, err)
+	o, res := d.runDelivery(ctx, NameCreateProject, refused, keys.OpCreate, handoff.Plan{Request: plan, Destinations: dests})
+	if res != nil {
+		return res
 	}
-	logDeliveries(d, NameCreateProject, o)
 	out := createResult{NewKeyView: newKeyOf(o), handoffView: outcomeOf(o)}
 	key := fmt.Sprintf("key %d %q scoped to %s (token %s)", out.ID, out.Name, o.New.ScopeText(), out.Fingerprint)
-	var head string
-	switch o.Next {
-	case destination.Withdraw:
-		head = "Not created: no destination received the token of the new " + key + ", " + withdrawnText(o) + ". Its token is in no answer."
-	case destination.Rescue:
-		head = "Created " + key + ", but only some destinations received its token; it is in no answer."
-	default:
-		head = "Created " + key + ": every destination received its token; it is in no answer."
-	}
-	isError := o.Next != destination.RevokeOld
-	res := structured(out, joinLines(append([]string{head}, deliveryLines(o)...), isError))
-	res.IsError = isError
-	return res
+	return deliveryAnswer(out, o, deliveryHeads{
+		withdrawn: "Not created: no destination received the token of the new " + key + ", " + withdrawnText(o) + ". Its token is in no answer.",
+		partial:   "Created " + key + ", but only some destinations received its token; it is in no answer.",
+		complete:  "Created " + key + ": every destination received its token; it is in no answer.",
+	})
 }

@@ -184,12 +184,9 @@ type rotateBinding struct {
 func (d Deps) rotateToDestinations(ctx context.Context, req mcp.CallToolRequest, confirmed bool, args rotateArgs,
 	target keys.Target, plan keys.CreateRequest, specs []destination.Spec) *mcp.CallToolResult {
 	const refused = "Not rotated"
-	dests, err := d.openDestinations(specs)
-	if err != nil {
-		return errorResult(refused + ": " + err.Error() + ".")
-	}
-	if failures := d.preflight(ctx, dests); failures != "" {
-		return preflightRefusal(refused, failures)
+	dests, res := d.openChecked(ctx, refused, specs)
+	if res != nil {
+		return res
 	}
 	old := target.Key
 	if hasSelf(dests) {
@@ -215,38 +212,31 @@ func (d Deps) rotateToDestinations(ctx context.Context, req mcp.CallToolRequest,
 		return res
 	}
 	plan.Name = approvedName
-	o, err := d.runner().Run(ctx, handoff.Plan{Request: plan, Old: &old, Destinations: dests, KeepOld: args.KeepOld})
-	if err != nil {
-		return runFailed(d, NameRotate, refused, keys.OpRotate, err)
+	o, res := d.runDelivery(ctx, NameRotate, refused, keys.OpRotate,
+		handoff.Plan{Request: plan, Old: &old, Destinations: dests, KeepOld: args.KeepOld})
+	if res != nil {
+		return res
 	}
-	logDeliveries(d, NameRotate, o)
 	out := rotateResult{NewKey: newKeyOf(o), OldKey: newKeyView(old), OldRevoked: o.Revoked != nil, handoffView: outcomeOf(o)}
 	if o.RevokeErr != nil {
 		logFailure(d, NameRotate, o.RevokeErr)
 		out.Warning = "revoking the old key failed: " + explain(keys.OpRevoke, o.RevokeErr)
 	}
-	isError := o.Next != destination.RevokeOld
-	lines := []string{rotationHead(o, out)}
-	lines = append(lines, deliveryLines(o)...)
-	lines = append(lines, oldKeyLine(o, out))
-	res = structured(out, joinLines(lines, isError))
-	res.IsError = isError
+	res = deliveryAnswer(out, o, rotationHeads(o, out), oldKeyLine(o, out))
 	if !hasSelf(dests) && o.Revoked != nil {
 		return withSentence(res, target.SelfAfter(keys.OpRotate))
 	}
 	return res
 }
 
-// rotationHead is the first sentence of a rotation's answer.
-func rotationHead(o *handoff.Outcome, out rotateResult) string {
+// rotationHeads are the first sentences of a rotation's answer.
+func rotationHeads(o *handoff.Outcome, out rotateResult) deliveryHeads {
 	key := fmt.Sprintf("new key %d %q (%s, token %s)", out.NewKey.ID, out.NewKey.Name, o.New.ScopeText(), out.NewKey.Fingerprint)
-	switch o.Next {
-	case destination.Withdraw:
-		return "Not rotated: no destination received the token of the " + key + ", " + withdrawnText(o) + "; the old key still works. Its token is in no answer."
-	case destination.Rescue:
-		return "Rotation incomplete: only some destinations received the token of the " + key + "; both keys stay live. Its token is in no answer."
+	return deliveryHeads{
+		withdrawn: "Not rotated: no destination received the token of the " + key + ", " + withdrawnText(o) + "; the old key still works. Its token is in no answer.",
+		partial:   "Rotation incomplete: only some destinations received the token of the " + key + "; both keys stay live. Its token is in no answer.",
+		complete:  "Rotated: every destination received the token of the " + key + "; it is in no answer.",
 	}
-	return "Rotated: every destination received the token of the " + key + "; it is in no answer."
 }
 
 // oldKeyLine says what became of the old key.
