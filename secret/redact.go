@@ -187,10 +187,13 @@ func (r *Redactor) addOwn(values []string) {
 }
 
 // covered reports whether the piece index finds every occurrence of v on
-// its own: v's skeleton holds a whole window, and v holds no Mask (the
-// index reads the text on either side of a Mask apart).
+// its own: v's skeleton holds a whole window, and no Mask in a text can
+// cut v. The index reads the text on either side of a Mask apart, and a
+// Mask cuts a value that holds one, begins with its end ("D]…": in
+// "[REDACTE"+v the index sees v less "D") or ends with its start ("…[R"):
+// each such value holds a bracket.
 func covered(v string) bool {
-	return len(skeleton(v)) >= pieceLen && !strings.Contains(v, Mask)
+	return len(skeleton(v)) >= pieceLen && !strings.ContainsAny(v, "[]")
 }
 
 // Known returns a redactor that knows the secret values r knows now and
