@@ -34,6 +34,12 @@ type Plan struct {
 	// KeepOld leaves the old key live even when every destination holds the
 	// new token: "create, switch callers, then revoke" by hand.
 	KeepOld bool
+	// Preflighted: the caller checked every destination moments before, in
+	// the same call, with no person asked in between (an MCP tool: a
+	// confirmation arrives as a call of its own, which checks afresh), so
+	// Run does not check again. The CLI leaves it false: its person may read
+	// the question for minutes, and a destination can change meanwhile.
+	Preflighted bool
 }
 
 // Outcome says what became of each key. New's Token is cleared: with
@@ -100,8 +106,10 @@ func (r Runner) Run(ctx context.Context, plan Plan) (*Outcome, error) {
 	// Callers preflight before their confirmation too (so nobody is asked
 	// about a rotation that cannot deliver); this checks again, as a
 	// destination may have changed while the person read the preview.
-	if err := r.Deliverer.Preflight(ctx, plan.Destinations); err != nil {
-		return nil, err
+	if !plan.Preflighted {
+		if err := r.Deliverer.Preflight(ctx, plan.Destinations); err != nil {
+			return nil, err
+		}
 	}
 	created, err := r.Keys.Create(ctx, plan.Request)
 	if err != nil {

@@ -379,3 +379,34 @@ func TestInterruptAfterEveryDeliveryKeepsTheOldKey(t *testing.T) {
 		t.Fatalf("outcome %+v: want the old key kept after an interruption", out)
 	}
 }
+
+// TestRunPreflightsUnlessTheCallerJustDid: Run checks the destinations
+// again before minting, except when the plan says its caller did so
+// moments before in the same call (Preflighted). The fake GitHub answers
+// one public-key read (its only GET) per preflight and one per delivery.
+func TestRunPreflightsUnlessTheCallerJustDid(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		preflighted bool
+		wantReads   int
+	}{
+		{"checks again", false, 2},
+		{"just checked", true, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			plan := w.rotatePlan(w.open(threeDests, "shop-ci"))
+			plan.Preflighted = tt.preflighted
+			out, err := w.runner().Run(context.Background(), plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !out.Complete() {
+				t.Fatalf("the rotation did not complete: %s", out.Summary())
+			}
+			if got := w.gh.Count(http.MethodGet); got != tt.wantReads {
+				t.Errorf("GitHub's public key was read %d times, want %d", got, tt.wantReads)
+			}
+		})
+	}
+}

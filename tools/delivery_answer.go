@@ -27,8 +27,12 @@ func (d Deps) openChecked(ctx context.Context, refused string, specs []destinati
 
 // runDelivery carries out plan (package handoff orders every step) and
 // logs each destination's outcome. A non-nil result is the answer when
-// nothing was minted.
+// nothing was minted. The caller preflighted plan's destinations
+// (openChecked) earlier in this same call: a confirmation arrives as a call
+// of its own, so no person is asked in between, and Run does not check
+// them a second time.
 func (d Deps) runDelivery(ctx context.Context, tool, refused string, op keys.Operation, plan handoff.Plan) (*handoff.Outcome, *mcp.CallToolResult) {
+	plan.Preflighted = true
 	o, err := d.runner().Run(ctx, plan)
 	if err != nil {
 		return nil, runFailed(d, tool, refused, op, err)

@@ -655,3 +655,60 @@ func TestCancelBetweenDeliveries(t *testing.T) {
 	}
 	assertNoToken(t, "the log", e.stderr.String())
 }
+
+// TestConfirmedRotatePreflightsOnce: a confirmed rotation to one GitHub
+// destination checks it once per call, not again just before minting.
+// A GitHub destination reads (GET) the public key once per preflight and
+// once for the delivery, and makes no other GET; a confirmation through
+// the user's dialog is a second call of its own, which checks afresh.
+func TestConfirmedRotatePreflightsOnce(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		elicit    bool
+		wantReads int
+	}{
+		{"confirm: true", false, 2},
+		{"confirmed in the user's dialog", true, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newDestEnv(t, threeDestinations, withOpts(func(o *server.Options) { o.NoElicit = !tt.elicit }))
+			c := e.client(client.WithElicitationHandler(&human{action: mcp.ElicitationResponseActionAccept, confirm: true}))
+			res := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"deliver_to":["shop-ci"],"confirm":true}`, e.keyID))
+			if res.IsError || e.fake.TokenValid(e.keyToken) {
+				t.Fatalf("rotate: %s", text(res))
+			}
+			if got := e.gh.Count(http.MethodGet); got != tt.wantReads {
+				t.Errorf("GitHub's public key was read %d times, want %d (one check per call, one delivery)", got, tt.wantReads)
+			}
+		})
+	}
+}
+
+// TestDestinationBrokenWhileTheUserIsAskedMintsNothing: the call that
+// carries the user's yes checks the destinations again, so one that broke
+// while the dialog was open stops the rotation before anything is minted.
+func TestDestinationBrokenWhileTheUserIsAskedMintsNothing(t *testing.T) {
+	e := newDestEnv(t, threeDestinations, withOpts(func(o *server.Options) { o.NoElicit = false }))
+	h := breakingHuman{breakIt: func() {
+		e.gh.AddFault(githubtest.Fault{Method: "GET", PathSuffix: "/public-key", Status: 403, Body: `{"message":"Resource not accessible"}`})
+	}}
+	c := e.client(client.WithElicitationHandler(h))
+	res := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"deliver_to":["shop-ci"],"confirm":true}`, e.keyID))
+	if !res.IsError || !strings.Contains(text(res), "destination shop-ci") || !strings.Contains(text(res), "nothing was created") {
+		t.Fatalf("answer: %s", text(res))
+	}
+	if len(e.mutations()) != 0 || !e.fake.TokenValid(e.keyToken) {
+		t.Fatalf("%d mutations, old key valid %v: want nothing minted or revoked", len(e.mutations()), e.fake.TokenValid(e.keyToken))
+	}
+}
+
+// breakingHuman breaks a destination while reading the dialog, then says yes.
+type breakingHuman struct{ breakIt func() }
+
+func (h breakingHuman) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	h.breakIt()
+	res := &mcp.ElicitationResult{}
+	res.Action = mcp.ElicitationResponseActionAccept
+	res.Content = map[string]any{"confirm": true}
+	return res, nil
+}
