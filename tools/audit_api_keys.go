@@ -149,12 +149,6 @@ func cleanFinding(f *audit.Finding) {
 	f.Fix.Command, f.Fix.Args.OrgID = clean(f.Fix.Command), clean(f.Fix.Args.OrgID)
 }
 
-func cleanView(v keys.View) keys.View {
-	v.Name, v.OrgID, v.ProjectID, v.LastUsedFromAddr = clean(v.Name), clean(v.OrgID), clean(v.ProjectID), clean(v.LastUsedFromAddr)
-	v.CreatedBy.ID, v.CreatedBy.Name, v.CreatedBy.Image = clean(v.CreatedBy.ID), clean(v.CreatedBy.Name), clean(v.CreatedBy.Image)
-	return v
-}
-
 // findingLine is one finding for a person: severity, key, problem, fix.
 func findingLine(f audit.Finding) string {
 	args := fmt.Sprintf("key_id: %d", f.Fix.Args.KeyID)

@@ -266,8 +266,7 @@ func outcomeOf(o *handoff.Outcome) handoffView {
 // fingerprint, never its token.
 func newKeyOf(o *handoff.Outcome) keys.NewKeyView {
 	v := o.New.View()
-	v.Name, v.OrgID, v.ProjectID = clean(v.Name), clean(v.OrgID), clean(v.ProjectID)
-	v.CreatedBy = keys.Creator{ID: clean(v.CreatedBy.ID), Name: clean(v.CreatedBy.Name), Image: clean(v.CreatedBy.Image)}
+	v.View = cleanView(v.View)
 	v.Fingerprint = o.Fingerprint
 	return v
 }

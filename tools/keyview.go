@@ -4,20 +4,28 @@ import (
 	"fmt"
 
 	"github.com/neonkeys/neonkeys/keys"
+	"github.com/neonkeys/neonkeys/neonapi"
 )
 
-// cleanKey returns k with every string from the API cleaned (see clean):
-// whatever a tool then prints of it, a hostile API cannot put a control
-// character or a screenful of text in front of the user.
-func cleanKey(k keys.Key) keys.Key {
-	k.Name, k.OrgID, k.ProjectID = clean(k.Name), clean(k.OrgID), clean(k.ProjectID)
-	k.CreatedBy.ID, k.CreatedBy.Name, k.CreatedBy.Image = clean(k.CreatedBy.ID), clean(k.CreatedBy.Name), clean(k.CreatedBy.Image)
-	k.LastUsedFromAddr = clean(k.LastUsedFromAddr)
-	return k
+// cleanView returns v with every string from the API cleaned (see clean):
+// whatever a tool then shows of a key, a hostile API cannot put a control
+// character or a screenful of text in front of the user. It is the one
+// place that knows which of a key's strings come from the API: a listed
+// key's view, a new key's (keys.NewKeyView embeds it) and an audit's.
+func cleanView(v keys.View) keys.View {
+	v.Name, v.OrgID, v.ProjectID, v.LastUsedFromAddr = clean(v.Name), clean(v.OrgID), clean(v.ProjectID), clean(v.LastUsedFromAddr)
+	v.CreatedBy.ID, v.CreatedBy.Name, v.CreatedBy.Image = clean(v.CreatedBy.ID), clean(v.CreatedBy.Name), clean(v.CreatedBy.Image)
+	return v
 }
 
 // newKeyView is k as the tools show it: keys.View, its strings cleaned.
-func newKeyView(k keys.Key) keys.View { return cleanKey(k).View() }
+func newKeyView(k keys.Key) keys.View { return cleanView(k.View()) }
+
+// scopeOf is the scope a cleaned view shows, as a keys.Key, for the
+// wording of keys.Key.ScopeText and ScopeTextIn.
+func scopeOf(v keys.View) keys.Key {
+	return keys.Key{OrgID: v.OrgID, APIKey: neonapi.APIKey{ProjectID: v.ProjectID}}
+}
 
 // describeKey is one line about a key for a person: id, name, scope, last use.
 func describeKey(k keys.Key) string { return describeKeyIn(k, "") }
@@ -25,8 +33,8 @@ func describeKey(k keys.Key) string { return describeKeyIn(k, "") }
 // describeKeyIn is describeKey in an answer that already named organization
 // orgID (see keys.Key.ScopeTextIn).
 func describeKeyIn(k keys.Key, orgID string) string {
-	k = cleanKey(k)
-	return fmt.Sprintf("key %d %q (%s), %s", k.ID, k.Name, k.ScopeTextIn(clean(orgID)), lastUse(k.LastUsedAt, k.LastUsedFromAddr))
+	v := newKeyView(k)
+	return fmt.Sprintf("key %d %q (%s), %s", v.ID, v.Name, scopeOf(v).ScopeTextIn(clean(orgID)), lastUse(v.LastUsedAt, v.LastUsedFromAddr))
 }
 
 // explain is keys.Explain in the tools' words: argument names, and no

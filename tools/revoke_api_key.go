@@ -57,9 +57,9 @@ func revokeHandler(d Deps) toolFunc {
 			return errorResult("Not revoked: " + explain(keys.OpRevoke, err) +
 				". Check with list_api_keys whether the key is still there before trying again.")
 		}
-		shown := cleanKey(*key)
-		return withSentence(structured(keys.RevokedView{Revoked: true, Key: newKeyView(*key)},
-			fmt.Sprintf("Revoked key %d %q (%s). Anything still using it now gets 401.", shown.ID, shown.Name, shown.ScopeText())),
+		v := newKeyView(*key)
+		return withSentence(structured(keys.RevokedView{Revoked: true, Key: v},
+			fmt.Sprintf("Revoked key %d %q (%s). Anything still using it now gets 401.", v.ID, v.Name, scopeOf(v).ScopeText())),
 			target.SelfAfter(keys.OpRevoke))
 	}
 }

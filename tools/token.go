@@ -49,8 +49,7 @@ func (d Deps) tokenFile(keyName string) (string, error) {
 // where the token is.
 func (d Deps) deliver(ctx context.Context, c *keys.Created) (keys.NewKeyView, string, error) {
 	out := c.View()
-	out.Name, out.OrgID, out.ProjectID = clean(out.Name), clean(out.OrgID), clean(out.ProjectID)
-	out.CreatedBy = keys.Creator{ID: clean(out.CreatedBy.ID), Name: clean(out.CreatedBy.Name), Image: clean(out.CreatedBy.Image)}
+	out.View = cleanView(out.View)
 	if d.SecretsDir != "" {
 		// Mask it everywhere first: from here on it must reach only the file.
 		d.Redactor.Add(c.Token)
