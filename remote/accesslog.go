@@ -47,7 +47,7 @@ func accessLogger(cfg Config) *slog.Logger {
 
 // logAccess serves r with next and logs one line: method, path, status,
 // size, duration, peer and credential kind. Never a header, the query, the
-// body or the credential.
+// body or the credential, nor a method or path of the client's choosing.
 func (h *Handler) logAccess(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	start := time.Now()
 	rec := &accessRecord{}
@@ -57,8 +57,8 @@ func (h *Handler) logAccess(w http.ResponseWriter, r *http.Request, next http.Ha
 		rec.status = http.StatusOK
 	}
 	attrs := []slog.Attr{
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("method", loggedMethod(r.Method)),
+		slog.String("path", loggedPath(r.URL.Path)),
 		slog.Int("status", rec.status),
 		slog.Int64("bytes", rec.bytes),
 		slog.Int64("ms", time.Since(start).Milliseconds()),
@@ -69,6 +69,34 @@ func (h *Handler) logAccess(w http.ResponseWriter, r *http.Request, next http.Ha
 		attrs = append(attrs, slog.String("tool", c.Tool), slog.Bool("is_error", c.IsError), slog.Bool("input_required", c.InputRequired))
 	}
 	h.access.LogAttrs(r.Context(), slog.LevelInfo, "http", attrs...)
+}
+
+// otherText stands in the access log for a method or path this server
+// does not serve.
+const otherText = "other"
+
+// loggedPath is r's path as the access log says it: one this server
+// serves, or otherText. A path is the client's text, and a credential in
+// no Neon shape pasted into it is masked only by its exact value, which
+// the process redactor does not hold (a request's credential lives in its
+// scoped redactor): so no path of the client's choosing is logged.
+func loggedPath(path string) string {
+	switch path {
+	case Path, "/healthz", "/readyz":
+		return path
+	}
+	return otherText
+}
+
+// loggedMethod is r's method as the access log says it: a standard one,
+// or otherText (a method is any token the client chooses, see loggedPath).
+func loggedMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return otherText
 }
 
 // recordingWriter records the status and size of an answer; it keeps
