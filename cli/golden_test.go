@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/neonkeys/neonkeys/internal/testkit"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
@@ -18,16 +17,16 @@ import (
 // the diff.
 var update = testkit.UpdateFlag()
 
-// goldenClock is the fake's fixed clock: created_at and last_used_at stay
-// the same from run to run.
-var goldenClock = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+// goldenClock is the fake's fixed clock (testkit.GoldenClock, which the
+// tools' golden files share).
+var goldenClock = testkit.GoldenClock
 
 // goldenEnv is fakeEnv on the fixed clock, with the org key used once.
 func goldenEnv(t *testing.T) (*neontest.Server, *neontest.Fixture, map[string]string) {
 	t.Helper()
-	srv := neontest.New(t, neontest.WithClock(func() time.Time { return goldenClock }))
+	srv := neontest.New(t, neontest.WithClock(testkit.GoldenNow))
 	fx := srv.Seed()
-	srv.SetKeyLastUsed(fx.OrgKeyID, goldenClock.Add(-time.Hour), "203.0.113.9")
+	testkit.SetGoldenUse(srv, fx)
 	return srv, fx, map[string]string{"NEON_API_KEY": fx.AdminToken, "NEON_API_HOST": srv.URL()}
 }
 

@@ -254,7 +254,7 @@ func TestRotateCreatesTheApprovedName(t *testing.T) {
 		now = now.Add(time.Minute)
 		return now
 	}
-	e := newClockEnv(t, time.Now, tick, withOpts(func(o *server.Options) { o.NoElicit = false }))
+	e := newEnvOn(t, envSetup{keysNow: tick}, withOpts(func(o *server.Options) { o.NoElicit = false }))
 	h := &human{action: mcp.ElicitationResponseActionAccept, confirm: true}
 	c := e.client(client.WithElicitationHandler(h))
 	res := e.call(c, "rotate_api_key", fmt.Sprintf(`{"key_id":%d,"confirm":true}`, e.fx.OrgKeyID))

@@ -7,13 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/neonkeys/neonkeys/internal/testkit"
-	"github.com/neonkeys/neonkeys/keys"
-	"github.com/neonkeys/neonkeys/neonapi"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
-	"github.com/neonkeys/neonkeys/secret"
 	"github.com/neonkeys/neonkeys/server"
 )
 
@@ -22,37 +18,15 @@ import (
 // tools/list snapshots.)
 var update = testkit.UpdateFlag()
 
-// goldenClock is the fake's and the server's fixed clock.
-var goldenClock = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+// goldenClock is the fake's and the server's fixed clock
+// (testkit.GoldenClock, which the CLI's golden files share).
+var goldenClock = testkit.GoldenClock
 
 // newGoldenEnv is newEnv on the fixed clock, with the org key used once.
 func newGoldenEnv(t *testing.T, o ...envOption) *env {
 	t.Helper()
-	now := func() time.Time { return goldenClock }
-	e := newClockEnv(t, now, now, o...)
-	e.fake.SetKeyLastUsed(e.fx.OrgKeyID, goldenClock.Add(-time.Hour), "203.0.113.9")
-	return e
-}
-
-// newClockEnv is newEnv with the fake on the clock fakeNow and the key
-// service (rotated names) on keysNow.
-func newClockEnv(t *testing.T, fakeNow, keysNow func() time.Time, o ...envOption) *env {
-	t.Helper()
-	fake := neontest.New(t, neontest.WithClock(fakeNow))
-	fx := fake.Seed()
-	e := &env{t: t, fake: fake, fx: fx, token: fx.AdminToken, red: secret.NewRedactor(), stderr: &syncBuffer{}}
-	api, err := neonapi.New(neonapi.Options{Token: e.token, BaseURL: fake.URL(), Redactor: e.red, HTTPClient: fake.Client(),
-		Retry: &neonapi.RetryPolicy{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.opts = server.Options{Version: "test", Keys: keys.New(api, keysNow), Redactor: e.red, Log: e.stderr, NoElicit: true}
-	for _, f := range o {
-		f(&e.opts)
-	}
-	if e.mcp, err = server.New(e.opts); err != nil {
-		t.Fatal(err)
-	}
+	e := newEnvOn(t, envSetup{fakeNow: testkit.GoldenNow, keysNow: testkit.GoldenNow}, o...)
+	testkit.SetGoldenUse(e.fake, e.fx)
 	return e
 }
 

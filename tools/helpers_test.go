@@ -42,18 +42,32 @@ func withOpts(f func(*server.Options)) envOption { return f }
 
 // newEnv starts a fake Neon API seeded with the standard fixture and an MCP
 // server using the admin's personal key.
-func newEnv(t *testing.T, o ...envOption) *env { t.Helper(); return newEnvBehind(t, nil, o...) }
+func newEnv(t *testing.T, o ...envOption) *env { t.Helper(); return newEnvOn(t, envSetup{}, o...) }
 
-// newEnvBehind is newEnv with the fake's answers passing through wrap (a
-// hostile API built on the fake's state); nil means the fake as it is.
-func newEnvBehind(t *testing.T, wrap func(http.Handler) http.Handler, o ...envOption) *env {
+// envSetup is what newEnvOn builds a server on besides its options; a nil
+// field leaves the fake as it is, on the real clock.
+type envSetup struct {
+	// wrap: the fake's answers pass through it (a hostile API built on
+	// the fake's state).
+	wrap func(http.Handler) http.Handler
+	// fakeNow is the fake's clock (created_at, last_used_at); keysNow the
+	// key service's (rotated names).
+	fakeNow, keysNow func() time.Time
+}
+
+// newEnvOn is newEnv built on s.
+func newEnvOn(t *testing.T, s envSetup, o ...envOption) *env {
 	t.Helper()
-	fake := neontest.New(t)
+	var fakeOpts []neontest.Option
+	if s.fakeNow != nil {
+		fakeOpts = append(fakeOpts, neontest.WithClock(s.fakeNow))
+	}
+	fake := neontest.New(t, fakeOpts...)
 	fx := fake.Seed()
 	e := &env{t: t, fake: fake, fx: fx, token: fx.AdminToken, red: secret.NewRedactor(), stderr: &syncBuffer{}}
 	baseURL, httpClient := fake.URL(), fake.Client()
-	if wrap != nil {
-		ts := httptest.NewServer(wrap(fake.Handler()))
+	if s.wrap != nil {
+		ts := httptest.NewServer(s.wrap(fake.Handler()))
 		t.Cleanup(ts.Close)
 		baseURL, httpClient = ts.URL+neontest.BasePath, ts.Client()
 	}
@@ -62,7 +76,7 @@ func newEnvBehind(t *testing.T, wrap func(http.Handler) http.Handler, o ...envOp
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.opts = server.Options{Version: "test", Keys: keys.New(api, nil), Redactor: e.red, Log: e.stderr, NoElicit: true}
+	e.opts = server.Options{Version: "test", Keys: keys.New(api, s.keysNow), Redactor: e.red, Log: e.stderr, NoElicit: true}
 	for _, f := range o {
 		f(&e.opts)
 	}

@@ -214,7 +214,7 @@ func TestHostileAPIStringsAreCleaned(t *testing.T) {
 	var planted atomic.Pointer[string]
 	empty := ""
 	planted.Store(&empty)
-	e := newEnvBehind(t, hostileAPI(&planted), withOpts(func(o *server.Options) { o.NoElicit = false }))
+	e := newEnvOn(t, envSetup{wrap: hostileAPI(&planted)}, withOpts(func(o *server.Options) { o.NoElicit = false }))
 	payload := "PLANTED" + tools.HostileControls + e.token
 	planted.Store(&payload)
 	h := &recorder{}
@@ -320,7 +320,7 @@ func TestHostileAPINamesInNewKeys(t *testing.T) {
 	var planted atomic.Pointer[string]
 	empty := ""
 	planted.Store(&empty)
-	e := newEnvBehind(t, hostileAPI(&planted, "id", "org_id", "project_id"), withOpts(func(o *server.Options) { o.NoElicit = false }))
+	e := newEnvOn(t, envSetup{wrap: hostileAPI(&planted, "id", "org_id", "project_id")}, withOpts(func(o *server.Options) { o.NoElicit = false }))
 	payload := "PLANTED" + tools.HostileControls + e.token
 	planted.Store(&payload)
 	h := &recorder{}
