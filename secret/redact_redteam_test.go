@@ -184,3 +184,23 @@ func TestRedactLimitConcurrent(t *testing.T) {
 		t.Fatalf("the limited redactor learned %d values, want at most 16", len(parent.learned))
 	}
 }
+
+// FuzzRedactSkipMatchesExact is the property above on the fuzzer's texts
+// and values: a parent holding one value, a Scoped child holding another,
+// the text made to hold both; Redact must equal Redact with the exact pass
+// forced on.
+func FuzzRedactSkipMatchesExact(f *testing.F) {
+	f.Add("[REDACTE", "D]abcdefghijklmno", "Zq8xT2mK9vR4wL7[R")
+	f.Add("x EDACTED] y", "napi_k3j4h5g6f7d8s9a0q1w2e3r4", "abcabcabcabcabcabcabc")
+	f.Add("é\u200b", "Zq8x.T2mK/9vR4+wL7pN=3bH6cJ1==", "T2mK/9vR4+wL7pN=3bH6")
+	f.Fuzz(func(t *testing.T, text, parentValue, childValue string) {
+		build := func() *Redactor { return NewRedactor(parentValue).Scoped(childValue) }
+		r, oracle := build(), build()
+		forceExact(oracle)
+		for _, s := range []string{text, text + parentValue + text + childValue, childValue + text + parentValue} {
+			if got, want := r.Redact(s), oracle.Redact(s); got != want {
+				t.Fatalf("Redact(%q) = %q, want %q (exact pass forced)", s, got, want)
+			}
+		}
+	})
+}
