@@ -79,3 +79,32 @@ func TestRefusedBodyIsNeverARequest(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginTricks: origins a hostile page may carry, or a rebinding or
+// "0.0.0.0 day" page shows, that look like loopback but are not: refused;
+// loopback spelled otherwise: served.
+func TestOriginTricks(t *testing.T) {
+	e := newEnv(t)
+	_, url := e.start(e.config())
+	tests := []struct {
+		origin string
+		want   int
+	}{
+		{"http://127.0.0.1.evil.example", http.StatusForbidden},
+		{"http://localhost.:3000", http.StatusForbidden},
+		{"http://0.0.0.0:8080", http.StatusForbidden},
+		{"http://[::]:8080", http.StatusForbidden},
+		{"http://2130706433", http.StatusForbidden},
+		{"file://", http.StatusForbidden},
+		{"chrome-extension://abcdef", http.StatusForbidden},
+		{"http://LOCALHOST:3000", http.StatusOK},
+		{"http://[::1]:3000", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.origin, func(t *testing.T) {
+			if status, _, body := post(t, url, initialize, map[string]string{"Origin": tt.origin}); status != tt.want {
+				t.Fatalf("Origin %q: status %d (%q), want %d", tt.origin, status, body, tt.want)
+			}
+		})
+	}
+}
