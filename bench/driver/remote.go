@@ -44,13 +44,14 @@ type remoteConfig struct {
 
 // remoteResult is one setup's figures.
 type remoteResult struct {
-	setup      string
-	calls      int
-	failed     int64
-	elapsed    time.Duration
-	p50, p99   time.Duration
-	cpuPerCall time.Duration // CPU time of the instances (user + system) per call
-	rssKiB     []int64       // the instances' summed RSS: at start, then after each tenth of the calls
+	setup       string
+	calls       int
+	failed      int64
+	elapsed     time.Duration
+	p50, p99    time.Duration
+	cpuPerCall  time.Duration // CPU time of the instances (user + system) per call
+	loadPerCall time.Duration // CPU time of this process (clients, proxy) and the fake per call
+	rssKiB      []int64       // the instances' summed RSS: at start, then after each tenth of the calls
 }
 
 // runRemote measures neonkeys mcp --http: list_api_keys at cfg.clients
@@ -146,7 +147,7 @@ func remoteSetup(ctx context.Context, bin string, f *fake, rc remoteConfig, n in
 		return res, err
 	}
 	res.rssKiB = append(res.rssKiB, sumRSS(insts))
-	cpu0 := sumCPU(insts)
+	cpu0, load0 := sumCPU(insts), loadCPU(f)
 	var lat []time.Duration
 	start := time.Now()
 	for i := range remoteSamples {
@@ -165,6 +166,7 @@ func remoteSetup(ctx context.Context, bin string, f *fake, rc remoteConfig, n in
 	res.elapsed = time.Since(start)
 	res.calls = rc.calls
 	res.cpuPerCall = (sumCPU(insts) - cpu0) / time.Duration(rc.calls)
+	res.loadPerCall = (loadCPU(f) - load0) / time.Duration(rc.calls)
 	slices.Sort(lat)
 	res.p50, res.p99 = percentileSorted(lat, 50), percentileSorted(lat, 99)
 	return res, nil
@@ -250,7 +252,7 @@ func startInstance(ctx context.Context, bin string, f *fake, pin bool) (*instanc
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"HOME=" + os.TempDir(), "NEON_API_HOST=" + f.host, "PATH=" + os.Getenv("PATH")}
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "NK_") || strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=") || strings.HasPrefix(kv, "GOMAXPROCS=") {
+		if strings.HasPrefix(kv, "NK_") || strings.HasPrefix(kv, "GOGC=") || strings.HasPrefix(kv, "GOMEMLIMIT=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
@@ -273,9 +275,10 @@ func startInstance(ctx context.Context, bin string, f *fake, pin bool) (*instanc
 			fmt.Fprintln(os.Stderr, "neonkeys:", sc.Text())
 		}
 		close(found)
-		// The access log (JSON lines) is dropped; anything else is shown.
+		// The access log (JSON lines) and the per-call log lines are
+		// dropped; anything else (a warning, an error) is shown.
 		for sc.Scan() {
-			if line := sc.Text(); !strings.HasPrefix(line, "{") {
+			if line := sc.Text(); !strings.HasPrefix(line, "{") && !strings.Contains(line, "level=INFO") {
 				fmt.Fprintln(os.Stderr, "neonkeys:", line)
 			}
 		}
@@ -344,6 +347,14 @@ func sumCPU(insts []*instance) time.Duration {
 		t += c
 	}
 	return t
+}
+
+// loadCPU is the CPU time of what makes the load: this process (clients
+// and proxy) and the fake.
+func loadCPU(f *fake) time.Duration {
+	self, _ := procStat(os.Getpid())
+	fake, _ := procStat(f.cmd.Process.Pid)
+	return self + fake
 }
 
 func sumRSS(insts []*instance) int64 {
@@ -448,11 +459,12 @@ func writeRemoteReport(w io.Writer, rc remoteConfig, results []remoteResult) {
 			fmt.Sprintf("%.0f", rate),
 			dur(r.p50), dur(r.p99),
 			fmt.Sprintf("%d µs", r.cpuPerCall.Microseconds()),
+			fmt.Sprintf("%d µs", r.loadPerCall.Microseconds()),
 			capacity,
 			fmt.Sprintf("%s → %s (max %s)", mib(first), mib(last), mib(slices.Max(r.rssKiB))),
 		})
 	}
-	writeTable(w, []string{"setup", "calls/s", "p50", "p99", "server CPU per call", "calls/s that CPU time allows on 2 cores", "server RSS after warm-up → after the run"}, rows)
+	writeTable(w, []string{"setup", "calls/s", "p50", "p99", "server CPU per call", "clients' and fake's CPU per call", "calls/s that CPU time allows on 2 cores", "server RSS after warm-up → after the run"}, rows)
 	fmt.Fprintf(w, "\nTargets per instance on 2 cores: ≥ %.0f calls/s, p99 ≤ %s; memory flat.\n", targetRemoteRate, dur(targetRemoteP99))
 }
 
