@@ -138,6 +138,9 @@ type ToolArgs struct {
 type Options struct {
 	Thresholds   Thresholds
 	Destinations *destination.Config
+	// Words names the options in what the report says (a gap's reason):
+	// the CLI's flags or the tools' argument names.
+	Words keys.Words
 }
 
 // Report is an audit's answer.
@@ -193,7 +196,7 @@ func (r *Report) AtLeast(floor Severity) int {
 
 // Run collects the inventory (Collect) and judges it (Judge).
 func Run(ctx context.Context, svc *keys.Service, orgID string, opts Options) (*Report, error) {
-	inv, err := Collect(ctx, svc, orgID)
+	inv, err := Collect(ctx, svc, orgID, opts.Words)
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func TestCollectIsConcurrentAndBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := audit.Collect(context.Background(), keys.New(api, func() time.Time { return now }), "")
+	inv, err := audit.Collect(context.Background(), keys.New(api, func() time.Time { return now }), "", keys.Words{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,18 +78,20 @@ type place struct {
 // are read keys.OrgWalkers at a time (each one's keys and members at
 // once), and at most keys.MaxOrgsWalked of them: the bounds of the key and
 // project searches. It fails only when nothing could be read; otherwise
-// what failed is in Gaps.
-func Collect(ctx context.Context, svc *keys.Service, orgID string) (*Inventory, error) {
-	return collect(ctx, svc, orgID, true)
+// what failed is in Gaps, each reason worded with words (the CLI's flags
+// or the tools' argument names).
+func Collect(ctx context.Context, svc *keys.Service, orgID string, words keys.Words) (*Inventory, error) {
+	return collect(ctx, svc, orgID, true, words)
 }
 
 // CollectKeys is Collect without the members (Members stays empty): what a
 // bulk rotation needs, one request per organization fewer.
-func CollectKeys(ctx context.Context, svc *keys.Service, orgID string) (*Inventory, error) {
-	return collect(ctx, svc, orgID, false)
+func CollectKeys(ctx context.Context, svc *keys.Service, orgID string, words keys.Words) (*Inventory, error) {
+	return collect(ctx, svc, orgID, false, words)
 }
 
-func collect(ctx context.Context, svc *keys.Service, orgID string, withMembers bool) (*Inventory, error) {
+func collect(ctx context.Context, svc *keys.Service, orgID string, withMembers bool, words keys.Words) (*Inventory, error) {
+	reason := func(err error) string { return keys.Explain(keys.OpList, err, words) }
 	inv := &Inventory{Members: map[string]map[string]Member{}}
 	var places []*place
 	if orgID != "" {
@@ -125,7 +127,7 @@ func collect(ctx context.Context, svc *keys.Service, orgID string, withMembers b
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return inv.gather(places)
+	return inv.gather(places, reason)
 }
 
 // readPersonal lists the personal keys; with an organization key as the
@@ -176,7 +178,7 @@ func readOrgs(ctx context.Context, svc *keys.Service, places []*place, withMembe
 }
 
 // gather puts what the places read into inv, in their order.
-func (inv *Inventory) gather(places []*place) (*Inventory, error) {
+func (inv *Inventory) gather(places []*place, reason func(error) string) (*Inventory, error) {
 	read, total, n := 0, 0, 0
 	for _, p := range places {
 		n += len(p.keys)
@@ -240,9 +242,4 @@ func containsOrg(orgs []neonapi.Organization, id string) bool {
 		}
 	}
 	return false
-}
-
-// reason is an error's text for a gap, in keys' words.
-func reason(err error) string {
-	return keys.Explain(keys.OpList, err, keys.Words{OrgID: "org_id", MoreTime: "try again later"})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/neonkeys/neonkeys/audit"
+	"github.com/neonkeys/neonkeys/keys"
 	"github.com/neonkeys/neonkeys/neonapi/neontest"
 )
 
@@ -15,7 +16,7 @@ func BenchmarkJudge10kKeys(b *testing.B) {
 	srv := neontest.New(b, neontest.WithClock(func() time.Time { return now }), neontest.WithoutRequestLog())
 	fx := srv.Seed()
 	account(b, srv, fx, 5, 10000, 2000)
-	inv, err := audit.Collect(context.Background(), service(b, srv, fx.AdminToken), "")
+	inv, err := audit.Collect(context.Background(), service(b, srv, fx.AdminToken), "", keys.Words{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func (a *app) auditOptions(cmd *cobra.Command, flags audit.Thresholds) (audit.Op
 	if flagSet(fs, "max-age") {
 		th.MaxAge = flags.MaxAge
 	}
-	return audit.Options{Thresholds: th, Destinations: cfg}, nil
+	return audit.Options{Thresholds: th, Destinations: cfg, Words: cliWords()}, nil
 }
 
 // writeAudit prints the report: its strings cleaned like every answer, as

@@ -219,9 +219,12 @@ func plainStyle(n *yaml.Node) {
 }
 
 // explain is keys.Explain in the CLI's words: flags.
-func explain(op keys.Operation, err error) string {
-	return keys.Explain(op, err, keys.Words{
+func explain(op keys.Operation, err error) string { return keys.Explain(op, err, cliWords()) }
+
+// cliWords names the CLI's options in error sentences.
+func cliWords() keys.Words {
+	return keys.Words{
 		OrgID:    "--org-id",
 		MoreTime: "raise the per-request limit with --timeout (default 30s)",
-	})
+	}
 }

@@ -174,7 +174,7 @@ func (a *app) planBulk(ctx context.Context, svc *keys.Service, cfg *destination.
 	} else {
 		a.step("Listing your keys and every organization's…")
 	}
-	inv, err := audit.CollectKeys(ctx, svc, orgID) // no member lists: a rotation does not judge creators
+	inv, err := audit.CollectKeys(ctx, svc, orgID, cliWords()) // no member lists: a rotation does not judge creators
 	if err != nil {
 		return nil, a.apiErr(keys.OpList, err)
 	}

@@ -86,7 +86,7 @@ func AuditAPIKeys(d Deps) server.ServerTool {
 // and the destinations. A config that cannot be used leaves the defaults,
 // and note says so.
 func (d Deps) auditOptions(args auditArgs) (audit.Options, string) {
-	opts := audit.Options{Thresholds: audit.Defaults(), Destinations: d.Destinations}
+	opts := audit.Options{Thresholds: audit.Defaults(), Destinations: d.Destinations, Words: toolWords()}
 	note := ""
 	if d.configBroken() {
 		note = "default thresholds used, and no destination named: " + d.configProblem()

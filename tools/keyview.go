@@ -39,9 +39,12 @@ func describeKeyIn(k keys.Key, orgID string) string {
 
 // explain is keys.Explain in the tools' words: argument names, and no
 // server flag, which the model cannot change.
-func explain(op keys.Operation, err error) string {
-	return keys.Explain(op, err, keys.Words{
+func explain(op keys.Operation, err error) string { return keys.Explain(op, err, toolWords()) }
+
+// toolWords names the tools' arguments in error sentences.
+func toolWords() keys.Words {
+	return keys.Words{
 		OrgID:    "org_id",
 		MoreTime: "if it keeps happening, the user can allow each request more time where this server is configured",
-	})
+	}
 }
