@@ -60,6 +60,10 @@ type call struct {
 	// limitKey names the rate-limit bucket: a digest of the credential,
 	// never the credential.
 	limitKey string
+	// newFrom, for a credential from the request (bearer), is the client's
+	// address: the first request with a credential takes a token from that
+	// address's bucket of new credentials (limiter.allow).
+	newFrom string
 }
 
 type callKey struct{}
@@ -142,7 +146,7 @@ func (c *credentials) resolve(r *http.Request) (context.Context, call, error) {
 	digest := hex.EncodeToString(sum[:16])
 	out := &courier{}
 	ctx = tools.WithRequest(ctx, tools.Request{Keys: svc, Redactor: red, Principal: digest, Courier: out, Called: noteCall(r)})
-	return ctx, call{kind: kindBearer, svc: svc, courier: out, limitKey: "key:" + digest}, nil
+	return ctx, call{kind: kindBearer, svc: svc, courier: out, limitKey: "key:" + digest, newFrom: clientIP(r)}, nil
 }
 
 // validToken accepts the token68 characters of RFC 6750: a Neon key is

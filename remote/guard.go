@@ -38,9 +38,9 @@ func (h *Handler) guard(next http.Handler) http.Handler {
 			refuseUnread(w, r, status, err.Error())
 			return
 		}
-		if wait, ok := h.limiter.allow(c.limitKey); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-			refuseUnread(w, r, http.StatusTooManyRequests, "Too many requests with this credential: retry after "+w.Header().Get("Retry-After")+" s")
+		if no, ok := h.limiter.allow(c.limitKey, c.newFrom); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(no.wait.Seconds()))))
+			refuseUnread(w, r, http.StatusTooManyRequests, no.why+": retry after "+w.Header().Get("Retry-After")+" s")
 			return
 		}
 		if r.Method == http.MethodPost {
