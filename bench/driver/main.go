@@ -56,7 +56,7 @@ func main() {
 	flag.IntVar(&cfg.remote.calls, "remote-calls", 100_000, "with -remote: measured list_api_keys calls per setup")
 	flag.IntVar(&cfg.remote.warm, "remote-warm", 5_000, "with -remote: calls before measuring")
 	instances := flag.String("remote-instances", "1,3", "with -remote: the setups, as numbers of instances (comma-separated)")
-	flag.BoolVar(&cfg.remote.pin, "remote-pin", false, "with -remote: also run one instance alone on CPU 1, clients and fake on CPU 0")
+	flag.BoolVar(&cfg.remote.pin, "remote-pin", false, "with -remote: also run each setup with its instances alone on CPU 1, clients, proxy and fake on CPU 0")
 	flag.Parse()
 	for _, f := range strings.Split(*instances, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))

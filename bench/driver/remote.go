@@ -38,7 +38,7 @@ type remoteConfig struct {
 	calls     int    // measured calls per setup
 	warm      int    // calls before measuring (connections, caches, GC pacing)
 	instances []int  // setups: this many instances (more than one: behind a round-robin proxy)
-	pin       bool   // also run one instance alone on one CPU, the load on the others
+	pin       bool   // also run each setup with its instances alone on one CPU, the load on the others
 	body      []byte // the tools/call request every client sends
 }
 
@@ -77,7 +77,11 @@ func runRemote(ctx context.Context, cfg config) error {
 		setups = append(setups, setup{n: n})
 	}
 	if rc.pin {
-		setups = append(setups, setup{n: 1, pin: true})
+		// The same instances on one core of their own: their CPU per call
+		// shows whether serving from several instances costs more.
+		for _, n := range rc.instances {
+			setups = append(setups, setup{n: n, pin: true})
+		}
 	}
 	for _, s := range setups {
 		progress("remote: %d instance(s)%s, %d clients, %d calls", s.n, map[bool]string{true: " pinned to CPU 1"}[s.pin], rc.clients, rc.calls)
@@ -110,9 +114,9 @@ func remoteSetup(ctx context.Context, bin string, f *fake, rc remoteConfig, n in
 		}
 	}()
 	if pin {
-		// The instance gets CPU 1 alone; this process (clients) and the
-		// fake share CPU 0. Restored afterwards.
-		res.setup = "1 instance alone on 1 CPU (clients and fake on the other)"
+		// The instances get CPU 1 alone; this process (clients, proxy)
+		// and the fake share CPU 0. Restored afterwards.
+		res.setup = fmt.Sprintf("%s, alone on 1 CPU (the load on the other)", res.setup)
 		restore, err := pinLoad(f)
 		if err != nil {
 			return res, err
