@@ -40,14 +40,27 @@ func undelivered(t *testing.T, serverCredential bool) {
 			c.ServerCredential, c.Server.Keys = true, keys.New(api, nil)
 		}
 	}))
+	h.ServeHTTP(&brokenConn{header: http.Header{}}, confirmedRotate(e))
+	wantRotationUndone(t, e)
+}
+
+// confirmedRotate is a confirmed rotate_api_key of the organization key,
+// as a client without elicitation sends it.
+func confirmedRotate(e *env) *http.Request {
 	body := fmt.Sprintf(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"rotate_api_key","arguments":{"key_id":%d,"org_id":%q,"confirm":true}}}`,
 		e.fx.OrgKeyID, e.fx.Org.ID)
-	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1/mcp", strings.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1"+remote.Path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
 	req.Header.Set("Authorization", "Bearer "+e.fx.AdminToken)
-	h.ServeHTTP(&brokenConn{header: http.Header{}}, req)
+	return req
+}
+
+// wantRotationUndone checks that a rotation whose answer never reached the
+// client minted one replacement, withdrew it, and kept the old key.
+func wantRotationUndone(t *testing.T, e *env) {
+	t.Helper()
 	if old, _ := e.fake.Key(e.fx.OrgKeyID); old.Revoked {
 		t.Fatal("the old key was revoked although the new token never reached the client")
 	}

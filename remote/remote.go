@@ -55,9 +55,10 @@ const (
 	// maxMintedRemembered is how many minted tokens the process redactor
 	// keeps masking by their exact value and pieces: the tokens of the
 	// calls of the last minutes, whose withdrawals and revokes may still
-	// log; older Neon tokens are still masked by their shape. Each one kept
-	// costs every answer a scan (secret.BenchmarkRedactHolding: a 25 KB
-	// listing takes over ten times as long holding 4,096 as holding 256).
+	// log; older Neon tokens are still masked by their shape. The bound is
+	// memory's, and the piece index's rebuild when the oldest quarter goes
+	// (secret.BenchmarkAddAtLimit); redaction itself barely grows with the
+	// tokens held (secret.BenchmarkRedactHolding).
 	maxMintedRemembered = 256
 	// callTimeout bounds one request's handling: longer than a key search
 	// across organizations (keys.orgWalkTimeout, 2 minutes).

@@ -134,37 +134,28 @@ func (s *Sealer) Seal(tool, binding string, terms Terms) (string, error) {
 // this Sealer. It returns the terms sealed with it; a refused state carries
 // none.
 func (s *Sealer) Open(tool, binding, state string) (Terms, error) {
-	p, err := s.open(tool, binding, state)
-	if err != nil {
-		return Terms{}, err
-	}
-	return Terms{Plan: p.Plan, World: p.World}, nil
-}
-
-// open is Open returning the whole payload.
-func (s *Sealer) open(tool, binding, state string) (payload, error) {
 	box, decErr := base64.RawURLEncoding.DecodeString(state)
 	if decErr != nil || len(box) < s.aead.NonceSize()+s.aead.Overhead() {
-		return payload{}, ErrInvalid
+		return Terms{}, ErrInvalid
 	}
 	iv, sealedText := box[:s.aead.NonceSize()], box[s.aead.NonceSize():]
 	plain, openErr := s.aead.Open(nil, iv, sealedText, []byte(tool))
 	if openErr != nil {
 		// A wrong tool name fails here too; it is indistinguishable from a
 		// forgery, and both are refused.
-		return payload{}, ErrInvalid
+		return Terms{}, ErrInvalid
 	}
 	var p payload
 	if json.Unmarshal(plain, &p) != nil || p.Nonce == "" {
-		return payload{}, ErrInvalid
+		return Terms{}, ErrInvalid
 	}
 	now := s.now()
 	if p.Tool != tool || p.Binding != binding {
-		return payload{}, ErrMismatch
+		return Terms{}, ErrMismatch
 	}
 	expires := time.Unix(0, p.Expires)
 	if !now.Before(expires) {
-		return payload{}, ErrExpired
+		return Terms{}, ErrExpired
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,8 +165,8 @@ func (s *Sealer) open(tool, binding, state string) (payload, error) {
 		}
 	}
 	if _, seen := s.used[p.Nonce]; seen {
-		return payload{}, ErrReplayed
+		return Terms{}, ErrReplayed
 	}
 	s.used[p.Nonce] = expires
-	return p, nil
+	return Terms{Plan: p.Plan, World: p.World}, nil
 }

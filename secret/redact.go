@@ -128,10 +128,7 @@ func (r *Redactor) forgetOldest() {
 	for _, v := range r.values {
 		if !gone[v] {
 			kept = append(kept, v)
-			r.pieces.add(v)
-			if !covered(v) {
-				r.uncovered++
-			}
+			r.index(v)
 		}
 	}
 	clear(r.values[len(kept):]) // no reference to a forgotten value stays in the array
@@ -170,10 +167,7 @@ func (r *Redactor) addOwn(values []string) {
 			continue
 		}
 		r.values = append(r.values, v)
-		r.pieces.add(v)
-		if !covered(v) {
-			r.uncovered++
-		}
+		r.index(v)
 		if r.limit > 0 {
 			r.learned = append(r.learned, v)
 		}
@@ -184,6 +178,15 @@ func (r *Redactor) addOwn(values []string) {
 	}
 	r.forgetOldest()
 	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
+}
+
+// index adds v to the piece index, and counts it when the index cannot
+// find it alone. The caller holds r.mu.
+func (r *Redactor) index(v string) {
+	r.pieces.add(v)
+	if !covered(v) {
+		r.uncovered++
+	}
 }
 
 // covered reports whether the piece index finds every occurrence of v on

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -153,28 +155,53 @@ func named(fake *neontest.Server, name string) []neontest.KeyInfo {
 // TestReplayedRotationKeepOldMintsOnce: a rotation that keeps the old key
 // (keep_old, to a destination) leaves the old key live, so a replay finds
 // it again; its used yes replayed on another instance sends no second
-// create.
+// create. Also minutes later: a rotation's default name holds the time, so
+// a replay then would plan a name nobody bears yet; the world is read for
+// the name the human approved (sealed in the state), which the first
+// answer minted.
 func TestReplayedRotationKeepOldMintsOnce(t *testing.T) {
-	e := newDestEnv(t, threeDestinations, sharedSealKey(t))
-	a, b := e.mcp, secondInstance(t, e.env)
-	args := fmt.Sprintf(`{"key_id":%d,"deliver_to":["shop-env"],"keep_old":true,"confirm":true}`, e.keyID)
-	state := ask(t, a, "rotate_api_key", args)
-	first := callOn(t, a, "rotate_api_key", args, state, accept())
-	if first.IsError {
-		t.Fatalf("the genuine answer: %s", text(first))
+	tests := []struct {
+		name string
+		env  func(t *testing.T) *destEnv
+	}{
+		{"at once", func(t *testing.T) *destEnv { return newDestEnv(t, threeDestinations, sharedSealKey(t)) }},
+		{"minutes later", func(t *testing.T) *destEnv {
+			var mu sync.Mutex
+			now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+			tick := func() time.Time { // every plan sees a later minute
+				mu.Lock()
+				defer mu.Unlock()
+				now = now.Add(time.Minute)
+				return now
+			}
+			onTicking := func(t *testing.T, o ...envOption) *env { return newEnvOn(t, envSetup{keysNow: tick}, o...) }
+			return newDestEnvOn(t, onTicking, threeDestinations, sharedSealKey(t))
+		}},
 	}
-	newName, _ := structuredMap(t, first)["new_key"].(map[string]any)["name"].(string)
-	replay := callOn(t, b, "rotate_api_key", args, state, accept())
-	if !replay.IsError || !strings.Contains(text(replay), "Not rotated: the confirmation was already used") {
-		t.Fatalf("replay on b: %s", text(replay))
-	}
-	if n := len(e.mutations()); n != 1 {
-		t.Errorf("%d create requests sent, want 1", n)
-	}
-	if n := len(named(e.fake, newName)); newName == "" || n != 1 {
-		t.Errorf("Neon holds %d keys named %q, want 1", n, newName)
-	}
-	if k, _ := e.fake.Key(e.keyID); k.Revoked {
-		t.Error("keep_old: the old key was revoked")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.env(t)
+			a, b := e.mcp, secondInstance(t, e.env)
+			args := fmt.Sprintf(`{"key_id":%d,"deliver_to":["shop-env"],"keep_old":true,"confirm":true}`, e.keyID)
+			state := ask(t, a, "rotate_api_key", args)
+			first := callOn(t, a, "rotate_api_key", args, state, accept())
+			if first.IsError {
+				t.Fatalf("the genuine answer: %s", text(first))
+			}
+			newName, _ := structuredMap(t, first)["new_key"].(map[string]any)["name"].(string)
+			replay := callOn(t, b, "rotate_api_key", args, state, accept())
+			if !replay.IsError || !strings.Contains(text(replay), "Not rotated: the confirmation was already used") {
+				t.Fatalf("replay on b: %s", text(replay))
+			}
+			if n := len(e.mutations()); n != 1 {
+				t.Errorf("%d create requests sent, want 1", n)
+			}
+			if n := len(named(e.fake, newName)); newName == "" || n != 1 {
+				t.Errorf("Neon holds %d keys named %q, want 1", n, newName)
+			}
+			if k, _ := e.fake.Key(e.keyID); k.Revoked {
+				t.Error("keep_old: the old key was revoked")
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -238,17 +237,21 @@ func (c *mcpClient) callTool(ctx context.Context, name string, args map[string]a
 }
 
 // peakRSSKiB reads the process's peak resident set (VmHWM) while it runs.
-func (c *mcpClient) peakRSSKiB() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+func (c *mcpClient) peakRSSKiB() (int64, error) { return procStatusKiB(c.cmd.Process.Pid, "VmHWM") }
+
+// procStatusKiB reads one field in kB (VmRSS, VmHWM) of a process's
+// /proc/<pid>/status.
+func procStatusKiB(pid int, field string) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc status")
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
 
 // close ends the server: stdin closed first (a clean end for MCP stdio), a

@@ -171,8 +171,7 @@ func remoteSetup(ctx context.Context, bin string, f *fake, rc remoteConfig, n in
 	res.calls = rc.calls
 	res.cpuPerCall = (sumCPU(insts) - cpu0) / time.Duration(rc.calls)
 	res.loadPerCall = (loadCPU(f) - load0) / time.Duration(rc.calls)
-	slices.Sort(lat)
-	res.p50, res.p99 = percentileSorted(lat, 50), percentileSorted(lat, 99)
+	res.p50, res.p99 = percentile(lat, 50), percentile(lat, 99)
 	return res, nil
 }
 
@@ -334,13 +333,7 @@ func procStat(pid int) (cpu time.Duration, rssKiB int64) {
 			}
 		}
 	}
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				rssKiB, _ = strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			}
-		}
-	}
+	rssKiB, _ = procStatusKiB(pid, "VmRSS")
 	return cpu, rssKiB
 }
 
@@ -428,20 +421,12 @@ func roundRobin(insts []*instance, conns int) (stop func(), target string, err e
 		Transport: &http.Transport{MaxIdleConnsPerHost: 2 * conns, DisableCompression: true},
 	}
 	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
-	l, err := listenLoopback()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
 	}
 	go func() { _ = srv.Serve(l) }()
 	return func() { _ = srv.Close() }, "http://" + l.Addr().String() + "/mcp", nil
-}
-
-func percentileSorted(s []time.Duration, p float64) time.Duration {
-	if len(s) == 0 {
-		return 0
-	}
-	rank := int(p/100*float64(len(s)) + 0.999999)
-	return s[min(max(rank, 1), len(s))-1]
 }
 
 // writeRemoteReport prints the remote table.
@@ -470,9 +455,4 @@ func writeRemoteReport(w io.Writer, rc remoteConfig, results []remoteResult) {
 	}
 	writeTable(w, []string{"setup", "calls/s", "p50", "p99", "server CPU per call", "clients' and fake's CPU per call", "calls/s that CPU time allows on 2 cores", "server RSS after warm-up → after the run"}, rows)
 	fmt.Fprintf(w, "\nTargets per instance on 2 cores: ≥ %.0f calls/s, p99 ≤ %s; memory flat.\n", targetRemoteRate, dur(targetRemoteP99))
-}
-
-// listenLoopback listens on a free loopback port.
-func listenLoopback() (net.Listener, error) {
-	return net.Listen("tcp", "127.0.0.1:0")
 }

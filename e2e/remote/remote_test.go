@@ -130,13 +130,10 @@ func TestRefusesUnsafeSetups(t *testing.T) {
 	}
 }
 
-// TestThreeInstancesRotate: three processes sharing --seal-key-file behind
-// a round-robin proxy; a rotate with the person's yes through elicitation
-// runs its preview, its question and the answer on three different
-// processes, and rotates the key once.
-func TestThreeInstancesRotate(t *testing.T) {
-	fake := neontest.New(t)
-	fx := fake.Seed()
+// startSharingSealKey starts n instances against fake that share one
+// --seal-key-file, and returns their base URLs (without /mcp).
+func startSharingSealKey(t *testing.T, fake *neontest.Server, n int) []*url.URL {
+	t.Helper()
 	keyFile := filepath.Join(t.TempDir(), "seal.key")
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -144,11 +141,22 @@ func TestThreeInstancesRotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var backends []*url.URL
-	for range 3 {
+	for range n {
 		in := start(t, fake, nil, "--seal-key-file", keyFile)
 		u, _ := url.Parse(strings.TrimSuffix(in.url, "/mcp"))
 		backends = append(backends, u)
 	}
+	return backends
+}
+
+// TestThreeInstancesRotate: three processes sharing --seal-key-file behind
+// a round-robin proxy; a rotate with the person's yes through elicitation
+// runs its preview, its question and the answer on three different
+// processes, and rotates the key once.
+func TestThreeInstancesRotate(t *testing.T) {
+	fake := neontest.New(t)
+	fx := fake.Seed()
+	backends := startSharingSealKey(t, fake, 3)
 	var next, rotateCalls atomic.Int64
 	served := make([]atomic.Int64, 3) // rotate calls per instance
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

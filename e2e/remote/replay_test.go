@@ -2,15 +2,11 @@ package remote
 
 import (
 	"bytes"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -37,18 +33,7 @@ type answered struct {
 func TestReplayOnAnotherInstanceRefused(t *testing.T) {
 	fake := neontest.New(t)
 	fx := fake.Seed()
-	keyFile := filepath.Join(t.TempDir(), "seal.key")
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var backends []*url.URL
-	for range 3 {
-		in := start(t, fake, nil, "--seal-key-file", keyFile)
-		u, _ := url.Parse(strings.TrimSuffix(in.url, "/mcp"))
-		backends = append(backends, u)
-	}
+	backends := startSharingSealKey(t, fake, 3)
 	var mu sync.Mutex
 	next := 0
 	var theYes *answered
